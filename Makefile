@@ -1,0 +1,52 @@
+# reactivate — two commands: `make demo` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+# DATABASE_URL from the environment wins; otherwise the throwaway cluster in .pg/.
+DB_URL = $(shell scripts/db.sh url)
+DEMO_MEMBERS ?= 200000
+DEMO_STORES ?= 120
+DEMO_SEED ?= 7
+DEMO_AS_OF ?= 2026-11-01
+PIPELINE ?= pipelines/spring-wakeup.toml
+BIN = .build/release/reactivate
+
+.PHONY: help deps build release db-start db-stop test demo bench clean
+
+help:
+	@echo "make demo    set up everything, generate demo data, run the pipeline, print the summary"
+	@echo "make test    run the test suite against a real PostgreSQL (started if needed)"
+	@echo "make bench   release-mode benchmarks on a kept 1M-member database (BENCH_MEMBERS=…)"
+	@echo "make db-start / db-stop / clean"
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product reactivate
+
+db-start: deps
+	@scripts/db.sh start
+
+db-stop:
+	@scripts/db.sh stop
+
+test: db-start
+	$(SWIFT) build --build-tests
+	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate $(SWIFT) test --skip-build
+
+demo: db-start release
+	@export DATABASE_URL='$(DB_URL)'; set -e; \
+	$(BIN) migrate; \
+	$(BIN) generate --members $(DEMO_MEMBERS) --stores $(DEMO_STORES) --seed $(DEMO_SEED) --as-of $(DEMO_AS_OF) --replace; \
+	scripts/demo-run.sh $(BIN) $(PIPELINE) $(DEMO_AS_OF)
+
+bench: db-start release
+	@DATABASE_URL='$(DB_URL)' scripts/bench.sh $(BIN)
+
+clean: db-stop
+	rm -rf .build .pg artifacts out .bench

@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Language features every target opts into, set once so modules cannot drift apart.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "reactivate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "reactivate", targets: ["reactivate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+    ],
+    targets: [
+        // C libraries, seen only by their thin wrappers.
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+
+        // Thin adapters.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Artifacts", dependencies: ["CZstd"]),
+
+        // Pure computational core: no I/O, no logging.
+        .target(name: "ReactivateCore"),
+
+        // Stages, ledger, migrations, generator loader.
+        .target(
+            name: "ReactivatePipeline",
+            dependencies: [
+                "ReactivateCore", "Postgres", "Artifacts",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: []),
+
+        // Command line: argument parsing, log handlers, exit codes.
+        .target(
+            name: "ReactivateCLI",
+            dependencies: [
+                "ReactivatePipeline", "ReactivateCore", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(name: "reactivate", dependencies: ["ReactivateCLI"]),
+
+        // Shared by the database tests: a fresh database per test on the server the Makefile started.
+        .target(name: "ReactivateTestSupport", dependencies: ["Postgres"], path: "Tests/Support"),
+
+        .testTarget(name: "ReactivateCoreTests", dependencies: ["ReactivateCore"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "ReactivateTestSupport"]),
+        .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
+        .testTarget(
+            name: "ReactivatePipelineTests",
+            dependencies: [
+                "ReactivatePipeline", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "ReactivateCLITests", dependencies: ["ReactivateCLI", "Postgres", "ReactivateTestSupport"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,0 +1,170 @@
+/// Decodes PostgreSQL's binary COPY stream (`COPY … TO STDOUT (FORMAT binary)`) fed in arbitrary chunks.
+///
+/// Pure Swift with no libpq in it, so it is tested against every chunking. Layout (all big-endian):
+/// 11-byte signature `PGCOPY\n\xFF\r\n\0`, int32 flags, int32 extension length + extension bytes; then per
+/// tuple an int16 field count (−1 ends the stream) and per field an int32 length (−1 = NULL) and the bytes.
+/// Rows are handed to the caller as a ``BinaryCopyRow`` view valid only during the callback, so nothing
+/// is allocated per row.
+public struct BinaryCopyDecoder {
+    static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
+
+    private enum State { case header, tuples, finished }
+
+    private var state = State.header
+    /// Bytes of an incomplete header or tuple carried over to the next chunk.
+    private var carry: [UInt8] = []
+    private var offsets: [Int] = []
+    private var lengths: [Int32] = []
+    public private(set) var rowsDecoded = 0
+    /// Fields per row the caller expects; a different count is a decoding error, not a silent shift.
+    public let expectedFieldCount: Int?
+
+    public init(expectedFieldCount: Int? = nil) {
+        self.expectedFieldCount = expectedFieldCount
+    }
+
+    /// Consumes one chunk, calling `onRow` for each complete tuple it (with earlier leftovers) contains.
+    public mutating func feed(
+        _ chunk: UnsafeRawBufferPointer, onRow: (borrowing BinaryCopyRow) throws -> Void
+    ) throws {
+        if carry.isEmpty {
+            let used = try consume(chunk, onRow: onRow)
+            if used < chunk.count { carry.append(contentsOf: chunk[used...]) }
+        } else {
+            carry.append(contentsOf: chunk)
+            var pending = carry
+            let used = try pending.withUnsafeBytes { try consume($0, onRow: onRow) }
+            carry = used < pending.count ? Array(pending[used...]) : []
+            pending.removeAll()
+        }
+    }
+
+    /// Confirms the stream ended with its trailer and no stray bytes.
+    public func finish() throws {
+        guard state == .finished else {
+            throw BinaryCopyError("COPY stream ended before its trailer (truncated after \(rowsDecoded) rows)")
+        }
+        guard carry.isEmpty else {
+            throw BinaryCopyError("\(carry.count) unexpected bytes after the COPY trailer")
+        }
+    }
+
+    /// Decodes as many whole items as `buffer` holds; returns how many bytes were used.
+    private mutating func consume(
+        _ buffer: UnsafeRawBufferPointer, onRow: (borrowing BinaryCopyRow) throws -> Void
+    ) throws -> Int {
+        var position = 0
+        let count = buffer.count
+        if state == .header {
+            guard count >= 19 else { return 0 }
+            for index in 0..<11 where buffer[index] != Self.signature[index] {
+                throw BinaryCopyError("not a binary COPY stream: bad signature byte at offset \(index)")
+            }
+            let extensionLength = Int(buffer.loadBigEndian(Int32.self, at: 15))
+            guard extensionLength >= 0 else { throw BinaryCopyError("negative header extension length") }
+            guard count >= 19 + extensionLength else { return 0 }
+            position = 19 + extensionLength
+            state = .tuples
+        }
+        while state == .tuples {
+            guard count - position >= 2 else { return position }
+            let fieldCount = Int(buffer.loadBigEndian(Int16.self, at: position))
+            if fieldCount == -1 {
+                state = .finished
+                return position + 2
+            }
+            guard fieldCount >= 0 else { throw BinaryCopyError("invalid field count \(fieldCount) in row \(rowsDecoded + 1)") }
+            if let expectedFieldCount, expectedFieldCount != fieldCount {
+                throw BinaryCopyError("row \(rowsDecoded + 1) has \(fieldCount) fields, expected \(expectedFieldCount)")
+            }
+            var cursor = position + 2
+            offsets.removeAll(keepingCapacity: true)
+            lengths.removeAll(keepingCapacity: true)
+            var complete = true
+            for _ in 0..<fieldCount {
+                guard count - cursor >= 4 else { complete = false; break }
+                let length = buffer.loadBigEndian(Int32.self, at: cursor)
+                cursor += 4
+                guard length >= -1 else { throw BinaryCopyError("invalid field length \(length) in row \(rowsDecoded + 1)") }
+                offsets.append(cursor)
+                lengths.append(length)
+                if length > 0 {
+                    guard count - cursor >= Int(length) else { complete = false; break }
+                    cursor += Int(length)
+                }
+            }
+            guard complete else { return position }
+            rowsDecoded += 1
+            try offsets.withUnsafeBufferPointer { offsetBuffer in
+                try lengths.withUnsafeBufferPointer { lengthBuffer in
+                    try onRow(BinaryCopyRow(base: buffer, offsets: offsetBuffer, lengths: lengthBuffer))
+                }
+            }
+            position = cursor
+        }
+        return position
+    }
+}
+
+/// One decoded tuple; a borrowed view into the chunk being decoded.
+public struct BinaryCopyRow: ~Copyable {
+    let base: UnsafeRawBufferPointer
+    let offsets: UnsafeBufferPointer<Int>
+    let lengths: UnsafeBufferPointer<Int32>
+
+    public var fieldCount: Int { offsets.count }
+
+    public func isNull(_ field: Int) -> Bool { lengths[field] < 0 }
+
+    /// The raw bytes of a field (empty for NULL).
+    public func bytes(_ field: Int) -> UnsafeRawBufferPointer {
+        let length = Int(max(lengths[field], 0))
+        return UnsafeRawBufferPointer(rebasing: base[offsets[field]..<offsets[field] + length])
+    }
+
+    private func fixed<T: FixedWidthInteger>(_ field: Int, _ type: T.Type, _ name: String) throws -> T {
+        guard lengths[field] == MemoryLayout<T>.size else {
+            throw BinaryCopyError("field \(field + 1) is \(lengths[field] < 0 ? "NULL" : "\(lengths[field]) bytes"), expected a non-NULL \(name)")
+        }
+        return base.loadBigEndian(T.self, at: offsets[field])
+    }
+
+    public func int64(_ field: Int) throws -> Int64 { try fixed(field, Int64.self, "int8") }
+    public func int32(_ field: Int) throws -> Int32 { try fixed(field, Int32.self, "int4") }
+    public func int16(_ field: Int) throws -> Int16 { try fixed(field, Int16.self, "int2") }
+    public func float64(_ field: Int) throws -> Double { Double(bitPattern: try fixed(field, UInt64.self, "float8")) }
+    public func bool(_ field: Int) throws -> Bool { try fixed(field, UInt8.self, "bool") != 0 }
+    /// Microseconds since 2000-01-01 00:00 UTC.
+    public func timestamp(_ field: Int) throws -> Int64 { try fixed(field, Int64.self, "timestamptz") }
+    /// Days since 2000-01-01.
+    public func date(_ field: Int) throws -> Int32 { try fixed(field, Int32.self, "date") }
+    public func text(_ field: Int) throws -> String {
+        guard !isNull(field) else { throw BinaryCopyError("field \(field + 1) is NULL, expected text") }
+        return String(decoding: bytes(field), as: UTF8.self)
+    }
+    public func numeric(_ field: Int) throws -> PostgresNumeric {
+        guard !isNull(field) else { throw BinaryCopyError("field \(field + 1) is NULL, expected numeric") }
+        return try PostgresNumeric(binary: bytes(field))
+    }
+
+    public func optionalInt64(_ field: Int) throws -> Int64? { isNull(field) ? nil : try int64(field) }
+    public func optionalInt32(_ field: Int) throws -> Int32? { isNull(field) ? nil : try int32(field) }
+    public func optionalFloat64(_ field: Int) throws -> Double? { isNull(field) ? nil : try float64(field) }
+    public func optionalBool(_ field: Int) throws -> Bool? { isNull(field) ? nil : try bool(field) }
+    public func optionalTimestamp(_ field: Int) throws -> Int64? { isNull(field) ? nil : try timestamp(field) }
+    public func optionalDate(_ field: Int) throws -> Int32? { isNull(field) ? nil : try date(field) }
+    public func optionalText(_ field: Int) throws -> String? { isNull(field) ? nil : try text(field) }
+}
+
+/// The COPY stream did not have the shape we expected.
+public struct BinaryCopyError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension UnsafeRawBufferPointer {
+    @inline(__always)
+    func loadBigEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
+        T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}

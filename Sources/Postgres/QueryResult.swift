@@ -1,0 +1,88 @@
+internal import CLibPQ
+
+/// The rows of a small statement, copied out of libpq as text and freed at once.
+///
+/// Bulk data never comes through here; it streams through COPY. Copying keeps ownership trivial:
+/// no `PGresult` outlives the call that produced it.
+public struct QueryResult: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// Rows affected, from the command tag (INSERT/UPDATE/DELETE), else 0.
+    public let affectedRows: Int
+
+    init(consuming result: OpaquePointer?, connection: Connection, operation: String) throws {
+        guard let result else {
+            throw PostgresError(
+                kind: .connection, operation: operation,
+                message: connection.connectionString.redact(Connection.errorText(connection.handle)))
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            break
+        default:
+            throw PostgresError(result: result, connection: connection, operation: operation)
+        }
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            rows.append(values)
+        }
+        self.rows = rows
+        affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// The single value of a one-row, one-column result, or nil.
+    public var scalar: String? { rows.first?.first ?? nil }
+
+    /// Value by row index and column name.
+    public func value(_ row: Int, _ column: String) -> String? {
+        guard let index = columns.firstIndex(of: column) else { return nil }
+        return rows[row][index]
+    }
+}
+
+/// libpq's `PG_DIAG_*` field codes are character macros Swift does not import.
+enum DiagnosticField {
+    static let sqlState = Int32(UInt8(ascii: "C"))
+    static let primary = Int32(UInt8(ascii: "M"))
+    static let detail = Int32(UInt8(ascii: "D"))
+    static let hint = Int32(UInt8(ascii: "H"))
+}
+
+extension PostgresError {
+    /// Builds an error from a failed result's fields (SQLSTATE, primary message, detail, hint).
+    init(result: OpaquePointer, connection: Connection, operation: String, kind: Kind = .query) {
+        func field(_ code: Int32) -> String? {
+            guard let raw = PQresultErrorField(result, code) else { return nil }
+            return String(cString: raw)
+        }
+        let redact = connection.connectionString.redact
+        let sqlState = field(DiagnosticField.sqlState)
+        var message = field(DiagnosticField.primary) ?? {
+            if let raw = PQresultErrorMessage(result) { return String(cString: raw) }
+            return "unknown error"
+        }()
+        if message.isEmpty { message = Connection.errorText(connection.handle) }
+        let lostConnection = PQstatus(connection.handle) == CONNECTION_BAD
+        let resolvedKind: Kind =
+            sqlState == "57014" ? .cancelled : (lostConnection ? .connection : kind)
+        self.init(
+            kind: resolvedKind, operation: operation, sqlState: sqlState,
+            message: redact(message.trimmingTrailingWhitespace()),
+            detail: field(DiagnosticField.detail).map(redact), hint: field(DiagnosticField.hint).map(redact))
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Postgres
+import ReactivateCore
+import ReactivatePipeline
+
+/// The exit codes of SPEC.md, decided in one place.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let failure: Int32 = 1
+    public static let usage: Int32 = 2
+    /// EX_TEMPFAIL: another run holds the lock; cron should simply try again later.
+    public static let locked: Int32 = 75
+
+    /// Exit code and the message to print for an error thrown while running a command.
+    static func describe(_ error: any Error) -> (code: Int32, message: String) {
+        switch error {
+        case let error as PipelineError:
+            let code: Int32
+            switch error.category {
+            case .configuration: code = usage
+            case .runtime, .interrupted: code = failure
+            case .locked: code = locked
+            }
+            return (code, error.description)
+        case let error as PostgresError:
+            return (failure, error.description + DatabaseAdvice.advice(for: error))
+        case let error as ValidationError:
+            return (usage, error.message)
+        case let error as any UserFacingConfigError:
+            return (usage, error.description)
+        default:
+            return (failure, String(describing: error))
+        }
+    }
+}
+
+/// Errors of the core that stand for a bad configuration or input file (exit 2).
+public protocol UserFacingConfigError: Error, CustomStringConvertible {}
+
+/// Turns common SQLSTATEs into the next step a person should take.
+enum DatabaseAdvice {
+    static func advice(for error: PostgresError) -> String {
+        if error.isConnectionLoss {
+            return "\n  fix: check that the server is running and reachable (--database-url, DATABASE_URL or PGHOST/PGPORT); `make db-start` starts the local one"
+        }
+        switch error.sqlState {
+        case "42P01", "3F000":
+            return "\n  fix: run `reactivate migrate` for result tables, or create/map the missing source table or view (see sql/source/README.md)"
+        case "42703":
+            return "\n  fix: a source table or view lacks a column of the contract in sql/source/src_tables.sql; add or alias it in your view"
+        case "42804", "42846":
+            return "\n  fix: a source column has the wrong type; cast it in your view to the type in sql/source/src_tables.sql"
+        case "28P01", "28000":
+            return "\n  fix: check the user name and password (DATABASE_URL or ~/.pgpass)"
+        case "57014":
+            return ""
+        default:
+            return ""
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import ReactivateCLI
+
+Reactivate.runAndExit()

@@ -1,0 +1,42 @@
+import Foundation
+import Postgres
+
+/// A database of its own for one test, created on the server `DATABASE_URL` names and dropped afterwards.
+///
+/// Tests talk to a real PostgreSQL (the Makefile starts one); without `DATABASE_URL` they fail loudly
+/// instead of skipping, so a green run always means the database paths were exercised.
+public final class TestDatabase: @unchecked Sendable {
+    public let name: String
+    public let connectionString: ConnectionString
+    private let admin: ConnectionString
+
+    public init(prefix: String = "t") throws {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+            throw TestSetupError("DATABASE_URL is not set: run the tests with `make test`, which starts a local PostgreSQL")
+        }
+        admin = ConnectionString(url)
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        name = "\(prefix)_\(getpid())_\(suffix)".lowercased()
+        let connection = try Connection(admin)
+        try connection.execute("CREATE DATABASE \(Connection.quoteIdentifier(name))")
+        connectionString = admin.replacingDatabase(name)
+    }
+
+    /// A new connection to this test's database.
+    public func connect() throws -> Connection { try Connection(connectionString) }
+
+    deinit {
+        if let connection = try? Connection(admin) {
+            _ = try? connection.execute("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)")
+        }
+    }
+}
+
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The project's root folder, found from this file's path (tests read sql/ and pipelines/ from it).
+public let projectRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
