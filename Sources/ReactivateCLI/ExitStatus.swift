@@ -24,6 +24,9 @@ public enum ExitStatus {
             return (code, error.description)
         case let error as PostgresError:
             return (failure, error.description + DatabaseAdvice.advice(for: error))
+        case let error as StageFailure:
+            let (code, message) = describe(error.underlying)
+            return (code, "stage \(error.stage.rawValue) failed: \(message)")
         case let error as ValidationError:
             return (usage, error.message)
         case let error as any UserFacingConfigError:
@@ -59,3 +62,5 @@ enum DatabaseAdvice {
         }
     }
 }
+
+extension ConfigError: UserFacingConfigError {}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReactivateCore
+import ReactivatePipeline
+
+/// Loads a pipeline config file, turning every problem into a configuration error (exit 2).
+enum PipelineFile {
+    static func load(_ path: String) throws -> (config: PipelineConfig, text: String) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PipelineError(.configuration, "cannot read pipeline config \(path): \(error.localizedDescription)",
+                fix: "pass the path of a TOML file such as pipelines/spring-wakeup.toml")
+        }
+        return (try PipelineConfig.load(text: text, fileName: path), text)
+    }
+}
+
+extension StageName: ExpressibleByArgument {}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline as of a date: extract → score → target → issue → attribute.",
+        discussion: """
+            Re-running the same campaign and date resumes: stages that already succeeded are skipped
+            (their artifacts are verified first). Exit code 75 means another run of the campaign holds
+            the lock; retry later.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Pipeline config file, e.g. pipelines/spring-wakeup.toml.") var pipeline: String
+    @Option(name: .customLong("as-of"), help: "The run date D (YYYY-MM-DD): only data before D 00:00 in the business time zone counts.")
+    var asOf: String
+    @Option(help: "Comma-separated stages to run (default: all).", transform: { text in
+        try text.split(separator: ",").map { name in
+            guard let stage = StageName(rawValue: String(name).trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown stage '\(name)'; stages are \(StageName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return stage
+        }
+    })
+    var stages: [StageName]?
+    @Option(name: .customLong("from"), help: "Run from this stage to the end.") var fromStage: StageName?
+    @Flag(name: .customLong("dry-run"), help: "Compute and report everything, write no coupon.") var dryRun = false
+    @Flag(help: "Redo stages that already succeeded.") var force = false
+    @Option(help: "Parallel slices of the member-id space (connections).") var slices: Int = 2
+
+    func validate() throws {
+        guard PostgresEpoch.parseDate(asOf) != nil else {
+            throw ValidationError("--as-of must be a date like 2026-11-01, got '\(asOf)'")
+        }
+        guard (1...64).contains(slices) else { throw ValidationError("--slices must be 1…64") }
+        if stages != nil && fromStage != nil { throw ValidationError("use either --stages or --from, not both") }
+    }
+
+    func run() throws {
+        var logger = try global.makeLogger()
+        let (config, text) = try PipelineFile.load(pipeline)
+        guard let asOfDay = PostgresEpoch.parseDate(asOf) else { throw ValidationError("bad --as-of") }
+        var selected = stages
+        if let fromStage {
+            selected = Array(StageName.allCases.drop(while: { $0 != fromStage }))
+        }
+        logger[metadataKey: "pipeline"] = "\(pipeline)"
+        let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
+        let outcome = try runner.run(PipelineRunner.Request(
+            config: config, configText: text, asOfDay: asOfDay, mode: dryRun ? .dryRun : .live,
+            stages: selected, force: force, sliceCount: slices))
+        print("run \(outcome.runId): \(config.campaign) as of \(asOf)")
+        for report in outcome.reports {
+            if report.skipped {
+                print("  \(report.stage.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) already done (skipped)")
+                continue
+            }
+            guard let result = report.result else { continue }
+            print("  \(report.stage.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(result.rowsIn) in, \(result.rowsOut) out, \(String(format: "%.2f", report.seconds)) s")
+            print(StageSummary.render(report.stage, result.stats))
+        }
+    }
+}
+
+/// Short human summaries of a stage's stats for stdout.
+enum StageSummary {
+    static func render(_ stage: StageName, _ stats: [String: JSONValue]) -> String {
+        stats.keys.sorted().map { key in "      \(key): \(format(stats[key] ?? .null))" }.joined(separator: "\n")
+    }
+
+    static func format(_ value: JSONValue) -> String {
+        switch value {
+        case .integer(let number): return String(number)
+        case .number(let number): return String(format: "%.6g", number)
+        case .string(let text): return text
+        case .bool(let flag): return String(flag)
+        case .null: return "–"
+        case .array(let values): return "[" + values.map(format).joined(separator: ", ") + "]"
+        case .object(let object): return "{" + object.keys.sorted().map { "\($0): \(format(object[$0] ?? .null))" }.joined(separator: ", ") + "}"
+        }
+    }
+}

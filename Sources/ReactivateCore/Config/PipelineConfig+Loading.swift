@@ -1,0 +1,658 @@
+extension PipelineConfig {
+    /// Every key a pipeline config may contain, as dotted paths in documentation order;
+    /// the example config and the unknown-key suggestions are checked against it.
+    public static let knownKeys: [String] = ConfigSchema.sections.flatMap { section in
+        section.keys.map { section.name.isEmpty ? $0 : section.name + "." + $0 }
+    }
+
+    /// Parses and validates a pipeline config.
+    ///
+    /// Reads nothing from disk: the caller passes the file's text and the name to show in errors.
+    /// Keys are checked in file order, so the error reported is the first problem in the file.
+    /// - Throws: ``ConfigError`` naming the file, line, key, reason and a fix.
+    public static func load(text: String, fileName: String) throws(ConfigError) -> PipelineConfig {
+        let document: TOMLTable
+        do throws(TOMLError) {
+            document = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigError(fileName: fileName, tomlError: error)
+        }
+        return try ConfigDecoder(fileName: fileName).decode(document)
+    }
+}
+
+/// The sections and keys of a pipeline config, for unknown-key detection and suggestions.
+enum ConfigSchema {
+    /// Sections in documentation order; the unnamed first entry is the top level.
+    static let sections: [(name: String, keys: [String])] = [
+        ("", ["campaign", "description"]),
+        ("source", ["schema", "business_timezone"]),
+        ("dormancy", ["dormant_days", "horizon_days", "score_all", "pre_period_days"]),
+        (
+            "target",
+            [
+                "radius_m", "location_freshness_days", "max_per_store", "min_p_alive",
+                "min_reachability", "cooldown_days", "channels",
+            ]
+        ),
+        ("holdout", ["fraction", "global_fraction", "key"]),
+        (
+            "coupon",
+            ["face_value", "min_spend", "valid_days", "max_coupons", "max_face_value_total"]
+        ),
+        ("attribution", ["window_days", "expected_lift", "confidence"]),
+        ("output", ["artifact_dir"]),
+    ]
+
+    /// SPEC names that differ from the config key, so a user copying from SPEC is redirected.
+    static let aliases: [String: String] = [
+        "holdout_fraction": "SPEC's holdout_fraction is the key 'fraction' in the [holdout] section"
+    ]
+
+    static var sectionNames: [String] { sections.map(\.name).filter { !$0.isEmpty } }
+
+    static func keys(of section: String) -> [String] {
+        sections.first { $0.name == section }?.keys ?? []
+    }
+}
+
+/// One end of an allowed numeric range.
+private enum Bound {
+    case inclusive(Double)
+    case exclusive(Double)
+}
+
+/// An allowed numeric range that can say itself in an error message.
+private struct Interval {
+    var lower: Bound?
+    var upper: Bound?
+
+    func contains(_ x: Double) -> Bool {
+        switch lower {
+        case .inclusive(let a)?: if !(x >= a) { return false }
+        case .exclusive(let a)?: if !(x > a) { return false }
+        case nil: break
+        }
+        switch upper {
+        case .inclusive(let b)?: if !(x <= b) { return false }
+        case .exclusive(let b)?: if !(x < b) { return false }
+        case nil: break
+        }
+        return true
+    }
+
+    var text: String {
+        if case .inclusive(let a)? = lower, case .inclusive(let b)? = upper {
+            return "must be between \(format(a)) and \(format(b))"
+        }
+        var parts: [String] = []
+        switch lower {
+        case .inclusive(let a)?: parts.append("≥ \(format(a))")
+        case .exclusive(let a)?: parts.append("> \(format(a))")
+        case nil: break
+        }
+        switch upper {
+        case .inclusive(let b)?: parts.append("≤ \(format(b))")
+        case .exclusive(let b)?: parts.append("< \(format(b))")
+        case nil: break
+        }
+        return "must be " + parts.joined(separator: " and ")
+    }
+}
+
+/// Whole numbers without a trailing ".0", so messages read "≤ 100000", not "≤ 100000.0".
+private func format(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    return String(x)
+}
+
+/// Turns the parsed TOML tree into a ``PipelineConfig``, one key at a time, in file order.
+private struct ConfigDecoder {
+    let fileName: String
+
+    func decode(_ root: TOMLTable) throws(ConfigError) -> PipelineConfig {
+        var config = PipelineConfig.defaults(campaign: "")
+        var hasCampaign = false
+        for entry in root.entries {
+            let value = entry.value
+            switch entry.key {
+            case "campaign":
+                config.campaign = try campaignName(value)
+                hasCampaign = true
+            case "description":
+                config.campaignDescription = try string(
+                    value, "description",
+                    fix: "describe the campaign in quotes, e.g. description = \"Spring wake-up wave\"")
+            case "source": try decodeSource(section(value, "source"), &config)
+            case "dormancy": try decodeDormancy(section(value, "dormancy"), &config)
+            case "target": try decodeTarget(section(value, "target"), &config)
+            case "holdout": try decodeHoldout(section(value, "holdout"), &config)
+            case "coupon": try decodeCoupon(section(value, "coupon"), &config)
+            case "attribution": try decodeAttribution(section(value, "attribution"), &config)
+            case "output": try decodeOutput(section(value, "output"), &config)
+            default: throw unknownKey(entry.key, value, inSection: "")
+            }
+        }
+        guard hasCampaign else {
+            throw ConfigError(
+                kind: .missingKey, fileName: fileName, line: nil, keyPath: "campaign",
+                reason: "required key is missing",
+                fix: "add campaign = \"spring-wakeup\" at the top of the file, before any [section]")
+        }
+        return config
+    }
+
+    // MARK: Sections
+
+    private func decodeSource(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "schema": config.sourceSchema = try schemaName(value)
+            case "business_timezone": config.businessTimeZone = try timeZone(value)
+            default: throw unknownKey(entry.key, value, inSection: "source")
+            }
+        }
+    }
+
+    private func decodeDormancy(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "dormant_days":
+                config.dormantDays = try integer(
+                    value, "dormancy.dormant_days", 1...3650,
+                    fix: "set dormant_days to a number of days, e.g. 180")
+            case "horizon_days":
+                config.horizonDays = try integer(
+                    value, "dormancy.horizon_days", 1...3650,
+                    fix: "set horizon_days to a number of days, e.g. 30")
+            case "score_all":
+                config.scoreAll = try boolean(
+                    value, "dormancy.score_all",
+                    fix: "set score_all = true to score every member, false for dormant ones only")
+            case "pre_period_days":
+                config.prePeriodDays = try integer(
+                    value, "dormancy.pre_period_days", 1...3650,
+                    fix: "set pre_period_days to a number of days, e.g. 365")
+            default: throw unknownKey(entry.key, value, inSection: "dormancy")
+            }
+        }
+    }
+
+    private func decodeTarget(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "radius_m":
+                config.radiusMeters = try number(
+                    value, "target.radius_m",
+                    Interval(lower: .exclusive(0), upper: .inclusive(100_000)),
+                    fix: "set radius_m to a distance in metres, e.g. 3000")
+            case "location_freshness_days":
+                config.locationFreshnessDays = try integer(
+                    value, "target.location_freshness_days", 1...3650,
+                    fix: "set location_freshness_days to a number of days, e.g. 90")
+            case "max_per_store":
+                config.maxPerStore = try integer(
+                    value, "target.max_per_store", 1...Int.max,
+                    fix: "set max_per_store to a positive count, e.g. 500, or remove it for no quota")
+            case "min_p_alive":
+                config.minPAlive = try number(
+                    value, "target.min_p_alive",
+                    Interval(lower: .inclusive(0), upper: .inclusive(1)),
+                    fix: "set min_p_alive to a probability, e.g. 0.0 to keep everyone")
+            case "min_reachability":
+                config.minReachability = try number(
+                    value, "target.min_reachability",
+                    Interval(lower: .inclusive(0), upper: .inclusive(1)),
+                    fix: "set min_reachability to a score between 0 and 1, e.g. 0.0")
+            case "cooldown_days":
+                config.cooldownDays = try integer(
+                    value, "target.cooldown_days", 0...3650,
+                    fix: "set cooldown_days to a number of days, e.g. 30 (0 = no cooldown)")
+            case "channels":
+                config.channels = try channels(value)
+            default: throw unknownKey(entry.key, value, inSection: "target")
+            }
+        }
+    }
+
+    private func decodeHoldout(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "fraction":
+                config.holdoutFraction = try number(
+                    value, "holdout.fraction",
+                    Interval(lower: .exclusive(0), upper: .exclusive(1)),
+                    fix: "set fraction to the share kept as control, e.g. 0.10")
+            case "global_fraction":
+                config.globalHoldoutFraction = try number(
+                    value, "holdout.global_fraction",
+                    Interval(lower: .inclusive(0), upper: .exclusive(1)),
+                    fix: "set global_fraction to a share below 1, e.g. 0.0 for no global holdout")
+            case "key":
+                config.holdoutKey = try holdoutKey(value)
+            default: throw unknownKey(entry.key, value, inSection: "holdout")
+            }
+        }
+    }
+
+    private func decodeCoupon(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "face_value":
+                config.faceValueCents = try money(
+                    value, "coupon.face_value",
+                    Interval(lower: .exclusive(0), upper: .inclusive(100_000)),
+                    fix: "set face_value to an amount with at most 2 decimals, e.g. 20.00")
+            case "min_spend":
+                config.minSpendCents = try money(
+                    value, "coupon.min_spend", Interval(lower: .inclusive(0)),
+                    fix: "set min_spend to an amount with at most 2 decimals, e.g. 100.00 (0 = none)")
+            case "valid_days":
+                config.validDays = try integer(
+                    value, "coupon.valid_days", 1...365,
+                    fix: "set valid_days to a number of days, e.g. 30")
+            case "max_coupons":
+                config.maxCoupons = try integer(
+                    value, "coupon.max_coupons", 1...Int.max,
+                    fix: "set max_coupons to a positive count, e.g. 50000, or remove it for no cap")
+            case "max_face_value_total":
+                config.maxFaceValueTotalCents = try money(
+                    value, "coupon.max_face_value_total", Interval(lower: .exclusive(0)),
+                    fix: "set max_face_value_total to an amount, e.g. 1000000.00, or remove it for no cap")
+            default: throw unknownKey(entry.key, value, inSection: "coupon")
+            }
+        }
+    }
+
+    private func decodeAttribution(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "window_days":
+                config.windowDays = try integer(
+                    value, "attribution.window_days", 1...365,
+                    fix: "set window_days to a number of days, e.g. 30")
+            case "expected_lift":
+                config.expectedLift = try number(
+                    value, "attribution.expected_lift",
+                    Interval(lower: .exclusive(0), upper: .exclusive(1)),
+                    fix: "set expected_lift to a rate difference, e.g. 0.02 for two percentage points")
+            case "confidence":
+                config.confidence = try number(
+                    value, "attribution.confidence",
+                    Interval(lower: .exclusive(0.5), upper: .exclusive(1)),
+                    fix: "set confidence to a level such as 0.95")
+            default: throw unknownKey(entry.key, value, inSection: "attribution")
+            }
+        }
+    }
+
+    private func decodeOutput(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
+        for entry in table.entries {
+            let value = entry.value
+            switch entry.key {
+            case "artifact_dir":
+                let fix = "set artifact_dir to a directory path, e.g. \"artifacts\""
+                let path = try string(value, "output.artifact_dir", fix: fix)
+                guard !path.isEmpty, !path.unicodeScalars.contains(where: isControl) else {
+                    throw invalid(
+                        value, "output.artifact_dir",
+                        "must be a non-empty path without control characters, got \(TOMLSyntax.quoted(path))",
+                        fix: fix)
+                }
+                config.artifactDir = path
+            default: throw unknownKey(entry.key, value, inSection: "output")
+            }
+        }
+    }
+
+    // MARK: Typed readers
+
+    private func section(_ value: TOMLValue, _ name: String) throws(ConfigError) -> TOMLTable {
+        guard case .table(let table) = value.kind else {
+            throw wrongType(
+                value, name, expected: "a section ([\(name)])",
+                fix: "write the keys under a [\(name)] header")
+        }
+        return table
+    }
+
+    private func string(_ value: TOMLValue, _ path: String, fix: String) throws(ConfigError) -> String {
+        guard case .string(let string) = value.kind else {
+            throw wrongType(value, path, expected: "a string in quotes", fix: fix)
+        }
+        return string
+    }
+
+    private func boolean(_ value: TOMLValue, _ path: String, fix: String) throws(ConfigError) -> Bool {
+        guard case .boolean(let flag) = value.kind else {
+            throw wrongType(value, path, expected: "true or false", fix: fix)
+        }
+        return flag
+    }
+
+    /// Integer keys refuse floats: 180.5 days is a mistake, not something to round silently.
+    private func integer(
+        _ value: TOMLValue, _ path: String, _ range: ClosedRange<Int>, fix: String
+    ) throws(ConfigError) -> Int {
+        guard case .integer(let wide) = value.kind else {
+            throw wrongType(value, path, expected: "a whole number", fix: fix)
+        }
+        guard let number = Int(exactly: wide), range.contains(number) else {
+            let allowed =
+                range.upperBound == Int.max
+                ? "must be ≥ \(range.lowerBound)"
+                : "must be between \(range.lowerBound) and \(range.upperBound)"
+            throw invalid(value, path, "\(allowed), got \(value.literal)", fix: fix)
+        }
+        return number
+    }
+
+    /// Float keys accept integer literals (`radius_m = 3000`) but not inf or nan.
+    private func number(
+        _ value: TOMLValue, _ path: String, _ interval: Interval, fix: String
+    ) throws(ConfigError) -> Double {
+        let number: Double
+        switch value.kind {
+        case .float(let x): number = x
+        case .integer(let n): number = Double(n)
+        default: throw wrongType(value, path, expected: "a number", fix: fix)
+        }
+        guard number.isFinite else {
+            throw invalid(value, path, "must be a finite number, got \(value.literal)", fix: fix)
+        }
+        guard interval.contains(number) else {
+            throw invalid(value, path, "\(interval.text), got \(value.literal)", fix: fix)
+        }
+        return number
+    }
+
+    /// Money becomes exact integer cents, computed from the literal text rather than the
+    /// binary float, so 19.99 is 1999 cents and 19.999 is refused instead of rounded.
+    private func money(
+        _ value: TOMLValue, _ path: String, _ interval: Interval, fix: String
+    ) throws(ConfigError) -> Int64 {
+        _ = try number(value, path, interval, fix: fix)
+        switch exactCents(value) {
+        case .cents(let cents): return cents
+        case .fractionOfCent:
+            throw invalid(
+                value, path, "must be a whole number of cents (at most 2 decimals), got \(value.literal)",
+                fix: fix)
+        case .tooLarge:
+            throw invalid(value, path, "is too large, got \(value.literal)", fix: fix)
+        }
+    }
+
+    private func campaignName(_ value: TOMLValue) throws(ConfigError) -> String {
+        let fix = "use a lowercase name such as \"spring-wakeup\""
+        let name = try string(value, "campaign", fix: fix)
+        let scalars = Array(name.unicodeScalars)
+        let valid =
+            (1...63).contains(scalars.count)
+            && scalars.allSatisfy { isLowerAlphanumeric($0) || $0 == "_" || $0 == "-" }
+            && scalars.first.map(isLowerAlphanumeric) == true
+        guard valid else {
+            throw invalid(
+                value, "campaign",
+                "must be 1–63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit, got \(TOMLSyntax.quoted(name))",
+                fix: fix)
+        }
+        return name
+    }
+
+    /// The schema ends up in SQL; the pipeline quotes it, but only plain identifiers get that far.
+    private func schemaName(_ value: TOMLValue) throws(ConfigError) -> String {
+        let fix =
+            "name a schema with letters, digits and '_' only, e.g. src; map other tables with views in such a schema"
+        let name = try string(value, "source.schema", fix: fix)
+        let scalars = Array(name.unicodeScalars)
+        let valid =
+            (1...63).contains(scalars.count)
+            && scalars.allSatisfy { isASCIILetter($0) || isASCIIDigit($0) || $0 == "_" }
+            && scalars.first.map { isASCIILetter($0) || $0 == "_" } == true
+        guard valid else {
+            throw invalid(
+                value, "source.schema",
+                "must be a plain SQL identifier (a letter or '_', then up to 62 letters, digits or '_'), got \(TOMLSyntax.quoted(name))",
+                fix: fix)
+        }
+        return name
+    }
+
+    /// Only the shape is checked here; PostgreSQL knows the real list of zones.
+    private func timeZone(_ value: TOMLValue) throws(ConfigError) -> String {
+        let fix = "use an IANA time zone name, e.g. \"Asia/Shanghai\""
+        let name = try string(value, "source.business_timezone", fix: fix)
+        let scalars = Array(name.unicodeScalars)
+        let valid =
+            (1...64).contains(scalars.count)
+            && scalars.allSatisfy {
+                isASCIILetter($0) || isASCIIDigit($0) || "/_-+".unicodeScalars.contains($0)
+            }
+            && scalars.first.map(isASCIILetter) == true
+        guard valid else {
+            throw invalid(
+                value, "source.business_timezone",
+                "must be an IANA time zone name (letters, digits, '/', '_', '-', '+'), got \(TOMLSyntax.quoted(name))",
+                fix: fix)
+        }
+        return name
+    }
+
+    private func channels(_ value: TOMLValue) throws(ConfigError) -> [MarketingChannel] {
+        let path = "target.channels"
+        let allowed = MarketingChannel.allCases.map(\.rawValue)
+        let fix = "list channels in order of preference, e.g. channels = [\"wechat_card\", \"sms\"]"
+        guard case .array(let items) = value.kind else {
+            throw wrongType(value, path, expected: "an array of channel names", fix: fix)
+        }
+        guard !items.isEmpty else {
+            throw invalid(value, path, "must list at least one channel, got []", fix: fix)
+        }
+        var result: [MarketingChannel] = []
+        for (position, item) in items.enumerated() {
+            guard case .string(let name) = item.kind else {
+                throw ConfigError(
+                    kind: .wrongType, fileName: fileName, line: item.line, keyPath: path,
+                    reason: "item \(position + 1) must be a channel name in quotes, got \(shown(item))",
+                    fix: fix)
+            }
+            guard let channel = MarketingChannel(rawValue: name) else {
+                throw invalid(
+                    item, path,
+                    "item \(position + 1) must be one of \(allowed.joined(separator: ", ")), got \(TOMLSyntax.quoted(name))",
+                    fix: fix)
+            }
+            guard !result.contains(channel) else {
+                throw invalid(
+                    item, path, "lists \(TOMLSyntax.quoted(name)) twice (item \(position + 1))",
+                    fix: "list each channel once")
+            }
+            result.append(channel)
+        }
+        return result
+    }
+
+    /// The key is a secret, so errors describe it without ever echoing it.
+    private func holdoutKey(_ value: TOMLValue) throws(ConfigError) -> String {
+        let path = "holdout.key"
+        let fix = "set key to 32 hexadecimal digits, e.g. the output of `openssl rand -hex 16`"
+        guard case .string(let key) = value.kind else {
+            throw ConfigError(
+                kind: .wrongType, fileName: fileName, line: value.line, keyPath: path,
+                reason: "must be a string of 32 hexadecimal digits, got \(article(value.typeName))",
+                fix: fix)
+        }
+        let scalars = Array(key.unicodeScalars)
+        guard scalars.count == 32 else {
+            throw invalid(
+                value, path,
+                "must be exactly 32 hexadecimal digits, got \(scalars.count) characters (value not shown)",
+                fix: fix)
+        }
+        guard scalars.allSatisfy({ isASCIIDigit($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0) })
+        else {
+            throw invalid(
+                value, path,
+                "must be exactly 32 hexadecimal digits (0-9, a-f), got other characters (value not shown)",
+                fix: fix)
+        }
+        return key.lowercased()
+    }
+
+    // MARK: Errors
+
+    private func wrongType(
+        _ value: TOMLValue, _ path: String, expected: String, fix: String
+    ) -> ConfigError {
+        ConfigError(
+            kind: .wrongType, fileName: fileName, line: value.line, keyPath: path,
+            reason: "must be \(expected), got \(shown(value))", fix: fix)
+    }
+
+    private func invalid(_ value: TOMLValue, _ path: String, _ reason: String, fix: String) -> ConfigError {
+        ConfigError(
+            kind: .invalidValue, fileName: fileName, line: value.line, keyPath: path, reason: reason,
+            fix: fix)
+    }
+
+    private func unknownKey(_ key: String, _ value: TOMLValue, inSection section: String) -> ConfigError {
+        let rendered = TOMLSyntax.renderKey(key)
+        if section.isEmpty, case .table = value.kind {
+            let names = ConfigSchema.sectionNames
+            let fix =
+                closest(to: key, among: names).map { "did you mean [\($0)]?" }
+                ?? "known sections: " + names.map { "[\($0)]" }.joined(separator: ", ")
+            return ConfigError(
+                kind: .unknownKey, fileName: fileName, line: value.line, keyPath: rendered,
+                reason: "unknown section [\(rendered)]", fix: fix)
+        }
+        let known = ConfigSchema.keys(of: section)
+        let fix: String
+        // An exact key from another section is stronger evidence than a near miss here.
+        if let home = ConfigSchema.sections.first(where: { $0.name != section && $0.keys.contains(key) }) {
+            fix =
+                home.name.isEmpty
+                ? "'\(key)' belongs at the top of the file, before any [section]"
+                : "'\(key)' belongs in the [\(home.name)] section"
+        } else if let match = closest(to: key, among: known) {
+            fix = "did you mean '\(match)'?"
+        } else if let alias = ConfigSchema.aliases[key] {
+            fix = alias
+        } else {
+            let place = section.isEmpty ? "at the top level" : "in [\(section)]"
+            fix = "remove it; known keys \(place): " + known.joined(separator: ", ")
+        }
+        return ConfigError(
+            kind: .unknownKey, fileName: fileName, line: value.line,
+            keyPath: section.isEmpty ? rendered : section + "." + rendered,
+            reason: section.isEmpty ? "unknown key at the top level" : "unknown key in [\(section)]",
+            fix: fix)
+    }
+
+    /// How a value is quoted back in an error: type plus the text as written.
+    private func shown(_ value: TOMLValue) -> String {
+        switch value.kind {
+        case .string(let string): return "a string (\(TOMLSyntax.quoted(string)))"
+        case .array: return "an array"
+        case .table: return "a table"
+        default: return "\(article(value.typeName)) (\(value.literal))"
+        }
+    }
+
+    private func article(_ typeName: String) -> String {
+        (typeName.first.map { "aeiou".contains($0) } == true ? "an " : "a ") + typeName
+    }
+}
+
+// MARK: - Helpers
+
+/// Outcome of converting a money literal to cents.
+private enum CentsConversion: Equatable {
+    case cents(Int64)
+    case fractionOfCent
+    case tooLarge
+}
+
+/// Exact cents from the literal: digits and decimal exponent are shifted as text, never through
+/// binary floating point. The literal has already been checked by the parser.
+private func exactCents(_ value: TOMLValue) -> CentsConversion {
+    if case .integer(let units) = value.kind {
+        let (cents, overflow) = units.multipliedReportingOverflow(by: 100)
+        return overflow ? .tooLarge : .cents(cents)
+    }
+    var scalars = Array(value.literal.unicodeScalars.filter { $0 != "_" })[...]
+    var negative = false
+    if let sign = scalars.first, sign == "+" || sign == "-" {
+        negative = sign == "-"
+        scalars = scalars.dropFirst()
+    }
+    var exponent = 0
+    if let e = scalars.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+        guard let parsed = Int(String(String.UnicodeScalarView(scalars[(e + 1)...]))) else {
+            return .tooLarge
+        }
+        exponent = parsed
+        scalars = scalars[..<e]
+    }
+    var digits = Array(scalars.filter { $0 != "." })
+    let fractionDigits = scalars.firstIndex(of: ".").map { scalars.endIndex - $0 - 1 } ?? 0
+    while digits.count > 1, digits.first == "0" { digits.removeFirst() }
+    if digits.allSatisfy({ $0 == "0" }) { return .cents(0) }
+    // value = digits × 10^(exponent − fractionDigits); cents = digits × 10^(shift).
+    let shift = exponent - fractionDigits + 2
+    if shift >= 0 {
+        guard shift <= 20 else { return .tooLarge }
+        digits += Array(repeating: "0", count: shift)
+    } else {
+        let dropped = -shift
+        guard dropped <= digits.count, digits.suffix(dropped).allSatisfy({ $0 == "0" }) else {
+            return .fractionOfCent
+        }
+        digits.removeLast(dropped)
+    }
+    guard let magnitude = Int64(String(String.UnicodeScalarView(digits))) else { return .tooLarge }
+    return .cents(negative ? -magnitude : magnitude)
+}
+
+/// The candidate within edit distance 2 of `key`, preferring the nearest; nil if none is close.
+private func closest(to key: String, among candidates: [String]) -> String? {
+    var best: (name: String, distance: Int)?
+    for candidate in candidates {
+        let distance = editDistance(key, candidate)
+        if distance <= 2, distance < max(key.count, candidate.count), distance < (best?.distance ?? Int.max) {
+            best = (candidate, distance)
+        }
+    }
+    return best?.name
+}
+
+/// Levenshtein distance, enough to catch typos such as `radius_n` or `dormantdays`.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = previous
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}
+
+private func isASCIILetter(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+private func isASCIIDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+private func isLowerAlphanumeric(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || isASCIIDigit(c) }
+private func isControl(_ c: Unicode.Scalar) -> Bool { c.value < 0x20 || c.value == 0x7F }

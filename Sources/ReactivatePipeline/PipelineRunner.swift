@@ -1,0 +1,172 @@
+import Artifacts
+import Dispatch
+import Foundation
+import Logging
+import Postgres
+import ReactivateCore
+
+/// Runs a pipeline's stages in order under the campaign lock, recording everything in the ledger.
+///
+/// Resumable: a stage that already succeeded for this (campaign, as-of, mode) is skipped when its
+/// artifact still verifies, so re-running after a failure continues where it stopped; `force` redoes all.
+public struct PipelineRunner {
+    public struct Request: Sendable {
+        public var config: PipelineConfig
+        public var configText: String
+        public var asOfDay: Int32
+        public var mode: RunMode
+        /// Stages to run, in pipeline order; nil = every stage.
+        public var stages: [StageName]?
+        public var force: Bool
+        public var issueAt: Int64?
+        public var sliceCount: Int
+
+        public init(
+            config: PipelineConfig, configText: String, asOfDay: Int32, mode: RunMode = .live,
+            stages: [StageName]? = nil, force: Bool = false, issueAt: Int64? = nil, sliceCount: Int = 2
+        ) {
+            self.config = config
+            self.configText = configText
+            self.asOfDay = asOfDay
+            self.mode = mode
+            self.stages = stages
+            self.force = force
+            self.issueAt = issueAt
+            self.sliceCount = sliceCount
+        }
+    }
+
+    public struct StageReport: Sendable {
+        public var stage: StageName
+        public var skipped: Bool
+        public var seconds: Double
+        public var result: StageResult?
+    }
+
+    public struct Outcome: Sendable {
+        public var runId: Int64
+        public var reports: [StageReport]
+    }
+
+    /// Stage implementations by name, in pipeline order.
+    public static let available: [any Stage] = [ExtractStage()]
+
+    let connectionString: ConnectionString
+    let logger: Logger
+
+    public init(connectionString: ConnectionString, logger: Logger) {
+        self.connectionString = connectionString
+        self.logger = logger
+    }
+
+    public func run(_ request: Request) throws -> Outcome {
+        let config = request.config
+        let asOf = PostgresEpoch.format(request.asOfDay)
+        let connection = try Connection(connectionString)
+        try Self.requireMigrated(connection)
+        let ledger = RunLedger(connection: connection)
+        try ledger.lockCampaign(config.campaign)
+        defer { try? ledger.unlockCampaign(config.campaign) }
+        let runId = try ledger.beginRun(campaign: config.campaign, asOf: asOf, mode: request.mode, configText: request.configText)
+        var logger = self.logger
+        logger[metadataKey: "run.id"] = "\(runId)"
+        logger[metadataKey: "campaign"] = "\(config.campaign)"
+        logger[metadataKey: "as_of"] = "\(asOf)"
+        let directory = try Self.prepareArtifactDirectory(config: config, asOf: asOf, mode: request.mode)
+        let selected = Self.available.filter { request.stages?.contains($0.name) ?? true }
+        var reports: [StageReport] = []
+        for stage in selected {
+            var stageLogger = logger
+            stageLogger[metadataKey: "stage"] = "\(stage.name.rawValue)"
+            let context = StageContext(
+                config: config, asOfDay: request.asOfDay, runId: runId, mode: request.mode,
+                connectionString: connectionString, logger: stageLogger, artifactDirectory: directory,
+                sliceCount: request.sliceCount, issueAt: request.issueAt)
+            if !request.force, try isDone(stage.name, runId: runId, ledger: ledger, logger: stageLogger) {
+                stageLogger.info("stage already done; skipped")
+                reports.append(StageReport(stage: stage.name, skipped: true, seconds: 0, result: nil))
+                continue
+            }
+            try ledger.startStage(runId, stage.name)
+            stageLogger.info("stage started")
+            let started = DispatchTime.now()
+            do {
+                let result = try stage.run(context)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                try ledger.finishStage(
+                    runId, stage.name, status: "succeeded", rowsIn: result.rowsIn, rowsOut: result.rowsOut,
+                    artifactPath: result.artifactPath, artifactChecksum: result.artifactChecksum,
+                    statsJSON: JSONValue.object(result.stats).jsonText)
+                try ledger.addRunStats(runId, json: JSONValue.object([stage.name.rawValue: .object(result.stats)]).jsonText)
+                stageLogger.info(
+                    "stage finished",
+                    metadata: [
+                        "rows.in": "\(result.rowsIn)", "rows.out": "\(result.rowsOut)",
+                        "duration_ms": "\(Int(seconds * 1000))",
+                    ])
+                reports.append(StageReport(stage: stage.name, skipped: false, seconds: seconds, result: result))
+            } catch {
+                let interrupted = (error as? PostgresError)?.kind == .cancelled
+                    || (error as? PipelineError)?.category == .interrupted
+                stageLogger.error("stage failed", metadata: ["error": "\(error)"])
+                // The ledger may be unreachable too (database gone); the original error matters more.
+                try? ledger.finishStage(
+                    runId, stage.name, status: interrupted ? "interrupted" : "failed", rowsIn: nil, rowsOut: nil,
+                    error: String(describing: error))
+                try? ledger.finishRun(runId, status: interrupted ? "interrupted" : "failed")
+                throw StageFailure(stage: stage.name, underlying: error)
+            }
+        }
+        try ledger.finishRun(runId, status: "succeeded")
+        return Outcome(runId: runId, reports: reports)
+    }
+
+    /// A stage counts as done when the ledger says so and its artifact (if any) still verifies.
+    private func isDone(_ stage: StageName, runId: Int64, ledger: RunLedger, logger: Logger) throws -> Bool {
+        guard let record = try ledger.stageRecord(runId, stage), record.status == "succeeded" else { return false }
+        guard let path = record.artifactPath else { return true }
+        do {
+            let summary = try ArtifactReader.verify(path: path)
+            if let expected = record.artifactChecksum, summary.contentChecksumHex != expected {
+                logger.warning("artifact changed since the stage ran; redoing the stage", metadata: ["artifact": "\(path)"])
+                return false
+            }
+            return true
+        } catch {
+            logger.warning("artifact missing or corrupted; redoing the stage", metadata: ["artifact": "\(path)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    static func requireMigrated(_ connection: Connection) throws {
+        let ready = try connection.query("SELECT to_regclass('reactivation.stage_runs') IS NOT NULL").scalar == "t"
+        guard ready else {
+            throw PipelineError(
+                .runtime, "the reactivation schema is missing in this database",
+                fix: "run `reactivate migrate` first")
+        }
+    }
+
+    /// `<artifact_dir>/<campaign>/<as-of>/<mode>/`, owner-only: artifacts hold member data.
+    static func prepareArtifactDirectory(config: PipelineConfig, asOf: String, mode: RunMode) throws -> URL {
+        let directory = URL(fileURLWithPath: config.artifactDir)
+            .appendingPathComponent(config.campaign).appendingPathComponent(asOf).appendingPathComponent(mode.rawValue)
+        do {
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw PipelineError(
+                .runtime, "cannot create the artifact folder \(directory.path): \(error.localizedDescription)",
+                fix: "make [output] artifact_dir point to a writable folder")
+        }
+        return directory
+    }
+}
+
+/// A stage failed; carries which one so the message and the ledger name it.
+public struct StageFailure: Error, CustomStringConvertible {
+    public let stage: StageName
+    public let underlying: any Error
+
+    public var description: String { "stage \(stage.rawValue) failed: \(underlying)" }
+}
