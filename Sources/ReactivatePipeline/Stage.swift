@@ -18,6 +18,21 @@ public struct StageContext: Sendable {
     /// When the issue stage stamps its coupons (µs since 2000-01-01 UTC); nil = the commit time.
     public let issueAt: Int64?
 
+    public init(
+        config: PipelineConfig, asOfDay: Int32, runId: Int64, mode: RunMode, connectionString: ConnectionString,
+        logger: Logger, artifactDirectory: URL, sliceCount: Int, issueAt: Int64?
+    ) {
+        self.config = config
+        self.asOfDay = asOfDay
+        self.runId = runId
+        self.mode = mode
+        self.connectionString = connectionString
+        self.logger = logger
+        self.artifactDirectory = artifactDirectory
+        self.sliceCount = sliceCount
+        self.issueAt = issueAt
+    }
+
     public var asOf: String { PostgresEpoch.format(asOfDay) }
 
     public func artifactPath(_ stage: StageName) -> String {

@@ -40,3 +40,18 @@ public struct TestSetupError: Error, CustomStringConvertible {
 /// The project's root folder, found from this file's path (tests read sql/ and pipelines/ from it).
 public let projectRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+extension TestDatabase {
+    /// Creates the source-contract tables (`src.*`) from `sql/source/src_tables.sql`.
+    public func createSourceTables(_ connection: Connection) throws {
+        let ddl = try String(contentsOf: projectRoot.appendingPathComponent("sql/source/src_tables.sql"), encoding: .utf8)
+        try connection.execute(ddl)
+    }
+
+    /// A fresh folder for artifacts, removed by the caller.
+    public static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reactivate-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
