@@ -20,11 +20,15 @@ public struct PipelineRunner {
         public var force: Bool
         public var issueAt: Int64?
         public var sliceCount: Int
+        /// For the attribute stage: only this wave.
+        public var attributeWave: Int32?
 
         public init(
             config: PipelineConfig, configText: String, asOfDay: Int32, mode: RunMode = .live,
-            stages: [StageName]? = nil, force: Bool = false, issueAt: Int64? = nil, sliceCount: Int = 2
+            stages: [StageName]? = nil, force: Bool = false, issueAt: Int64? = nil, sliceCount: Int = 2,
+            attributeWave: Int32? = nil
         ) {
+            self.attributeWave = attributeWave
             self.config = config
             self.configText = configText
             self.asOfDay = asOfDay
@@ -49,7 +53,7 @@ public struct PipelineRunner {
     }
 
     /// Stage implementations by name, in pipeline order.
-    public static let available: [any Stage] = [ExtractStage()]
+    public static let available: [any Stage] = [ExtractStage(), ScoreStage(), TargetStage(), IssueStage(), AttributeStage()]
 
     let connectionString: ConnectionString
     let logger: Logger
@@ -78,10 +82,11 @@ public struct PipelineRunner {
         for stage in selected {
             var stageLogger = logger
             stageLogger[metadataKey: "stage"] = "\(stage.name.rawValue)"
-            let context = StageContext(
+            var context = StageContext(
                 config: config, asOfDay: request.asOfDay, runId: runId, mode: request.mode,
                 connectionString: connectionString, logger: stageLogger, artifactDirectory: directory,
                 sliceCount: request.sliceCount, issueAt: request.issueAt)
+            context.attributeWave = request.attributeWave
             if !request.force, try isDone(stage.name, runId: runId, ledger: ledger, logger: stageLogger) {
                 stageLogger.info("stage already done; skipped")
                 reports.append(StageReport(stage: stage.name, skipped: true, seconds: 0, result: nil))

@@ -17,6 +17,8 @@ public struct StageContext: Sendable {
     public let sliceCount: Int
     /// When the issue stage stamps its coupons (µs since 2000-01-01 UTC); nil = the commit time.
     public let issueAt: Int64?
+    /// Attribute only this wave (its as-of day); nil = every wave issued before the as-of date.
+    public var attributeWave: Int32? = nil
 
     public init(
         config: PipelineConfig, asOfDay: Int32, runId: Int64, mode: RunMode, connectionString: ConnectionString,

@@ -26,3 +26,25 @@ CREATE TABLE IF NOT EXISTS sim.generation (
     as_of      date    NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Simulated campaign waves: both potential outcomes per targeted member, so tests know the true effect.
+CREATE TABLE IF NOT EXISTS sim.waves (
+    campaign text    NOT NULL,
+    as_of    date    NOT NULL,
+    wave     integer NOT NULL UNIQUE,
+    uplift_if_alive       float8 NOT NULL,
+    uplift_if_dropped_out float8 NOT NULL,
+    PRIMARY KEY (campaign, as_of)
+);
+
+CREATE TABLE IF NOT EXISTS sim.wave_truth (
+    campaign            text    NOT NULL,
+    as_of               date    NOT NULL,
+    member_id           bigint  NOT NULL,
+    arm                 text    NOT NULL,
+    control_sales_cents bigint  NOT NULL,   -- Y(0): window sales without the coupon
+    treated_sales_cents bigint  NOT NULL,   -- Y(1): window sales with the coupon
+    induced             boolean NOT NULL,
+    alive_at_issue      boolean NOT NULL,
+    PRIMARY KEY (campaign, as_of, member_id)
+);

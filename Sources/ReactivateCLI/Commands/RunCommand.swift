@@ -48,6 +48,10 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Compute and report everything, write no coupon.") var dryRun = false
     @Flag(help: "Redo stages that already succeeded.") var force = false
     @Option(help: "Parallel slices of the member-id space (connections).") var slices: Int = 2
+    @Option(name: .customLong("issue-at"), help: ArgumentHelp(
+        "Pin the wave's issue time (ISO 8601 with zone, e.g. 2026-11-01T10:00:00+08:00) for reproducible demos and replays.",
+        valueName: "timestamp"))
+    var issueAt: String?
 
     func validate() throws {
         guard PostgresEpoch.parseDate(asOf) != nil else {
@@ -55,6 +59,9 @@ struct RunCommand: ParsableCommand {
         }
         guard (1...64).contains(slices) else { throw ValidationError("--slices must be 1…64") }
         if stages != nil && fromStage != nil { throw ValidationError("use either --stages or --from, not both") }
+        if let issueAt, IssueTime.parse(issueAt) == nil {
+            throw ValidationError("--issue-at must be an ISO 8601 timestamp with a zone, e.g. 2026-11-01T10:00:00+08:00; got '\(issueAt)'")
+        }
     }
 
     func run() throws {
@@ -69,7 +76,7 @@ struct RunCommand: ParsableCommand {
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
             config: config, configText: text, asOfDay: asOfDay, mode: dryRun ? .dryRun : .live,
-            stages: selected, force: force, sliceCount: slices))
+            stages: selected, force: force, issueAt: issueAt.flatMap(IssueTime.parse), sliceCount: slices))
         print("run \(outcome.runId): \(config.campaign) as of \(asOf)")
         for report in outcome.reports {
             if report.skipped {
@@ -99,5 +106,20 @@ enum StageSummary {
         case .array(let values): return "[" + values.map(format).joined(separator: ", ") + "]"
         case .object(let object): return "{" + object.keys.sorted().map { "\($0): \(format(object[$0] ?? .null))" }.joined(separator: ", ") + "}"
         }
+    }
+}
+
+/// `--issue-at` values: ISO 8601 with an explicit zone, to microseconds since 2000-01-01 UTC.
+enum IssueTime {
+    static func parse(_ text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        var date = formatter.date(from: text)
+        if date == nil {
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            date = formatter.date(from: text)
+        }
+        guard let date else { return nil }
+        return Int64(((date.timeIntervalSince1970 - 946_684_800) * 1_000_000).rounded())
     }
 }

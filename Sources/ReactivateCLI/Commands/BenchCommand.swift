@@ -1,0 +1,59 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Postgres
+import ReactivateCore
+import ReactivatePipeline
+
+/// One measurement per process, so peak memory (ru_maxrss) belongs to exactly one thing.
+///
+/// `make bench` runs each of these in its own process and prints the table and ratios.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure one thing and print it as a JSON line (used by `make bench`).",
+        shouldDisplay: false)
+
+    enum Subject: String, ExpressibleByArgument, CaseIterable {
+        /// COPY of every transaction's (member_id, occurred_at, amount), read and discarded: the floor.
+        case floor
+        case extract, score, fit, target, issue, attribute
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "What to measure: floor, extract, score, fit, target, issue or attribute.") var subject: Subject
+    @Argument(help: "Pipeline config file.") var pipeline: String
+    @Option(name: .customLong("as-of")) var asOf: String
+
+    func run() throws {
+        let logger = try global.makeLogger()
+        let (config, text) = try PipelineFile.load(pipeline)
+        guard let asOfDay = PostgresEpoch.parseDate(asOf) else { throw ValidationError("bad --as-of") }
+        let started = DispatchTime.now()
+        var rows = 0
+        switch subject {
+        case .floor:
+            let connection = try global.connect()
+            rows = try connection.copyOut(
+                "COPY (SELECT member_id, occurred_at, amount FROM \(Connection.quoteIdentifier(config.sourceSchema)).transactions) TO STDOUT (FORMAT binary)",
+                fieldCount: 3
+            ) { _ in }
+        case .fit:
+            rows = try ScoreStage.benchmarkFit(config: config, asOfDay: asOfDay, artifactDirectory: config.artifactDir)
+        default:
+            guard let stage = StageName(rawValue: subject.rawValue) else { throw ValidationError("unknown subject") }
+            let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
+            let outcome = try runner.run(PipelineRunner.Request(
+                config: config, configText: text, asOfDay: asOfDay, mode: .dryRun, stages: [stage], force: true))
+            rows = outcome.reports.first?.result?.rowsIn ?? 0
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peakMB = Double(usage.ru_maxrss) / 1024
+        print(
+            "{\"subject\":\"\(subject.rawValue)\",\"seconds\":\(String(format: "%.3f", seconds)),\"rows\":\(rows),"
+                + "\"rows_per_s\":\(Int(Double(rows) / max(seconds, 1e-9))),\"peak_rss_mb\":\(String(format: "%.1f", peakMB))}")
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Settings of the maximum-likelihood fit; the defaults suit day- or week-based customer bases.
+public struct BGNBDFitOptions: Sendable, Equatable {
+    /// Quasi-Newton iterations before giving up (a typical fit needs 15–40).
+    public var maximumIterations: Int
+    /// Converged when no component of the gradient of the mean log-likelihood per customer, taken with
+    /// respect to the log-parameters, exceeds this.
+    public var gradientTolerance: Double
+    /// Also converged when two iterations in a row improve the mean log-likelihood by less than this
+    /// fraction and the gradient is within 1000× `gradientTolerance` (the sums' rounding floor).
+    public var relativeTolerance: Double
+    /// Where the search starts; nil picks r = 1, α = mean T / (mean x + 1) (so r/α is about the
+    /// observed purchase rate), a = 1, b = 1.
+    public var start: BGNBDParameters?
+    /// Return an unconverged fit (with `converged == false`) instead of throwing.
+    public var allowsNonConvergence: Bool
+
+    public init(
+        maximumIterations: Int = 200, gradientTolerance: Double = 1e-8, relativeTolerance: Double = 1e-13,
+        start: BGNBDParameters? = nil, allowsNonConvergence: Bool = false
+    ) {
+        self.maximumIterations = maximumIterations
+        self.gradientTolerance = gradientTolerance
+        self.relativeTolerance = relativeTolerance
+        self.start = start
+        self.allowsNonConvergence = allowsNonConvergence
+    }
+}
+
+/// The result of fitting the BG/NBD model by maximum likelihood.
+public struct BGNBDFit: Sendable, Equatable {
+    /// The maximum-likelihood estimates (or the last iterate when not converged).
+    public var parameters: BGNBDParameters
+    /// Total log-likelihood Σ LL over all customers at `parameters`.
+    public var logLikelihood: Double
+    /// Quasi-Newton iterations used.
+    public var iterations: Int
+    /// Whether the optimiser met its convergence test.
+    public var converged: Bool
+    /// Customers the fit is based on.
+    public var customerCount: Int
+    /// Largest gradient component of the mean log-likelihood per customer (log-parameters) at the end.
+    public var gradientNorm: Double
+    /// Likelihood evaluations used (each also yields the gradient).
+    public var evaluations: Int
+
+    public init(
+        parameters: BGNBDParameters, logLikelihood: Double, iterations: Int, converged: Bool, customerCount: Int,
+        gradientNorm: Double, evaluations: Int
+    ) {
+        self.parameters = parameters
+        self.logLikelihood = logLikelihood
+        self.iterations = iterations
+        self.converged = converged
+        self.customerCount = customerCount
+        self.gradientNorm = gradientNorm
+        self.evaluations = evaluations
+    }
+
+    /// Fits r, α, a, b to individual summaries (identical triples are grouped first).
+    /// - Throws: `BGNBDError` for no input, an invalid summary (with its position), data without any
+    ///   repeat buyer, or a fit that does not converge (unless `options.allowsNonConvergence`).
+    public static func fit(
+        _ summaries: some Sequence<CustomerSummary>, options: BGNBDFitOptions = BGNBDFitOptions()
+    ) throws(BGNBDError) -> BGNBDFit {
+        try fit(BGNBDLikelihood(summaries: summaries), options: options)
+    }
+
+    /// Fits r, α, a, b to grouped summaries (each triple with its customer count).
+    public static func fit(
+        groups: [WeightedCustomerSummary], options: BGNBDFitOptions = BGNBDFitOptions()
+    ) throws(BGNBDError) -> BGNBDFit {
+        try fit(BGNBDLikelihood(groups: groups), options: options)
+    }
+
+    /// Maximises the likelihood over θ = (ln r, ln α, ln a, ln b), which is unconstrained and makes the
+    /// four parameters comparably scaled; the objective is minus the mean log-likelihood per customer so
+    /// tolerances do not depend on the size of the base.
+    public static func fit(
+        _ likelihood: BGNBDLikelihood, options: BGNBDFitOptions = BGNBDFitOptions()
+    ) throws(BGNBDError) -> BGNBDFit {
+        let start: BGNBDParameters
+        if let given = options.start { start = given } else { start = try defaultStart(likelihood) }
+        try start.validate()
+        let customers = Double(likelihood.customerCount)
+        let optimizer = BGNBDOptimizer(
+            maximumIterations: max(options.maximumIterations, 0), gradientTolerance: options.gradientTolerance,
+            relativeTolerance: options.relativeTolerance, maximumStep: 3, bound: 30)
+        let result = optimizer.minimize(
+            from: SIMD4(log(start.r), log(start.alpha), log(start.a), log(start.b))
+        ) { theta in
+            let parameters = BGNBDParameters(r: exp(theta[0]), alpha: exp(theta[1]), a: exp(theta[2]), b: exp(theta[3]))
+            let (value, gradient) = likelihood.logLikelihoodAndGradient(parameters)
+            // d/d ln θ = θ · d/dθ.
+            let logGradient = SIMD4(
+                gradient.r * parameters.r, gradient.alpha * parameters.alpha, gradient.a * parameters.a,
+                gradient.b * parameters.b)
+            return (-value / customers, -logGradient / customers)
+        }
+        let parameters = BGNBDParameters(
+            r: exp(result.point[0]), alpha: exp(result.point[1]), a: exp(result.point[2]), b: exp(result.point[3]))
+        let fit = BGNBDFit(
+            parameters: parameters, logLikelihood: -result.value * customers, iterations: result.iterations,
+            converged: result.converged, customerCount: likelihood.customerCount,
+            gradientNorm: BGNBDOptimizer.largestMagnitude(result.gradient), evaluations: result.evaluations)
+        if !fit.converged && !options.allowsNonConvergence {
+            let described: String
+            switch result.stop {
+            case .diverged(let index, let value):
+                let name = ["r", "alpha", "a", "b"][index]
+                described = "\(name) drifted to \(exp(value)): the likelihood keeps rising towards the edge of the parameter space"
+            case .iterationLimit: described = "the iteration limit was reached"
+            case .nonFiniteStart: described = "the log-likelihood is not finite at the starting point"
+            default: described = "the line search found no further increase"
+            }
+            throw BGNBDError(
+                kind: .notConverged,
+                reason:
+                    "the BG/NBD fit did not converge after \(result.iterations) iterations (\(described); last r=\(parameters.r), alpha=\(parameters.alpha), a=\(parameters.a), b=\(parameters.b))",
+                fix:
+                    "check that the summaries use one time unit and contain enough repeat buyers and lapsed customers; raise maximumIterations or pass allowsNonConvergence to inspect the last iterate")
+        }
+        return fit
+    }
+
+    /// r = 1, α = mean T / (mean x + 1), a = b = 1: puts the mean purchase rate r/α near the observed
+    /// one, so the first steps are spent on shape, not on finding the time unit.
+    static func defaultStart(_ likelihood: BGNBDLikelihood) throws(BGNBDError) -> BGNBDParameters {
+        var customers = 0.0
+        var frequencySum = 0.0
+        for (x, count) in zip(likelihood.frequencies, likelihood.frequencyCounts) {
+            customers += count
+            frequencySum += x * count
+        }
+        var ageSum = 0.0
+        for (age, count) in zip(likelihood.ages, likelihood.zeroFrequencyCountsByAge) { ageSum += age * count }
+        for (slot, count) in zip(likelihood.groupAge, likelihood.groupCount) { ageSum += likelihood.ages[Int(slot)] * count }
+        let meanAge = ageSum / customers
+        let meanFrequency = frequencySum / customers
+        let alpha = meanAge > 0 ? meanAge / (meanFrequency + 1) : 1
+        return BGNBDParameters(r: 1, alpha: alpha, a: 1, b: 1)
+    }
+}

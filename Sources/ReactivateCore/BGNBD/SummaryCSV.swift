@@ -1,0 +1,249 @@
+/// The customer-summary table behind `reactivate model fit --summary FILE.csv`, parsed and checked.
+///
+/// The format is what analysts export from lifetimes/pandas: a header, then one customer per line with
+/// `frequency`, `recency` and `T` (any case, any order, spaces around values allowed). One id column
+/// (`id`, `member_id`, `customer_id`, …, or the unnamed index column pandas writes) may be present; it
+/// is not used by the model but is kept as the row's label. Any other column is refused, because a
+/// misnamed column (`recency_days`) would otherwise be silently dropped. Blank lines are skipped and
+/// fields may be double-quoted. Every error names the line and column, so a million-row file can be
+/// fixed without hunting.
+public struct SummaryCSV: Sendable, Equatable {
+    /// One customer: where it was in the file, its label (the id column's value), and its summary.
+    public struct Row: Sendable, Equatable {
+        /// 1-based line number in the file (the header is line 1).
+        public var line: Int
+        /// The id column's value, nil when the file has no id column or the cell is empty.
+        public var label: String?
+        public var summary: CustomerSummary
+
+        public init(line: Int, label: String?, summary: CustomerSummary) {
+            self.line = line
+            self.label = label
+            self.summary = summary
+        }
+    }
+
+    /// The customers in file order.
+    public var rows: [Row]
+    /// The id column's name as written in the header, if the file has one.
+    public var labelColumn: String?
+
+    /// The summaries alone, ready for `BGNBDFit.fit`.
+    public var summaries: [CustomerSummary] { rows.map(\.summary) }
+
+    /// Parses and validates CSV text.
+    /// - Throws: `SummaryCSVError` naming the line, the column and what to change.
+    public init(parsing text: String) throws(SummaryCSVError) {
+        // Split on bytes: Swift treats "\r\n" as one Character, and byte splitting is also much faster.
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            Substring($0)
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        guard let first = lines.first else {
+            throw SummaryCSVError(
+                line: 1, column: nil, reason: "the file is empty",
+                fix: "start with a header line such as 'member_id,frequency,recency,T'")
+        }
+        var headerLine = Self.dropCarriageReturn(first)
+        if headerLine.first == "\u{FEFF}" { headerLine = headerLine.dropFirst() }
+        let header = try Self.fields(of: headerLine, line: 1).map { $0.trimmingSpaces }
+        let layout = try Layout(header: header, rawHeader: headerLine)
+
+        var rows: [Row] = []
+        rows.reserveCapacity(lines.count - 1)
+        for (offset, rawLine) in lines.enumerated().dropFirst() {
+            let lineNumber = offset + 1
+            let line = Self.dropCarriageReturn(rawLine)
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            let fields = try Self.fields(of: line, line: lineNumber)
+            guard fields.count == header.count else {
+                throw SummaryCSVError(
+                    line: lineNumber, column: nil,
+                    reason: "found \(fields.count) field(s) but the header has \(header.count)",
+                    fix: "give every line the columns \(header.map { "'\($0)'" }.joined(separator: ", "))")
+            }
+            func number(_ index: Int) throws(SummaryCSVError) -> Double {
+                let cell = fields[index].trimmingSpaces
+                guard let value = Double(cell) else {
+                    throw SummaryCSVError(
+                        line: lineNumber, column: String(header[index]),
+                        reason: cell.isEmpty ? "the cell is empty" : "'\(cell)' is not a number",
+                        fix: "write a plain decimal number such as 3 or 12.5")
+                }
+                guard value.isFinite else {
+                    throw SummaryCSVError(
+                        line: lineNumber, column: String(header[index]), reason: "'\(cell)' is not a finite number",
+                        fix: "write a plain decimal number such as 3 or 12.5")
+                }
+                return value
+            }
+            let summary = CustomerSummary(
+                frequency: try number(layout.frequency), recency: try number(layout.recency),
+                age: try number(layout.age))
+            if let problem = summary.problem {
+                let column: Int
+                switch problem.field {
+                case .frequency: column = layout.frequency
+                case .recency: column = layout.recency
+                case .age: column = layout.age
+                }
+                throw SummaryCSVError(line: lineNumber, column: String(header[column]), reason: problem.reason, fix: problem.fix)
+            }
+            var label: String?
+            if let labelIndex = layout.label {
+                let cell = fields[labelIndex].trimmingSpaces
+                label = cell.isEmpty ? nil : String(cell)
+            }
+            rows.append(Row(line: lineNumber, label: label, summary: summary))
+        }
+        self.rows = rows
+        self.labelColumn = layout.label.map { String(header[$0]) }
+    }
+
+    /// Column positions found in the header.
+    struct Layout {
+        var frequency: Int
+        var recency: Int
+        var age: Int
+        var label: Int?
+
+        init(header: [Substring], rawHeader: Substring) throws(SummaryCSVError) {
+            var found: [String: Int] = [:]
+            var label: Int?
+            for (index, name) in header.enumerated() {
+                let key = name.lowercased()
+                if key == "frequency" || key == "recency" || key == "t" {
+                    if found[key] != nil {
+                        throw SummaryCSVError(
+                            line: 1, column: String(name), reason: "the column appears twice",
+                            fix: "keep one '\(name)' column")
+                    }
+                    found[key] = index
+                } else if Self.isLabel(key) {
+                    if let existing = label {
+                        throw SummaryCSVError(
+                            line: 1, column: String(name),
+                            reason: "a second id column (the first is '\(header[existing])')",
+                            fix: "keep one id column; the model reads only frequency, recency and T")
+                    }
+                    label = index
+                } else {
+                    let separated = !rawHeader.contains(",") && (rawHeader.contains(";") || rawHeader.contains("\t"))
+                    throw SummaryCSVError(
+                        line: 1, column: String(name), reason: "unknown column",
+                        fix: separated
+                            ? "the header has no commas: save the file as comma-separated values"
+                            : "use exactly the columns frequency, recency, T and optionally one id column (id, member_id, customer_id)")
+                }
+            }
+            for required in ["frequency", "recency", "t"] where found[required] == nil {
+                let name = required == "t" ? "T" : required
+                throw SummaryCSVError(
+                    line: 1, column: name, reason: "the required column is missing",
+                    fix: "add a '\(name)' column (the header needs frequency, recency and T)")
+            }
+            frequency = found["frequency", default: 0]
+            recency = found["recency", default: 0]
+            age = found["t", default: 0]
+            self.label = label
+        }
+
+        /// `id`, `…_id`, `customerid`/`memberid`/`userid`/`clientid`, or the nameless pandas index column.
+        static func isLabel(_ key: String) -> Bool {
+            key.isEmpty || key == "id" || key.hasSuffix("_id") || key.hasSuffix("-id") || key.hasSuffix(" id")
+                || ["customerid", "memberid", "userid", "clientid"].contains(key)
+        }
+    }
+
+    static func dropCarriageReturn(_ line: Substring) -> Substring {
+        line.last == "\r" ? line.dropLast() : line
+    }
+
+    /// Splits one line on commas; a field may be double-quoted with "" for a literal quote.
+    static func fields(of line: Substring, line number: Int) throws(SummaryCSVError) -> [Substring] {
+        guard line.contains("\"") else { return line.split(separator: ",", omittingEmptySubsequences: false) }
+        var fields: [Substring] = []
+        var index = line.startIndex
+        while true {
+            // Skip spaces before a possible opening quote.
+            var start = index
+            while start < line.endIndex, line[start] == " " || line[start] == "\t" { start = line.index(after: start) }
+            if start < line.endIndex, line[start] == "\"" {
+                var value = ""
+                var cursor = line.index(after: start)
+                var closed = false
+                while cursor < line.endIndex {
+                    let character = line[cursor]
+                    cursor = line.index(after: cursor)
+                    if character == "\"" {
+                        if cursor < line.endIndex, line[cursor] == "\"" {
+                            value.append("\"")
+                            cursor = line.index(after: cursor)
+                        } else {
+                            closed = true
+                            break
+                        }
+                    } else {
+                        value.append(character)
+                    }
+                }
+                guard closed else {
+                    throw SummaryCSVError(
+                        line: number, column: nil, reason: "a quoted field is not closed",
+                        fix: "end the field with a double quote (fields cannot span lines)")
+                }
+                while cursor < line.endIndex, line[cursor] == " " || line[cursor] == "\t" {
+                    cursor = line.index(after: cursor)
+                }
+                fields.append(Substring(value))
+                guard cursor < line.endIndex else { return fields }
+                guard line[cursor] == "," else {
+                    throw SummaryCSVError(
+                        line: number, column: nil, reason: "text follows a closing quote",
+                        fix: "put a comma right after the closing quote")
+                }
+                index = line.index(after: cursor)
+            } else {
+                let end = line[index...].firstIndex(of: ",") ?? line.endIndex
+                fields.append(line[index..<end])
+                guard end < line.endIndex else { return fields }
+                index = line.index(after: end)
+            }
+        }
+    }
+}
+
+/// A problem in a summary CSV file: where (line, column) and what to do about it.
+public struct SummaryCSVError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// 1-based line number (the header is line 1).
+    public var line: Int
+    /// The column's name as written in the header, when the problem is in one column.
+    public var column: String?
+    /// What is wrong.
+    public var reason: String
+    /// How to fix it.
+    public var fix: String
+
+    public init(line: Int, column: String?, reason: String, fix: String) {
+        self.line = line
+        self.column = column
+        self.reason = reason
+        self.fix = fix
+    }
+
+    /// For example "line 17, column 'recency': 'abc' is not a number; write a plain decimal number …".
+    public var description: String {
+        let place = column.map { "line \(line), column '\($0)'" } ?? "line \(line)"
+        return "\(place): \(reason); \(fix)"
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    fileprivate var trimmingSpaces: Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+}

@@ -1,0 +1,109 @@
+import Artifacts
+import ReactivateCore
+
+/// The score stage's output per scored member, as columns; also the score artifact's schema.
+public struct MemberScores: Sendable {
+    public static let kind = "score"
+
+    public var memberId: [Int64] = []
+    public var daysSinceLast: [Int32] = []
+    public var frequency: [Int32] = []
+    public var recencyDays: [Int32] = []
+    public var tenureDays: [Int32] = []
+    public var monetaryCents: [Int64] = []
+    public var pAlive: [Double] = []
+    public var expectedPurchases: [Double] = []
+    /// Expected purchases over the horizon × spend per purchase day, in yuan.
+    public var valueScore: [Double] = []
+    public var reachability: [Double] = []
+    /// 0 = unreachable, else 1 + index in `MarketingChannel.allCases`.
+    public var bestChannel: [UInt8] = []
+    /// Index in `DormancySegment.allCases`.
+    public var segmentCode: [UInt8] = []
+
+    var segmentCounts: [DormancySegment: Int] = [:]
+    var dormantCount = 0
+    var reachableDormant = 0
+
+    public init() {}
+
+    public var count: Int { memberId.count }
+
+    public func segment(at index: Int) -> DormancySegment { DormancySegment.allCases[Int(segmentCode[index])] }
+
+    public static func channel(code: UInt8) -> MarketingChannel? {
+        code == 0 ? nil : MarketingChannel.allCases[Int(code) - 1]
+    }
+
+    static func code(_ channel: MarketingChannel?) -> UInt8 {
+        guard let channel, let index = MarketingChannel.allCases.firstIndex(of: channel) else { return 0 }
+        return UInt8(index + 1)
+    }
+
+    mutating func append(
+        memberId id: Int64, history: PurchaseHistory, monetaryCents monetary: Int64, pAlive alive: Double,
+        expected: Double, reachability reach: Reachability.Assessment, segment: DormancySegment
+    ) {
+        memberId.append(id)
+        daysSinceLast.append(Int32(history.daysSinceLast))
+        frequency.append(Int32(history.frequency))
+        recencyDays.append(Int32(history.recencyDays))
+        tenureDays.append(Int32(history.tenureDays))
+        monetaryCents.append(monetary)
+        pAlive.append(alive)
+        expectedPurchases.append(expected)
+        valueScore.append(expected * Double(monetary) / 100)
+        reachability.append(reach.score)
+        bestChannel.append(Self.code(reach.bestChannel))
+        segmentCode.append(UInt8(DormancySegment.allCases.firstIndex(of: segment) ?? 0))
+    }
+
+    public static let schema: [ArtifactColumn] = [
+        ArtifactColumn("member_id", .int64), ArtifactColumn("days_since_last", .int32),
+        ArtifactColumn("frequency", .int32), ArtifactColumn("recency_days", .int32),
+        ArtifactColumn("tenure_days", .int32), ArtifactColumn("monetary_cents", .int64),
+        ArtifactColumn("p_alive", .float64), ArtifactColumn("expected_purchases", .float64),
+        ArtifactColumn("value_score", .float64), ArtifactColumn("reachability", .float64),
+        ArtifactColumn("best_channel", .uint8), ArtifactColumn("segment", .uint8),
+    ]
+
+    func writeArtifact(to path: String, runId: Int64, asOf: String) throws -> ArtifactSummary {
+        let writer = try ArtifactWriter(
+            path: path, header: ArtifactHeader(kind: Self.kind, runID: String(runId), asOf: asOf, rowCount: Int64(count), columns: Self.schema))
+        var start = 0
+        while start < count {
+            let end = min(start + ArtifactWriter.defaultRowsPerGroup, count)
+            let range = start..<end
+            try writer.append(columns: [
+                .int64(Array(memberId[range])), .int32(Array(daysSinceLast[range])), .int32(Array(frequency[range])),
+                .int32(Array(recencyDays[range])), .int32(Array(tenureDays[range])), .int64(Array(monetaryCents[range])),
+                .float64(Array(pAlive[range])), .float64(Array(expectedPurchases[range])), .float64(Array(valueScore[range])),
+                .float64(Array(reachability[range])), .uint8(Array(bestChannel[range])), .uint8(Array(segmentCode[range])),
+            ])
+            start = end
+        }
+        return try writer.commit()
+    }
+
+    public static func read(path: String) throws -> MemberScores {
+        let reader = try ArtifactReader(path: path)
+        try reader.requireSchema(kind: kind, columns: schema)
+        var scores = MemberScores()
+        while let group = try reader.next() {
+            let c = group.columns
+            scores.memberId += c[0].int64Values ?? []
+            scores.daysSinceLast += c[1].int32Values ?? []
+            scores.frequency += c[2].int32Values ?? []
+            scores.recencyDays += c[3].int32Values ?? []
+            scores.tenureDays += c[4].int32Values ?? []
+            scores.monetaryCents += c[5].int64Values ?? []
+            scores.pAlive += c[6].float64Values ?? []
+            scores.expectedPurchases += c[7].float64Values ?? []
+            scores.valueScore += c[8].float64Values ?? []
+            scores.reachability += c[9].float64Values ?? []
+            scores.bestChannel += c[10].uint8Values ?? []
+            scores.segmentCode += c[11].uint8Values ?? []
+        }
+        return scores
+    }
+}

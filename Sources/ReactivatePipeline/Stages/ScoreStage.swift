@@ -1,0 +1,170 @@
+import Artifacts
+import Dispatch
+import Foundation
+import Logging
+import Postgres
+import ReactivateCore
+
+/// Dormancy, BG/NBD P(alive) and expected purchases, reachability and value for every dormant member.
+///
+/// Reads the extract artifact (never the source tables), fits BG/NBD on every buyer's (x, t_x, T) —
+/// grouped, so millions of members cost a fit over their distinct triples — and writes
+/// `reactivation.member_scores` in one transaction (the run's earlier rows replaced) plus a score
+/// artifact the target stage reads.
+public struct ScoreStage: Stage {
+    public let name = StageName.score
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> StageResult {
+        let config = context.config
+        let (histories, header) = try MemberHistories.read(path: context.artifactPath(.extract))
+        guard header.asOf == context.asOf else {
+            throw PipelineError(
+                .runtime, "the extract artifact \(context.artifactPath(.extract)) is for \(header.asOf), not \(context.asOf)",
+                fix: "re-run extract: reactivate run PIPELINE --as-of \(context.asOf) --stages extract --force")
+        }
+        let fitStarted = DispatchTime.now()
+        let fit = try Self.fitModel(histories, asOfDay: context.asOfDay)
+        let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
+        let scores = Self.score(histories, model: fit.model, config: config, asOfDay: context.asOfDay)
+        try Self.writeScores(scores, context: context)
+        let summary = try scores.writeArtifact(to: context.artifactPath(.score), runId: context.runId, asOf: context.asOf)
+
+        var segments: [String: JSONValue] = [:]
+        for segment in DormancySegment.allCases { segments[segment.rawValue] = JSONValue(scores.segmentCounts[segment] ?? 0) }
+        let buyers = histories.count - (scores.segmentCounts[.neverActivated] ?? 0)
+        let dormant = scores.dormantCount
+        return StageResult(
+            rowsIn: histories.count, rowsOut: scores.count,
+            stats: [
+                "members": JSONValue(histories.count), "buyers": JSONValue(buyers), "dormant": JSONValue(dormant),
+                "dormant_share_of_buyers": JSONValue(buyers > 0 ? Double(dormant) / Double(buyers) : 0),
+                "never_activated": JSONValue(scores.segmentCounts[.neverActivated] ?? 0),
+                "reachable_dormant": JSONValue(scores.reachableDormant), "segments": .object(segments),
+                "bgnbd": [
+                    "r": JSONValue(fit.fit.parameters.r), "alpha": JSONValue(fit.fit.parameters.alpha),
+                    "a": JSONValue(fit.fit.parameters.a), "b": JSONValue(fit.fit.parameters.b),
+                    "log_likelihood": JSONValue(fit.fit.logLikelihood), "distinct_triples": JSONValue(fit.distinctTriples),
+                    "fit_seconds": JSONValue(fitSeconds),
+                ],
+            ],
+            artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
+    }
+
+    struct FittedModel {
+        var fit: BGNBDFit
+        var model: BGNBDModel
+        var distinctTriples: Int
+    }
+
+    /// Groups buyers by (x, t_x, T) in days and fits BG/NBD by maximum likelihood.
+    static func fitModel(_ histories: MemberHistories, asOfDay: Int32) throws -> FittedModel {
+        var counts: [CustomerSummary: Int] = [:]
+        counts.reserveCapacity(1 << 16)
+        for index in 0..<histories.count {
+            guard let history = PurchaseHistory(
+                firstDay: histories.firstPurchaseDay[index], lastDay: histories.lastPurchaseDay[index],
+                purchaseDays: histories.purchaseDays[index], asOfDay: asOfDay)
+            else { continue }
+            counts[history.summary, default: 0] += 1
+        }
+        guard !counts.isEmpty else {
+            throw PipelineError(
+                .runtime, "no member has a purchase before the as-of date, so there is nothing to fit BG/NBD on",
+                fix: "check the as-of date and that src.transactions has positive amounts before it")
+        }
+        let grouped = counts.map { WeightedCustomerSummary(summary: $0.key, count: $0.value) }
+            .sorted { ($0.summary.frequency, $0.summary.recency, $0.summary.age) < ($1.summary.frequency, $1.summary.recency, $1.summary.age) }
+        let fit = try BGNBDFit.fit(groups: grouped)
+        return FittedModel(fit: fit, model: try BGNBDModel(parameters: fit.parameters), distinctTriples: grouped.count)
+    }
+
+    /// The BG/NBD fit alone on the extract artifact, for `make bench`; returns members read.
+    public static func benchmarkFit(config: PipelineConfig, asOfDay: Int32, artifactDirectory: String) throws -> Int {
+        let path = URL(fileURLWithPath: artifactDirectory).appendingPathComponent(config.campaign)
+            .appendingPathComponent(PostgresEpoch.format(asOfDay)).appendingPathComponent(RunMode.dryRun.rawValue)
+            .appendingPathComponent("extract.ract").path
+        let (histories, _) = try MemberHistories.read(path: path)
+        _ = try fitModel(histories, asOfDay: asOfDay)
+        return histories.count
+    }
+
+    /// Scores each member that the pipeline keeps (dormant, or every buyer with `score_all`).
+    static func score(_ histories: MemberHistories, model: BGNBDModel, config: PipelineConfig, asOfDay: Int32) -> MemberScores {
+        var scores = MemberScores()
+        let horizon = Double(config.horizonDays)
+        var observations: [Reachability.ChannelObservation] = []
+        observations.reserveCapacity(4)
+        for index in 0..<histories.count {
+            let history = PurchaseHistory(
+                firstDay: histories.firstPurchaseDay[index], lastDay: histories.lastPurchaseDay[index],
+                purchaseDays: histories.purchaseDays[index], asOfDay: asOfDay)
+            let segment = DormancySegment.classify(daysSinceLast: history?.daysSinceLast, dormantDays: config.dormantDays)
+            scores.segmentCounts[segment, default: 0] += 1
+            guard let history, segment.isDormant || config.scoreAll else { continue }
+            observations.removeAll(keepingCapacity: true)
+            for (channelIndex, channel) in MemberHistories.channelOrder.enumerated() {
+                let state = histories.channelState[channelIndex][index]
+                let delivered = histories.channelDeliveredDay[channelIndex][index]
+                observations.append(Reachability.ChannelObservation(
+                    channel: channel, healthy: state == MemberHistories.ChannelState.healthy.rawValue,
+                    daysSinceDelivery: delivered == MemberHistories.noDay ? nil : Int(asOfDay - delivered)))
+            }
+            let reach = Reachability.assess(
+                consent: histories.consent[index] == 1, optedOut: histories.optedOut[index] == 1,
+                channels: observations, allowed: config.channels)
+            let summary = history.summary
+            let pAlive = model.probabilityAlive(summary)
+            let expected = model.expectedPurchases(horizon: horizon, given: summary)
+            let monetaryCents = histories.grossCents[index] / Int64(max(histories.purchaseDays[index], 1))
+            if segment.isDormant {
+                scores.dormantCount += 1
+                if reach.reachable { scores.reachableDormant += 1 }
+            }
+            scores.append(
+                memberId: histories.memberId[index], history: history, monetaryCents: monetaryCents, pAlive: pAlive,
+                expected: expected, reachability: reach, segment: segment)
+        }
+        return scores
+    }
+
+    /// Replaces the run's rows in `member_scores` in one transaction: readers see old or new, never half.
+    static func writeScores(_ scores: MemberScores, context: StageContext) throws {
+        let connection = try context.connect()
+        try connection.transaction {
+            try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = $1", [context.runId], operation: "replace member_scores")
+            try connection.copyIn(
+                """
+                COPY reactivation.member_scores (run_id, member_id, days_since_last, frequency, recency_days, tenure_days,
+                    monetary, p_alive, expected_txns, value_score, reachability, best_channel, segment)
+                FROM STDIN (FORMAT binary)
+                """, operation: "write member_scores"
+            ) { writer in
+                for index in 0..<scores.count {
+                    writer.encoder.beginRow(fieldCount: 13)
+                    writer.encoder.append(context.runId)
+                    writer.encoder.append(scores.memberId[index])
+                    writer.encoder.append(scores.daysSinceLast[index])
+                    writer.encoder.append(scores.frequency[index])
+                    writer.encoder.append(scores.recencyDays[index])
+                    writer.encoder.append(scores.tenureDays[index])
+                    writer.encoder.appendCents(scores.monetaryCents[index])
+                    writer.encoder.append(scores.pAlive[index])
+                    writer.encoder.append(scores.expectedPurchases[index])
+                    writer.encoder.append(scores.valueScore[index])
+                    writer.encoder.append(scores.reachability[index])
+                    writer.encoder.append(MemberScores.channel(code: scores.bestChannel[index])?.rawValue)
+                    writer.encoder.append(scores.segment(at: index).rawValue)
+                    try writer.rowDone()
+                }
+            }
+        }
+    }
+}
+
+extension PurchaseHistory {
+    var summary: CustomerSummary {
+        CustomerSummary(frequency: Double(frequency), recency: Double(recencyDays), age: Double(tenureDays))
+    }
+}

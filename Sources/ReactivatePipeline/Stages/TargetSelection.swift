@@ -1,0 +1,162 @@
+import ReactivateCore
+
+/// Who gets targeted in a wave, decided without I/O so it can be tested on hand-made inputs.
+///
+/// Order of the funnel (each step counted): scored dormant members → reachable (consent, not opted
+/// out, a healthy allowed channel) → passes the score thresholds → not in cooldown → not in the global
+/// holdout → a fresh valid location → within the radius of an open store → placed by the per-store
+/// quota → within the wave budget → split into treatment and control by the keyed hash.
+public struct TargetSelection: Sendable {
+    public struct Store: Sendable {
+        public var id: Int64
+        public var location: GeoPoint
+        public init(id: Int64, location: GeoPoint) {
+            self.id = id
+            self.location = location
+        }
+    }
+
+    public struct Target: Sendable, Equatable {
+        public var memberId: Int64
+        public var storeId: Int64
+        public var distanceMeters: Double
+        /// Ranking value: P(alive) × spend per purchase day (yuan).
+        public var score: Double
+        public var arm: Arm
+        public var segment: DormancySegment
+        public var channel: MarketingChannel?
+        public var preSalesCents: Int64
+        /// Model-based outcome moments for the power analysis: P(purchase in window) and spend per visit.
+        public var purchaseProbability: Double
+        public var monetaryCents: Int64
+    }
+
+    public struct Outcome: Sendable {
+        public var targets: [Target] = []
+        /// Funnel counts by step name, in funnel order.
+        public var funnel: [(String, Int)] = []
+        /// Excluded members by reason.
+        public var exclusions: [String: Int] = [:]
+    }
+
+    public var config: PipelineConfig
+    public var asOfDay: Int32
+    public var holdout: HoldoutAssigner
+
+    public init(config: PipelineConfig, asOfDay: Int32) throws {
+        self.config = config
+        self.asOfDay = asOfDay
+        let key: HoldoutKey
+        do { key = try HoldoutKey(hex: config.holdoutKey) } catch {
+            throw PipelineError(.configuration, "holdout.key: \(error)", fix: "set holdout.key to 32 hex digits")
+        }
+        do { holdout = try HoldoutAssigner(key: key, fraction: config.holdoutFraction) } catch {
+            throw PipelineError(.configuration, "holdout.fraction: \(error)")
+        }
+    }
+
+    /// Selects the wave's targets. `histories` and `scores` are sorted by member id (as the artifacts are).
+    public func select(
+        histories: MemberHistories, scores: MemberScores, stores: [Store], cooldownMembers: Set<Int64>
+    ) -> Outcome {
+        var outcome = Outcome()
+        var excluded: [String: Int] = [:]
+        let index = StoreIndex(stores: stores.map { (id: $0.id, location: $0.location) })
+        let campaign = holdout.forCampaign(config.campaign)
+        var candidates: [StoreAssignment.Candidate] = []
+        var details: [Int64: (score: Double, segment: DormancySegment, channel: MarketingChannel?, pre: Int64, p: Double, m: Int64)] = [:]
+        var dormant = 0, reachable = 0, thresholds = 0, notCooling = 0, notGlobal = 0, located = 0, inRadius = 0
+        var historyIndex = 0
+        var hits: [StoreHit] = []
+        let freshestAllowed = asOfDay - Int32(config.locationFreshnessDays)
+        for row in 0..<scores.count {
+            let memberId = scores.memberId[row]
+            let segment = scores.segment(at: row)
+            guard segment.isDormant else { continue }
+            dormant += 1
+            while historyIndex < histories.count && histories.memberId[historyIndex] < memberId { historyIndex += 1 }
+            guard historyIndex < histories.count, histories.memberId[historyIndex] == memberId else {
+                excluded["missing_history", default: 0] += 1
+                continue
+            }
+            let channel = MemberScores.channel(code: scores.bestChannel[row])
+            guard channel != nil else { excluded["unreachable", default: 0] += 1; continue }
+            reachable += 1
+            guard scores.pAlive[row] >= config.minPAlive, scores.reachability[row] >= config.minReachability else {
+                excluded["below_thresholds", default: 0] += 1
+                continue
+            }
+            thresholds += 1
+            guard !cooldownMembers.contains(memberId) else { excluded["cooldown", default: 0] += 1; continue }
+            notCooling += 1
+            if config.globalHoldoutFraction > 0, holdout.isInGlobalHoldout(memberId: memberId, fraction: config.globalHoldoutFraction) {
+                excluded["global_holdout", default: 0] += 1
+                continue
+            }
+            notGlobal += 1
+            let day = histories.locationDay[historyIndex]
+            guard day != MemberHistories.noDay, day >= freshestAllowed else {
+                excluded["no_fresh_location", default: 0] += 1
+                continue
+            }
+            let point = GeoPoint(latitude: histories.latitude[historyIndex], longitude: histories.longitude[historyIndex])
+            if let reason = point.invalidReason {
+                excluded["invalid_location_\(reason.name)", default: 0] += 1
+                continue
+            }
+            located += 1
+            index.stores(within: config.radiusMeters, of: point, into: &hits)
+            guard !hits.isEmpty else { excluded["outside_radius", default: 0] += 1; continue }
+            inRadius += 1
+            let monetary = scores.monetaryCents[row]
+            let score = scores.pAlive[row] * Double(monetary) / 100
+            let purchaseProbability = 1 - exp(-max(scores.expectedPurchases[row], 0))
+            candidates.append(StoreAssignment.Candidate(memberId: memberId, priority: score, hits: hits))
+            details[memberId] = (score, segment, channel, histories.preSalesCents[historyIndex], purchaseProbability, monetary)
+        }
+        let assignment = StoreAssignment(maxPerStore: config.maxPerStore).assign(candidates)
+        for unassigned in assignment.unassigned { excluded["store_\(unassigned.reason.name)", default: 0] += 1 }
+        // Budget: rank by score (ties by member id) and stop admitting once the treated coupons would not fit;
+        // control members below the cut are dropped too, so both arms share one score threshold.
+        let ranked = assignment.assigned.sorted { left, right in
+            let l = details[left.memberId]?.score ?? 0, r = details[right.memberId]?.score ?? 0
+            return l != r ? l > r : left.memberId < right.memberId
+        }
+        var treated = 0
+        var budgetCut = false
+        for placed in ranked {
+            guard let detail = details[placed.memberId] else { continue }
+            let arm = campaign.arm(memberId: placed.memberId)
+            if arm == .treatment {
+                let withinCount = config.maxCoupons.map { treated < $0 } ?? true
+                let withinValue = config.maxFaceValueTotalCents.map { Int64(treated + 1) * config.faceValueCents <= $0 } ?? true
+                if budgetCut || !withinCount || !withinValue {
+                    budgetCut = true
+                }
+            }
+            if budgetCut {
+                excluded["budget", default: 0] += 1
+                continue
+            }
+            if arm == .treatment { treated += 1 }
+            outcome.targets.append(Target(
+                memberId: placed.memberId, storeId: placed.storeId, distanceMeters: placed.distanceMeters,
+                score: detail.score, arm: arm, segment: detail.segment, channel: detail.channel,
+                preSalesCents: detail.pre, purchaseProbability: detail.p, monetaryCents: detail.m))
+        }
+        outcome.targets.sort { $0.memberId < $1.memberId }
+        let control = outcome.targets.count - treated
+        outcome.funnel = [
+            ("members", histories.count), ("buyers", histories.purchaseDays.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }),
+            ("dormant", dormant), ("reachable", reachable), ("passes_thresholds", thresholds),
+            ("not_in_cooldown", notCooling), ("not_in_global_holdout", notGlobal), ("fresh_valid_location", located),
+            ("in_radius", inRadius), ("eligible", outcome.targets.count), ("treatment", treated), ("control", control),
+        ]
+        outcome.exclusions = excluded
+        return outcome
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

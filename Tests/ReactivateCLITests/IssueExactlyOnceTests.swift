@@ -1,0 +1,114 @@
+import Foundation
+import Postgres
+import ReactivateTestSupport
+import Testing
+
+/// Kills the real binary with SIGKILL at random moments while it issues a wave, then re-runs it:
+/// every treated member ends with exactly one coupon, and codes that were committed never change.
+@Suite(.serialized) struct IssueExactlyOnceTests {
+    static let asOf = "2026-11-01"
+
+    /// A migrated database with generated data, a config, and targets ready for the issue stage.
+    static func prepare(members: Int) throws -> (TestDatabase, URL, URL) {
+        let database = try TestDatabase()
+        let folder = try TestDatabase.temporaryFolder()
+        let url = database.connectionString.conninfo
+        let config = folder.appendingPathComponent("wave.toml")
+        try """
+            campaign = "kill-test"
+            [output]
+            artifact_dir = "\(folder.appendingPathComponent("artifacts").path)"
+            """.write(to: config, atomically: true, encoding: .utf8)
+        for arguments in [
+            ["migrate"],
+            ["generate", "--members", String(members), "--stores", "30", "--seed", "5", "--as-of", asOf],
+            ["run", config.path, "--as-of", asOf, "--stages", "extract,score,target"],
+        ] {
+            let output = try CommandLine.run(arguments + ["--database-url", url])
+            try #require(output.status == 0, "\(arguments.first ?? "") failed: \(output.stderr)")
+        }
+        return (database, folder, config)
+    }
+
+    static func codes(_ connection: Connection) throws -> [Int64: String] {
+        let rows = try connection.query("SELECT member_id, code FROM reactivation.coupons WHERE campaign = 'kill-test'").rows
+        return Dictionary(uniqueKeysWithValues: rows.compactMap { row in
+            guard let id = row[0].flatMap({ Int64($0) }), let code = row[1] else { return nil }
+            return (id, code)
+        })
+    }
+
+    @Test func killedIssuingConvergesToExactlyOneCouponPerTreatedMember() throws {
+        let (database, folder, config) = try Self.prepare(members: 4_000)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let connection = try database.connect()
+        let treated = Int(try connection.query(
+            "SELECT count(*) FROM reactivation.targets WHERE campaign = 'kill-test' AND arm = 'treatment'").scalar ?? "") ?? 0
+        try #require(treated > 50)
+        let url = database.connectionString.conninfo
+        let issue = ["run", config.path, "--as-of", Self.asOf, "--stages", "issue", "--issue-at", "2026-11-01T10:00:00+08:00", "--database-url", url]
+        var committedBeforeRerun = 0
+        var killedBeforeCommit = 0
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<12 {
+            try connection.execute("""
+                DELETE FROM reactivation.coupon_outbox; DELETE FROM reactivation.coupons;
+                DELETE FROM reactivation.coupon_skips; DELETE FROM reactivation.waves;
+                UPDATE reactivation.stage_runs SET status = 'failed' WHERE stage = 'issue';
+                """)
+            // Spread kill points over the whole run (process start to commit and file writing).
+            let delay = Double(round) * 0.06 + Double.random(in: 0..<0.05, using: &generator)
+            let process = Process()
+            process.executableURL = CommandLine.binary
+            process.arguments = issue + ["--log-level", "error"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let before = try Self.codes(connection)
+            if before.isEmpty { killedBeforeCommit += 1 } else { committedBeforeRerun += 1 }
+            // A killed transaction is either fully there or not at all.
+            #expect(before.isEmpty || before.count == treated)
+            // The killed session's lock goes when the server notices the dead client: retry on 75 as cron would.
+            var rerun = try CommandLine.run(issue)
+            for _ in 0..<50 where rerun.status == 75 {
+                Thread.sleep(forTimeInterval: 0.2)
+                rerun = try CommandLine.run(issue)
+            }
+            #expect(rerun.status == 0, "rerun failed: \(rerun.stderr)")
+            let after = try Self.codes(connection)
+            #expect(after.count == treated)
+            for (member, code) in before { #expect(after[member] == code, "member \(member) changed its code") }
+            let orphans = try connection.query("""
+                SELECT (SELECT count(*) FROM reactivation.coupon_outbox o LEFT JOIN reactivation.coupons c USING (code) WHERE c.code IS NULL),
+                       (SELECT count(*) FROM reactivation.coupons c LEFT JOIN reactivation.coupon_outbox o USING (code) WHERE o.code IS NULL),
+                       (SELECT count(*) FROM reactivation.coupons c LEFT JOIN reactivation.targets t
+                            ON t.campaign = c.campaign AND t.as_of = c.as_of AND t.member_id = c.member_id
+                         WHERE t.arm IS DISTINCT FROM 'treatment')
+                """).rows.first ?? []
+            #expect(orphans == ["0", "0", "0"])
+        }
+        // Both phases must have been hit for the test to mean anything.
+        #expect(killedBeforeCommit > 0)
+        #expect(committedBeforeRerun > 0)
+    }
+
+    @Test func rerunningAWaveIssuesNothingNewAndKeepsTheCodes() throws {
+        let (database, folder, config) = try Self.prepare(members: 2_000)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let connection = try database.connect()
+        let url = database.connectionString.conninfo
+        let issue = ["run", config.path, "--as-of", Self.asOf, "--stages", "issue", "--database-url", url]
+        #expect(try CommandLine.run(issue).status == 0)
+        let first = try Self.codes(connection)
+        #expect(try CommandLine.run(issue + ["--force"]).status == 0)
+        #expect(try Self.codes(connection) == first)
+        let issuedAt = try connection.query("SELECT count(DISTINCT issued_at) FROM reactivation.coupons").scalar
+        #expect(issuedAt == "1")
+        let file = try #require(try connection.query("SELECT delivery_file FROM reactivation.waves").scalar)
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+}

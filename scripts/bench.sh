@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make bench: release-mode measurements on a kept benchmark database, each in its own process.
+#   BENCH_MEMBERS (default 1000000), BENCH_STORES (default 600), BENCH_AS_OF (default 2026-11-01)
+set -euo pipefail
+bin=$1
+members=${BENCH_MEMBERS:-1000000}
+stores=${BENCH_STORES:-600}
+as_of=${BENCH_AS_OF:-2026-11-01}
+pipeline=pipelines/spring-wakeup.toml
+db="reactivate_bench_${members}"
+
+# The benchmark database is created once and kept: generating millions of members takes minutes.
+base_url=$DATABASE_URL
+admin=$(sed -E 's|/reactivate\?|/postgres?|' <<<"$base_url")
+if ! psql "$admin" -Atqc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+  psql "$admin" -qc "CREATE DATABASE $db"
+fi
+export DATABASE_URL=$(sed -E "s|/reactivate\?|/$db?|" <<<"$base_url")
+"$bin" migrate --log-format text >/dev/null
+if ! psql "$DATABASE_URL" -Atqc "SELECT members FROM sim.generation" 2>/dev/null | grep -qx "$members"; then
+  echo "bench: generating $members members (kept for later runs) …" >&2
+  "$bin" generate --members "$members" --stores "$stores" --seed 42 --as-of "$as_of" --replace --log-format text
+fi
+psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE src.transactions" >/dev/null
+txns=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM src.transactions")
+echo "bench: $members members, $txns transactions, as of $as_of"
+
+measure() { "$bin" bench "$1" "$pipeline" --as-of "$as_of" --log-level warning --log-format text | tail -n 1; }
+# Warm the cache once so the floor and the stages read the same warm pages.
+measure floor >/dev/null
+results=()
+for subject in floor extract score fit "$@"; do
+  results+=("$(measure "$subject")")
+done
+python3 - "${results[@]}" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in sys.argv[1:]]
+by = {r["subject"]: r for r in rows}
+print(f"{'what':<10} {'seconds':>9} {'rows':>12} {'rows/s':>12} {'peak MB':>9}")
+for r in rows:
+    print(f"{r['subject']:<10} {r['seconds']:>9.2f} {r['rows']:>12,} {r['rows_per_s']:>12,} {r['peak_rss_mb']:>9.1f}")
+if "floor" in by and "extract" in by:
+    print(f"extract / floor = {by['extract']['seconds'] / by['floor']['seconds']:.2f}  (goal ≤ 1.3)")
+PY
