@@ -77,7 +77,7 @@ import Testing
             Member(id: 5, locationAgeDays: nil),
             Member(id: 6, northMeters: 8_000),
             Member(id: 7, latitude: .nan),
-            Member(id: 8, latitude: 0),
+            Member(id: 8, latitude: 91),
             Member(id: 9),
         ], cooldown: [9])
         #expect(outcome.targets.map(\.memberId) == [1])
