@@ -69,8 +69,11 @@ public struct PipelineRunner {
         let connection = try Connection(connectionString)
         try Self.requireMigrated(connection)
         let ledger = RunLedger(connection: connection)
-        try ledger.lockCampaign(config.campaign)
-        defer { try? ledger.unlockCampaign(config.campaign) }
+        // Live and dry runs of a campaign exclude each other; backfill dates only exclude the same date,
+        // so `backfill --jobs N` can replay several past dates at once.
+        let lockScope = request.mode == .backfill ? "\(config.campaign)/backfill/\(asOf)" : config.campaign
+        try ledger.lockCampaign(config.campaign, scope: lockScope)
+        defer { try? ledger.unlockCampaign(lockScope) }
         let runId = try ledger.beginRun(campaign: config.campaign, asOf: asOf, mode: request.mode, configText: request.configText)
         var logger = self.logger
         logger[metadataKey: "run.id"] = "\(runId)"
@@ -87,6 +90,7 @@ public struct PipelineRunner {
                 connectionString: connectionString, logger: stageLogger, artifactDirectory: directory,
                 sliceCount: request.sliceCount, issueAt: request.issueAt)
             context.attributeWave = request.attributeWave
+            try Cancellation.shared.checkpoint()
             if !request.force, try isDone(stage.name, runId: runId, ledger: ledger, logger: stageLogger) {
                 stageLogger.info("stage already done; skipped")
                 reports.append(StageReport(stage: stage.name, skipped: true, seconds: 0, result: nil))
@@ -111,7 +115,7 @@ public struct PipelineRunner {
                     ])
                 reports.append(StageReport(stage: stage.name, skipped: false, seconds: seconds, result: result))
             } catch {
-                let interrupted = (error as? PostgresError)?.kind == .cancelled
+                let interrupted = Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled
                     || (error as? PipelineError)?.category == .interrupted
                 stageLogger.error("stage failed", metadata: ["error": "\(error)"])
                 // The ledger may be unreachable too (database gone); the original error matters more.
@@ -119,6 +123,11 @@ public struct PipelineRunner {
                     runId, stage.name, status: interrupted ? "interrupted" : "failed", rowsIn: nil, rowsOut: nil,
                     error: String(describing: error))
                 try? ledger.finishRun(runId, status: interrupted ? "interrupted" : "failed")
+                if interrupted {
+                    throw StageFailure(
+                        stage: stage.name,
+                        underlying: PipelineError(.interrupted, "interrupted by a signal; nothing of this stage was kept", fix: "re-run the same command to resume"))
+                }
                 throw StageFailure(stage: stage.name, underlying: error)
             }
         }

@@ -30,8 +30,8 @@ public struct RunLedger {
     }
 
     /// Takes the campaign lock or throws `.locked` naming who holds it.
-    public func lockCampaign(_ campaign: String) throws {
-        let key = try lockKey(campaign: campaign)
+    public func lockCampaign(_ campaign: String, scope: String? = nil) throws {
+        let key = try lockKey(campaign: scope ?? campaign)
         guard try connection.tryAdvisoryLock(key) else {
             let holder = try connection.query(
                 """

@@ -41,7 +41,13 @@ public struct StageContext: Sendable {
         artifactDirectory.appendingPathComponent("\(stage.rawValue).ract").path
     }
 
-    public func connect() throws -> Connection { try Connection(connectionString) }
+    /// A connection for this stage, cancelled with the rest of the run on SIGINT/SIGTERM.
+    public func connect() throws -> Connection {
+        try Cancellation.shared.checkpoint()
+        let connection = try Connection(connectionString)
+        Cancellation.shared.register(connection)
+        return connection
+    }
 }
 
 /// What a stage reports to the ledger.

@@ -39,6 +39,7 @@ struct AttributeCommand: ParsableCommand {
             guard let day = PostgresEpoch.parseDate(today) else { throw PipelineError(.runtime, "cannot read today's date from the server") }
             observed = day
         }
+        SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
             config: config, configText: text, asOfDay: observed, mode: .live, stages: [.attribute], force: true,

@@ -73,6 +73,7 @@ struct RunCommand: ParsableCommand {
             selected = Array(StageName.allCases.drop(while: { $0 != fromStage }))
         }
         logger[metadataKey: "pipeline"] = "\(pipeline)"
+        SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
             config: config, configText: text, asOfDay: asOfDay, mode: dryRun ? .dryRun : .live,

@@ -63,6 +63,7 @@ public struct ExtractStage: Stage {
                     fieldCount: ExtractQuery.columnCount, operation: "extract COPY (slice \(slice + 1) of \(slices))"
                 ) { row in
                     try part.append(row)
+                    if part.count & 0xFFFF == 0 { try Cancellation.shared.checkpoint() }
                 }
                 parts.withLock { $0[slice] = part }
             } catch {

@@ -23,7 +23,12 @@ public struct TargetStage: Stage {
         let cooldown = try Self.cooldownMembers(connection, config: config, asOf: context.asOf)
         let selection = try TargetSelection(config: config, asOfDay: context.asOfDay)
         let outcome = selection.select(histories: histories, scores: scores, stores: stores.valid, cooldownMembers: cooldown)
-        if context.mode != .dryRun {
+        // A backfill never replaces the targets of a wave that really went out: coupons refer to them.
+        let liveWave = try connection.query(
+            "SELECT count(*) FROM reactivation.waves WHERE campaign = $1 AND as_of = $2::date",
+            [config.campaign, context.asOf]).scalar != "0"
+        let writes = context.mode == .live || (context.mode == .backfill && !liveWave)
+        if writes {
             try Self.write(outcome.targets, context: context, connection: connection)
         }
         let power = WavePower.analyse(outcome.targets, config: config)
@@ -45,7 +50,7 @@ public struct TargetStage: Stage {
                     "chi_square": JSONValue(balance.chiSquare), "degrees_of_freedom": JSONValue(balance.degreesOfFreedom),
                     "p_value": JSONValue(balance.pValue),
                 ],
-                "written": .bool(context.mode != .dryRun),
+                "written": .bool(writes),
             ])
     }
 
