@@ -147,6 +147,35 @@ public struct BinaryCopyRow: ~Copyable {
         return try PostgresNumeric(binary: bytes(field))
     }
 
+    /// A `numeric` as integer cents, decoded directly for the common money shapes (scale ≤ 2, fits in
+    /// Int64) and through ``PostgresNumeric`` otherwise; half-cents round away from zero.
+    public func cents(_ field: Int) throws -> Int64 {
+        let length = Int(lengths[field])
+        guard length >= 8 else { return try numeric(field).cents }
+        let offset = offsets[field]
+        let digitCount = Int(base.loadBigEndian(Int16.self, at: offset))
+        let weight = Int(base.loadBigEndian(Int16.self, at: offset + 2))
+        let sign = base.loadBigEndian(UInt16.self, at: offset + 4)
+        let scale = Int(base.loadBigEndian(Int16.self, at: offset + 6))
+        guard scale <= 2, weight < 4, digitCount <= 6, length == 8 + 2 * digitCount, sign == 0 || sign == 0x4000 else {
+            return try numeric(field).cents
+        }
+        var cents: Int64 = 0
+        for index in 0..<digitCount {
+            let digit = Int64(base.loadBigEndian(Int16.self, at: offset + 8 + 2 * index))
+            let power = weight - index  // this digit stands for 10000^power
+            switch power {
+            case 0...: cents += digit * Self.centsPerGroup[power]
+            case -1: cents += digit / 100
+            default: break  // beyond scale 2 cannot occur here
+            }
+        }
+        return sign == 0x4000 ? -cents : cents
+    }
+
+    /// 100 × 10000^power for power 0…3.
+    private static let centsPerGroup: [Int64] = [100, 1_000_000, 10_000_000_000, 100_000_000_000_000]
+
     public func optionalInt64(_ field: Int) throws -> Int64? { isNull(field) ? nil : try int64(field) }
     public func optionalInt32(_ field: Int) throws -> Int32? { isNull(field) ? nil : try int32(field) }
     public func optionalFloat64(_ field: Int) throws -> Double? { isNull(field) ? nil : try float64(field) }

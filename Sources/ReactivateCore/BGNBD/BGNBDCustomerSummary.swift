@@ -17,29 +17,22 @@ public struct CustomerSummary: Hashable, Sendable {
         self.age = age
     }
 
-    /// Hashes the three values as one mixed word: grouping a million summaries spends most of its time
-    /// hashing, and one `combine` is several times cheaper than three. Adding 0 folds −0 into +0, which
-    /// compare equal.
-    public func hash(into hasher: inout Hasher) {
-        let x = (frequency + 0).bitPattern
-        let recency = (self.recency + 0).bitPattern
-        let age = (self.age + 0).bitPattern
-        hasher.combine(x &* 0x9E37_79B9_7F4A_7C15 ^ (recency &* 0xC2B2_AE3D_27D4_EB4F).rotatedLeft(by: 21) ^ age)
-    }
-
     /// Which field is wrong and why, or nil for a valid triple; shared by `validate` and the CSV reader.
     public var problem: Problem? {
         if !frequency.isFinite || frequency < 0 || frequency != frequency.rounded() {
+            let what = frequency < 0 ? "is negative" : "is not a whole number"
             return Problem(
-                field: .frequency, reason: "frequency \(frequency) is not a whole number of repeat purchases",
-                fix: "give the count of purchases after the first one (0, 1, 2, …)")
+                field: .frequency, reason: "frequency \(frequency) \(what)",
+                fix: "give the count of repeat purchases, those after the first one (0, 1, 2, …)")
         }
         if !recency.isFinite || recency < 0 {
-            return Problem(field: .recency, reason: "recency \(recency) is not a finite time ≥ 0",
+            return Problem(
+                field: .recency, reason: "recency \(recency) is not a finite time ≥ 0",
                 fix: "give the time from first to last purchase")
         }
         if !age.isFinite || age < 0 {
-            return Problem(field: .age, reason: "age T \(age) is not a finite time ≥ 0",
+            return Problem(
+                field: .age, reason: "age T \(age) is not a finite time ≥ 0",
                 fix: "give the time from first purchase to the end of observation")
         }
         if recency > age {
@@ -55,7 +48,10 @@ public struct CustomerSummary: Hashable, Sendable {
         if frequency > 0 && recency == 0 {
             return Problem(
                 field: .recency, reason: "recency is 0 with \(frequency) repeat purchase(s)",
-                fix: "repeat purchases happen after the first one, so recency must be > 0 (count same-day purchases once)")
+                fix:
+                    "repeat purchases happen after the first one, so recency must be > 0 "
+                    + "(count same-day purchases once)"
+            )
         }
         return nil
     }
@@ -109,11 +105,5 @@ public struct WeightedCustomerSummary: Hashable, Sendable {
     public init(summary: CustomerSummary, count: Int) {
         self.summary = summary
         self.count = count
-    }
-}
-
-extension UInt64 {
-    fileprivate func rotatedLeft(by count: UInt64) -> UInt64 {
-        (self << count) | (self >> (64 - count))
     }
 }

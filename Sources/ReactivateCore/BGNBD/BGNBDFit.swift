@@ -81,7 +81,7 @@ public struct BGNBDFit: Sendable, Equatable {
         _ likelihood: BGNBDLikelihood, options: BGNBDFitOptions = BGNBDFitOptions()
     ) throws(BGNBDError) -> BGNBDFit {
         let start: BGNBDParameters
-        if let given = options.start { start = given } else { start = try defaultStart(likelihood) }
+        if let given = options.start { start = given } else { start = defaultStart(likelihood) }
         try start.validate()
         let customers = Double(likelihood.customerCount)
         let optimizer = BGNBDOptimizer(
@@ -109,7 +109,9 @@ public struct BGNBDFit: Sendable, Equatable {
             switch result.stop {
             case .diverged(let index, let value):
                 let name = ["r", "alpha", "a", "b"][index]
-                described = "\(name) drifted to \(exp(value)): the likelihood keeps rising towards the edge of the parameter space"
+                described =
+                    "\(name) drifted to \(exp(value)): the likelihood keeps rising towards the edge of the "
+                    + "parameter space"
             case .iterationLimit: described = "the iteration limit was reached"
             case .nonFiniteStart: described = "the log-likelihood is not finite at the starting point"
             default: described = "the line search found no further increase"
@@ -117,16 +119,19 @@ public struct BGNBDFit: Sendable, Equatable {
             throw BGNBDError(
                 kind: .notConverged,
                 reason:
-                    "the BG/NBD fit did not converge after \(result.iterations) iterations (\(described); last r=\(parameters.r), alpha=\(parameters.alpha), a=\(parameters.a), b=\(parameters.b))",
+                    "the BG/NBD fit did not converge after \(result.iterations) iterations (\(described); last "
+                    + "r=\(parameters.r), alpha=\(parameters.alpha), a=\(parameters.a), b=\(parameters.b))",
                 fix:
-                    "check that the summaries use one time unit and contain enough repeat buyers and lapsed customers; raise maximumIterations or pass allowsNonConvergence to inspect the last iterate")
+                    "check that the summaries use one time unit and contain enough repeat buyers and lapsed "
+                    + "customers; raise maximumIterations or pass allowsNonConvergence to inspect the last iterate"
+            )
         }
         return fit
     }
 
     /// r = 1, α = mean T / (mean x + 1), a = b = 1: puts the mean purchase rate r/α near the observed
     /// one, so the first steps are spent on shape, not on finding the time unit.
-    static func defaultStart(_ likelihood: BGNBDLikelihood) throws(BGNBDError) -> BGNBDParameters {
+    static func defaultStart(_ likelihood: BGNBDLikelihood) -> BGNBDParameters {
         var customers = 0.0
         var frequencySum = 0.0
         for (x, count) in zip(likelihood.frequencies, likelihood.frequencyCounts) {
@@ -135,7 +140,9 @@ public struct BGNBDFit: Sendable, Equatable {
         }
         var ageSum = 0.0
         for (age, count) in zip(likelihood.ages, likelihood.zeroFrequencyCountsByAge) { ageSum += age * count }
-        for (slot, count) in zip(likelihood.groupAge, likelihood.groupCount) { ageSum += likelihood.ages[Int(slot)] * count }
+        for (slot, count) in zip(likelihood.groupAge, likelihood.groupCount) {
+            ageSum += likelihood.ages[Int(slot)] * count
+        }
         let meanAge = ageSum / customers
         let meanFrequency = frequencySum / customers
         let alpha = meanAge > 0 ? meanAge / (meanFrequency + 1) : 1

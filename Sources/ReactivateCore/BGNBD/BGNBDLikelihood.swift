@@ -5,13 +5,18 @@ import Synchronization
 /// The BG/NBD log-likelihood of a customer base and its gradient, laid out for repeated evaluation.
 ///
 /// Per customer (Fader, Hardie & Lee 2005, eq. 6, in log space):
-/// LL = lnΓ(r+x) − lnΓ(r) + r ln α + lnΓ(a+b) + lnΓ(b+x) − lnΓ(b) − lnΓ(a+b+x) + ln(e^A₁ + δ₍ₓ₎₀₎ e^A₂),
-/// A₁ = −(r+x) ln(α+T), A₂ = ln a − ln(b+x−1) − (r+x) ln(α+t_x).
+/// LL = lnΓ(r+x) − lnΓ(r) + r ln α + lnΓ(a+b) + lnΓ(b+x) − lnΓ(b) − lnΓ(a+b+x)
+///      + ln(e^A₁ + δ₍ₓ>₀₎ e^A₂),
+/// A₁ = −(r+x) ln(α+T), A₂ = ln a − ln(b+x−1) − (r+x) ln(α+t_x), the last term by log-sum-exp.
 ///
 /// An optimiser evaluates this dozens of times, so everything that does not depend on the parameters
 /// is arranged once: the gamma-function part depends on x alone and is summed per distinct x; customers
 /// with x = 0 contribute −r ln(α+T) and are summed per distinct T; ln(α+T) and ln(α+t_x) are computed
-/// once per distinct value. What remains per distinct (x, t_x, T) with x > 0 is one `exp` and one `log1p`.
+/// once per distinct value. What remains per distinct (x, t_x, T) with x > 0 is one `exp` and one `log`,
+/// split over the cores in fixed-size chunks. Groups and tables are kept sorted, so the result does not
+/// depend on the order of the input (nor on the number of cores), down to the last bit.
+///
+/// - Note: Evaluation blocks the calling thread while `DispatchQueue.concurrentPerform` runs the chunks.
 public struct BGNBDLikelihood: Sendable {
     /// Number of customers (sum of the group counts).
     public let customerCount: Int
@@ -43,7 +48,8 @@ public struct BGNBDLikelihood: Sendable {
         try self.init(groups: CustomerSummary.grouped(all))
     }
 
-    /// Validates the groups and precomputes the parameter-free parts of the likelihood.
+    /// Validates the groups and precomputes the parameter-free parts of the likelihood. A triple may
+    /// appear in several groups; their counts are added.
     /// - Throws: `BGNBDError` for an invalid triple or count, no customers, or no repeat buyer at all
     ///   (then the dropout process is not identified).
     public init(groups: [WeightedCustomerSummary]) throws(BGNBDError) {
@@ -114,20 +120,95 @@ public struct BGNBDLikelihood: Sendable {
         guard repeatCustomers > 0 else {
             throw BGNBDError(
                 kind: .insufficientData,
-                reason: "none of the \(customers) customers made a repeat purchase, so purchase rates and dropout cannot be told apart",
+                reason:
+                    "none of the \(customers) customers made a repeat purchase, so purchase rates and dropout "
+                    + "cannot be told apart",
                 fix: "fit on a longer history or a larger base that includes repeat buyers")
         }
+        // Put everything in sorted order, so every sum (and so the fit, to the last bit) depends only on
+        // which triples occur how often, not on the order they came in: a Dictionary's order changes
+        // from run to run, and a rerun must reproduce its scores.
+        let frequencyOrder = Self.sortedWithRanks(frequencies)
+        let ageOrder = Self.sortedWithRanks(ages)
+        let recencyOrder = Self.sortedWithRanks(recencies)
+        var sortedFrequencyCounts = frequencyCounts
+        for (old, new) in frequencyOrder.ranks.enumerated() { sortedFrequencyCounts[Int(new)] = frequencyCounts[old] }
+        var sortedZeroCounts = zeroCounts
+        for (old, new) in ageOrder.ranks.enumerated() { sortedZeroCounts[Int(new)] = zeroCounts[old] }
+        // Sort the groups by their (x, T, t_x) ranks packed into one word (fast), or compared as a
+        // tuple when the three tables are too large to pack (continuous times for millions of customers).
+        let widths = [frequencies.count, ages.count, recencies.count].map {
+            UInt64(Int.bitWidth - $0.leadingZeroBitCount)
+        }
+        var keyed: [(key: UInt64, count: Double)] = []
+        keyed.reserveCapacity(groupCount.count)
+        if widths.reduce(0, +) <= 64 {
+            for index in groupCount.indices {
+                let key =
+                    UInt64(frequencyOrder.ranks[Int(groupFrequency[index])]) << (widths[1] + widths[2])
+                    | UInt64(ageOrder.ranks[Int(groupAge[index])]) << widths[2]
+                    | UInt64(recencyOrder.ranks[Int(groupRecency[index])])
+                keyed.append((key, groupCount[index]))
+            }
+            keyed.sort { $0.key < $1.key }
+        }
+        var mergedFrequency: [Int32] = []
+        var mergedAge: [Int32] = []
+        var mergedRecency: [Int32] = []
+        var mergedCount: [Double] = []
+        mergedFrequency.reserveCapacity(groupCount.count)
+        mergedAge.reserveCapacity(groupCount.count)
+        mergedRecency.reserveCapacity(groupCount.count)
+        mergedCount.reserveCapacity(groupCount.count)
+        func append(_ x: Int32, _ t: Int32, _ tx: Int32, _ count: Double) {
+            if let last = mergedCount.indices.last, mergedFrequency[last] == x, mergedAge[last] == t,
+                mergedRecency[last] == tx
+            {
+                mergedCount[last] += count  // the same triple given twice: whole numbers, so exact
+            } else {
+                mergedFrequency.append(x)
+                mergedAge.append(t)
+                mergedRecency.append(tx)
+                mergedCount.append(count)
+            }
+        }
+        if keyed.count == groupCount.count {
+            let recencyMask: UInt64 = (1 << widths[2]) - 1
+            let ageMask: UInt64 = (1 << widths[1]) - 1
+            for (key, count) in keyed {
+                append(
+                    Int32(truncatingIfNeeded: key >> (widths[1] + widths[2])),
+                    Int32(truncatingIfNeeded: (key >> widths[2]) & ageMask),
+                    Int32(truncatingIfNeeded: key & recencyMask),
+                    count)
+            }
+        } else {
+            let x = groupFrequency.map { frequencyOrder.ranks[Int($0)] }
+            let t = groupAge.map { ageOrder.ranks[Int($0)] }
+            let tx = groupRecency.map { recencyOrder.ranks[Int($0)] }
+            for index in x.indices.sorted(by: { (x[$0], t[$0], tx[$0]) < (x[$1], t[$1], tx[$1]) }) {
+                append(x[index], t[index], tx[index], groupCount[index])
+            }
+        }
         self.customerCount = customers
-        self.repeatGroupCount = groupCount.count
-        self.frequencies = frequencies
-        self.frequencyCounts = frequencyCounts
-        self.ages = ages
-        self.zeroFrequencyCountsByAge = zeroCounts
-        self.recencies = recencies
-        self.groupFrequency = groupFrequency
-        self.groupAge = groupAge
-        self.groupRecency = groupRecency
-        self.groupCount = groupCount
+        self.repeatGroupCount = mergedCount.count
+        self.frequencies = frequencyOrder.sorted
+        self.frequencyCounts = sortedFrequencyCounts
+        self.ages = ageOrder.sorted
+        self.zeroFrequencyCountsByAge = sortedZeroCounts
+        self.recencies = recencyOrder.sorted
+        self.groupFrequency = mergedFrequency
+        self.groupAge = mergedAge
+        self.groupRecency = mergedRecency
+        self.groupCount = mergedCount
+    }
+
+    /// Distinct values in ascending order, and for each original position its position in that order.
+    static func sortedWithRanks(_ values: [Double]) -> (sorted: [Double], ranks: [Int32]) {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var ranks = [Int32](repeating: 0, count: values.count)
+        for (rank, original) in order.enumerated() { ranks[original] = Int32(rank) }
+        return (order.map { values[$0] }, ranks)
     }
 
     /// The total log-likelihood Σ count × LL at `parameters` (NaN outside the parameter domain).

@@ -40,12 +40,12 @@ public enum BGNBDMath {
             inverseSquared
             * (1.0 / 12
                 - inverseSquared
-                    * (1.0 / 120
+                * (1.0 / 120
+                    - inverseSquared
+                    * (1.0 / 252
                         - inverseSquared
-                            * (1.0 / 252
-                                - inverseSquared
-                                    * (1.0 / 240
-                                        - inverseSquared * (1.0 / 132 - inverseSquared * (691.0 / 32_760))))))
+                        * (1.0 / 240
+                            - inverseSquared * (1.0 / 132 - inverseSquared * (691.0 / 32_760))))))
         return shift + log(value) - 0.5 * inverse - series
     }
 

@@ -34,6 +34,11 @@ public struct BGNBDModel: Sendable, Equatable {
         public var probabilityAlive: Double
         /// E[Y(t) | x, t_x, T], purchases expected in the next `horizon` time units.
         public var expectedPurchases: Double
+
+        public init(probabilityAlive: Double, expectedPurchases: Double) {
+            self.probabilityAlive = probabilityAlive
+            self.expectedPurchases = expectedPurchases
+        }
     }
 
     // MARK: Probability alive
@@ -78,7 +83,9 @@ public struct BGNBDModel: Sendable, Equatable {
     public func predict(_ summary: CustomerSummary, horizon: Double) -> Prediction {
         guard summary.problem == nil else { return Prediction(probabilityAlive: .nan, expectedPurchases: .nan) }
         let alive = Self.logistic(-logOddsDead(summary))
-        guard horizon.isFinite, horizon >= 0 else { return Prediction(probabilityAlive: alive, expectedPurchases: .nan) }
+        guard horizon.isFinite, horizon >= 0 else {
+            return Prediction(probabilityAlive: alive, expectedPurchases: .nan)
+        }
         let expected = expectedIfAlive(frequency: summary.frequency, age: summary.age, horizon: horizon)
         return Prediction(probabilityAlive: alive, expectedPurchases: alive * expected)
     }
@@ -184,8 +191,9 @@ public struct BGNBDModel: Sendable, Equatable {
                 step += 1
             }
             guard quiet < 8 else { continue }
-            // Tiny a or β leave long exponential tails; far out the integrand is a plain exponential.
-            let edge = mode + direction * step * h
+            // Tiny a or β leave long exponential tails; far out the integrand is a plain exponential,
+            // integrated exactly from where the last trapezoid cell ends (half a step past its node).
+            let edge = mode + direction * (step - 0.5) * h
             if direction < 0 {
                 // p → 0: (1 − (1+ps)^(−k))/p → k·s, density → e^(a·v − ln B).
                 sum += k * s * exp(a * edge - logBeta) / (a * h)

@@ -12,8 +12,7 @@ public struct MemberHistories: Sendable {
     /// Channel column order in the artifact.
     public static let channelOrder: [MarketingChannel] = [.wechatCard, .wechatOA, .sms, .momentsAd]
 
-    /// Channel health as of D: 0 none or unverified, 1 verified but failing, 2 healthy.
-    public enum ChannelState: UInt8, Sendable { case unavailable = 0, failing = 1, healthy = 2 }
+    public typealias ChannelState = ChannelHealth
 
     public var memberId: [Int64] = []
     public var joinedDay: [Int32] = []
@@ -54,25 +53,33 @@ public struct MemberHistories: Sendable {
         return columns
     }()
 
-    /// Appends one row of the extract COPY (see `ExtractQuery`).
-    mutating func append(_ row: borrowing BinaryCopyRow) throws {
-        memberId.append(try row.int64(0))
-        joinedDay.append(try row.int32(1))
-        consent.append(try row.bool(2) ? 1 : 0)
-        optedOut.append(try row.bool(3) ? 1 : 0)
-        firstPurchaseDay.append(try row.optionalInt32(4) ?? Self.noDay)
-        lastPurchaseDay.append(try row.optionalInt32(5) ?? Self.noDay)
-        purchaseDays.append(try row.int32(6))
-        grossCents.append(try row.int64(7))
-        preSalesCents.append(try row.int64(8))
+    /// Appends a member with no channel, location or purchase yet; the other streams fill those in.
+    mutating func appendMember(id: Int64, joinedDay: Int32, consent: Bool, optedOut: Bool) {
+        memberId.append(id)
+        self.joinedDay.append(joinedDay)
+        self.consent.append(consent ? 1 : 0)
+        self.optedOut.append(optedOut ? 1 : 0)
+        firstPurchaseDay.append(Self.noDay)
+        lastPurchaseDay.append(Self.noDay)
+        purchaseDays.append(0)
+        grossCents.append(0)
+        preSalesCents.append(0)
         for channel in 0..<4 {
-            channelState[channel].append(UInt8(clamping: try row.int16(9 + 2 * channel)))
-            channelDeliveredDay[channel].append(try row.optionalInt32(10 + 2 * channel) ?? Self.noDay)
+            channelState[channel].append(ChannelState.unavailable.rawValue)
+            channelDeliveredDay[channel].append(Self.noDay)
         }
-        let observed = try row.optionalInt32(19)
-        latitude.append(observed == nil ? .nan : try row.float64(17))
-        longitude.append(observed == nil ? .nan : try row.float64(18))
-        locationDay.append(observed ?? Self.noDay)
+        latitude.append(.nan)
+        longitude.append(.nan)
+        locationDay.append(Self.noDay)
+    }
+
+    /// Stores a member's folded purchases at `index`.
+    mutating func setPurchases(_ fold: PurchaseDayFold, at index: Int) {
+        firstPurchaseDay[index] = fold.firstPurchaseDay ?? Self.noDay
+        lastPurchaseDay[index] = fold.lastPurchaseDay ?? Self.noDay
+        purchaseDays[index] = fold.purchaseDays
+        grossCents[index] = fold.grossCents
+        preSalesCents[index] = fold.preSalesCents
     }
 
     mutating func append(contentsOf other: MemberHistories) {
@@ -92,28 +99,6 @@ public struct MemberHistories: Sendable {
         latitude += other.latitude
         longitude += other.longitude
         locationDay += other.locationDay
-    }
-
-    /// The same rows ordered by member id, so the artifact's bytes do not depend on slice timing.
-    func sortedByMember() -> MemberHistories {
-        let order = memberId.indices.sorted { memberId[$0] < memberId[$1] }
-        func pick<T>(_ values: [T]) -> [T] { order.map { values[$0] } }
-        var sorted = MemberHistories()
-        sorted.memberId = pick(memberId)
-        sorted.joinedDay = pick(joinedDay)
-        sorted.consent = pick(consent)
-        sorted.optedOut = pick(optedOut)
-        sorted.firstPurchaseDay = pick(firstPurchaseDay)
-        sorted.lastPurchaseDay = pick(lastPurchaseDay)
-        sorted.purchaseDays = pick(purchaseDays)
-        sorted.grossCents = pick(grossCents)
-        sorted.preSalesCents = pick(preSalesCents)
-        sorted.channelState = channelState.map(pick)
-        sorted.channelDeliveredDay = channelDeliveredDay.map(pick)
-        sorted.latitude = pick(latitude)
-        sorted.longitude = pick(longitude)
-        sorted.locationDay = pick(locationDay)
-        return sorted
     }
 
     func columns(_ range: Range<Int>) -> [ArtifactColumnData] {

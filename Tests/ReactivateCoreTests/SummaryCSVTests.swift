@@ -1,0 +1,129 @@
+import ReactivateCore
+import Testing
+
+@Suite struct SummaryCSVTests {
+    @Test func goodFileIsParsedWithItsIdColumnAsLabel() throws {
+        let text = """
+            member_id, Frequency ,recency,T
+            1001, 2 , 30.43, 38.86
+            1002,0,0,38.86
+
+            1003,7,20,21
+            """
+        let table = try SummaryCSV(parsing: text)
+        #expect(table.labelColumn == "member_id")
+        #expect(table.rows.map(\.label) == ["1001", "1002", "1003"])
+        #expect(table.rows.map(\.line) == [2, 3, 5])
+        #expect(
+            table.summaries == [
+                CustomerSummary(frequency: 2, recency: 30.43, age: 38.86),
+                CustomerSummary(frequency: 0, recency: 0, age: 38.86),
+                CustomerSummary(frequency: 7, recency: 20, age: 21),
+            ])
+    }
+
+    @Test func parsedFileFitsLikeTheSummariesItWasWrittenFrom() throws {
+        let parameters = BGNBDParameters(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
+        let summaries = bgnbdSimulate(parameters, customers: 3_000, ages: 20...60, seed: 17).map(\.summary)
+        var text = "customer_id,frequency,recency,T\n"
+        for (index, summary) in summaries.enumerated() {
+            // Swift prints the shortest text that reads back as the same Double, so the round trip is exact.
+            text += "C\(index),\(summary.frequency),\(summary.recency),\(summary.age)\n"
+        }
+        let table = try SummaryCSV(parsing: text)
+        #expect(table.summaries == summaries)
+        #expect(table.rows.last?.label == "C2999")
+        #expect(try BGNBDFit.fit(table.summaries) == BGNBDFit.fit(summaries))
+    }
+
+    @Test func columnsMayComeInAnyOrderWithoutIdAndWithLowercaseT() throws {
+        let table = try SummaryCSV(parsing: "t,recency,frequency\n10,4,1\n")
+        #expect(table.labelColumn == nil)
+        #expect(
+            table.rows == [
+                SummaryCSV.Row(line: 2, label: nil, summary: CustomerSummary(frequency: 1, recency: 4, age: 10))
+            ])
+    }
+
+    @Test func windowsLineEndsByteOrderMarkQuotesAndPandasIndexAreAccepted() throws {
+        let text = "\u{FEFF},frequency,recency,T\r\n\"A, 7\",1,2,3\r\n\"say \"\"hi\"\"\",0,0,5\r\n"
+        let table = try SummaryCSV(parsing: text)
+        #expect(table.labelColumn == "")
+        #expect(table.rows.map(\.label) == ["A, 7", "say \"hi\""])
+        #expect(table.rows.map(\.summary.age) == [3, 5])
+    }
+
+    @Test func badCellIsNamedByLineAndColumn() {
+        let text = "customer_id,frequency,recency,T\n1,1,2,3\n2,1,abc,3\n"
+        let error = #expect(throws: SummaryCSVError.self) { try SummaryCSV(parsing: text) }
+        #expect(error?.line == 3)
+        #expect(error?.column == "recency")
+        #expect(error?.description.hasPrefix("line 3, column 'recency': 'abc' is not a number") == true)
+    }
+
+    @Test func emptyAndNonFiniteCellsAreRefused() {
+        let empty = #expect(throws: SummaryCSVError.self) { try SummaryCSV(parsing: "frequency,recency,T\n1, ,3\n") }
+        #expect(empty?.column == "recency")
+        #expect(empty?.reason == "the cell is empty")
+        let infinite = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency,recency,T\n1,2,inf\n")
+        }
+        #expect(infinite?.column == "T")
+        #expect(infinite?.reason.contains("not a finite number") == true)
+    }
+
+    @Test func unknownColumnIsRefused() {
+        let error = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "id,frequency,recency_days,T\n1,1,2,3\n")
+        }
+        #expect(error?.line == 1)
+        #expect(error?.column == "recency_days")
+        #expect(error?.reason == "unknown column")
+        let semicolons = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency;recency;T\n1;2;3\n")
+        }
+        #expect(semicolons?.fix.contains("comma-separated") == true)
+    }
+
+    @Test func missingDuplicateAndSecondIdColumnsAreRefused() {
+        let missing = #expect(throws: SummaryCSVError.self) { try SummaryCSV(parsing: "frequency,T\n1,3\n") }
+        #expect(missing?.column == "recency")
+        #expect(missing?.reason == "the required column is missing")
+        let twice = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency,recency,T,t\n1,2,3,3\n")
+        }
+        #expect(twice?.column == "t")
+        let twoIds = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "id,member_id,frequency,recency,T\n1,2,1,2,3\n")
+        }
+        #expect(twoIds?.column == "member_id")
+        let nothing = #expect(throws: SummaryCSVError.self) { try SummaryCSV(parsing: "") }
+        #expect(nothing?.line == 1)
+    }
+
+    @Test func recencyBeyondAgeAndNegativeValuesAreRefused() {
+        let late = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency,recency,T\n1,2,3\n2,9,4\n")
+        }
+        #expect(late?.line == 3)
+        #expect(late?.column == "recency")
+        #expect(late?.reason.contains("later than age T") == true)
+        let negative = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency,recency,T\n-1,0,3\n")
+        }
+        #expect(negative?.column == "frequency")
+        let negativeAge = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency,recency,T\n0,0,-3\n")
+        }
+        #expect(negativeAge?.column == "T")
+    }
+
+    @Test func lineWithTheWrongNumberOfFieldsIsRefused() {
+        let error = #expect(throws: SummaryCSVError.self) {
+            try SummaryCSV(parsing: "frequency,recency,T\n1,2,3\n1,2\n")
+        }
+        #expect(error?.line == 3)
+        #expect(error?.column == nil)
+        #expect(error?.description.hasPrefix("line 3: found 2 field(s) but the header has 3") == true)
+    }
+}
