@@ -74,8 +74,8 @@ public struct ScoreStage: Stage {
                 .runtime, "no member has a purchase before the as-of date, so there is nothing to fit BG/NBD on",
                 fix: "check the as-of date and that src.transactions has positive amounts before it")
         }
+        // The fit orders groups itself, so the dictionary's order cannot change the result.
         let grouped = counts.map { WeightedCustomerSummary(summary: $0.key, count: $0.value) }
-            .sorted { ($0.summary.frequency, $0.summary.recency, $0.summary.age) < ($1.summary.frequency, $1.summary.recency, $1.summary.age) }
         let fit = try BGNBDFit.fit(groups: grouped)
         return FittedModel(fit: fit, model: try BGNBDModel(parameters: fit.parameters), distinctTriples: grouped.count)
     }
@@ -115,8 +115,9 @@ public struct ScoreStage: Stage {
                 consent: histories.consent[index] == 1, optedOut: histories.optedOut[index] == 1,
                 channels: observations, allowed: config.channels)
             let summary = history.summary
-            let pAlive = model.probabilityAlive(summary)
-            let expected = model.expectedPurchases(horizon: horizon, given: summary)
+            let prediction = model.predict(summary, horizon: horizon)
+            let pAlive = prediction.probabilityAlive
+            let expected = prediction.expectedPurchases
             let monetaryCents = histories.grossCents[index] / Int64(max(histories.purchaseDays[index], 1))
             if segment.isDormant {
                 scores.dormantCount += 1

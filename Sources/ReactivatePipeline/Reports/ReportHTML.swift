@@ -1,0 +1,336 @@
+/// The self-contained HTML report: inline CSS, inline SVG, one small inline script, nothing fetched.
+///
+/// A Content-Security-Policy of `default-src 'none'` backs that up: even if a resource reference
+/// slipped in, the browser would refuse to load it. Every data string goes through `ReportEscape.html`.
+enum ReportHTML {
+    static func document(_ data: ReportData) -> String {
+        let campaign = ReportEscape.html(data.campaign)
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+            <title>Reactivation report — \(campaign)</title>
+            <style>\(stylesheet)</style>
+            <script>\(errorScript)</script>
+            </head>
+            <body>
+            <header class="page">
+            <h1>Reactivation report</h1>
+            <p class="meta">Campaign <strong>\(campaign)</strong> · generated \(ReportEscape.html(data.generatedAt))</p>
+
+            """
+        if data.waves.count > 1 {
+            html += "<nav aria-label=\"Waves\">Waves: "
+            html += data.waves.enumerated().map { index, wave in
+                "<a href=\"#wave-\(index + 1)\">\(ReportEscape.html(wave.wave))\(wave.complete ? "" : " (open)")</a>"
+            }.joined(separator: " · ")
+            html += "</nav>\n"
+        }
+        html += "</header>\n<main>\n"
+        if data.waves.isEmpty {
+            html += "<p class=\"empty\">No waves to report yet.</p>\n"
+        }
+        for (index, wave) in data.waves.enumerated() {
+            html += section(wave, id: "wave-\(index + 1)")
+        }
+        html += "</main>\n<script>\(sortScript)</script>\n</body>\n</html>\n"
+        return html
+    }
+
+    // MARK: - One wave
+
+    private static func section(_ wave: ReportWave, id: String) -> String {
+        let level = ReportNumber.confidenceLabel(wave.confidence)
+        var html = "<section class=\"wave\" id=\"\(id)\">\n"
+        html += "<h2>Wave \(ReportEscape.html(wave.wave))\(wave.complete ? "" : " <span class=\"tag-open\">window open</span>")</h2>\n"
+        html += "<p class=\"meta\">Coupons issued \(ReportEscape.html(wave.issuedAt)) · \(wave.windowDays)-day window · \(level) confidence intervals</p>\n"
+        html += block("Headline", id: id + "-headline", headline(wave, level: level))
+        html += block(
+            "Funnel", id: id + "-funnel",
+            ReportChart.funnel(wave.funnel) + (wave.funnel.isEmpty ? "" : "<p class=\"hint\">\(ReportText.funnelNote)</p>"))
+        let days = ReportFacts.days(wave.daily)
+        html += block("Cumulative sales per member", id: id + "-sales", salesChart(days, window: wave.windowDays))
+        html += block(
+            "Reactivation rate by day", id: id + "-reactivation", reactivationChart(days, window: wave.windowDays) + dailyTable(days))
+        html += block(
+            "Stores", id: id + "-stores",
+            "<p class=\"hint\">Sorted by incremental sales; tap a column header to sort by it. The table scrolls sideways.</p>"
+                + table(
+                    ReportFacts.sortedByIncrementalSales(wave.stores), first: "Store", level: level, id: id + "-store-table",
+                    sortedByIncrementalSales: true))
+        html += block("Segments", id: id + "-segments", table(
+                wave.segments, first: "Segment", level: level, id: id + "-segment-table", sortedByIncrementalSales: false))
+        html += block("Power analysis", id: id + "-power", power(wave.power))
+        html += block("How to read a CI", id: id + "-ci", "<p>\(ReportText.howToReadCI(level))</p>")
+        return html + "</section>\n"
+    }
+
+    private static func block(_ title: String, id: String, _ body: String) -> String {
+        "<section class=\"block\" id=\"\(id)\">\n<h3>\(title)</h3>\n\(body)\n</section>\n"
+    }
+
+    // MARK: - 1. Headline
+
+    private static func headline(_ wave: ReportWave, level: String) -> String {
+        let row = wave.headline
+        var html = ""
+        if wave.complete {
+            html += "<p class=\"status window-complete\"><strong>Window complete:</strong> all \(wave.windowDays) days measured; these are final numbers.</p>\n"
+        } else {
+            let progress = ReportFacts.lastDay(wave.daily).map { "day \($0) of \(wave.windowDays)" } ?? "0 of \(wave.windowDays) days measured"
+            html += "<div class=\"banner window-open\" role=\"alert\"><strong>Window still open</strong> — \(progress). "
+            html += "These numbers are provisional and will change until the window closes.</div>\n"
+        }
+        let above = ReportFacts.reactivatedAboveControl(row)
+        let aboveCI = ReportFacts.reactivatedAboveControlInterval(row)
+        let rateT = ReportFacts.rate(row.reactivatedTreatment, of: row.nTreatment)
+        let rateC = ReportFacts.rate(row.reactivatedControl, of: row.nControl)
+        html += "<div class=\"cards\">\n"
+        html += card(
+            "Incremental sales", ReportNumber.yuan(row.incrementalSales),
+            interval(level, row.ciLow, row.ciHigh) { ReportNumber.yuan($0) },
+            side: ReportFacts.side(low: row.ciLow, high: row.ciHigh), key: "incremental")
+        html += card(
+            "Net incremental sales", ReportNumber.yuan(row.netIncrementalSales),
+            interval(level, row.netCILow, row.netCIHigh) { ReportNumber.yuan($0) }
+                + "<br>after \(ReportNumber.yuan(row.couponCost)) coupon cost, \(ReportNumber.count(row.redemptions)) redemptions",
+            side: ReportFacts.side(low: row.netCILow, high: row.netCIHigh), key: "net")
+        html += card(
+            "Reactivated members above control", ReportNumber.grouped(above, 0) ?? ReportNumber.notAvailable,
+            interval(level, aboveCI.low, aboveCI.high) { ReportNumber.grouped($0, 0) ?? ReportNumber.notAvailable }
+                + "<br>treatment \(ReportNumber.percent(rateT)) vs control \(ReportNumber.percent(rateC)) (\(ReportNumber.points(row.reactivationLift)))",
+            side: ReportFacts.side(low: row.reactivationCILow, high: row.reactivationCIHigh), key: "reactivated")
+        html += card(
+            "CUPED-adjusted incremental sales", ReportNumber.yuan(row.cupedIncrementalSales),
+            interval(level, row.cupedCILow, row.cupedCIHigh) { ReportNumber.yuan($0) }
+                + "<br>same effect, pre-period spend removed from the noise",
+            side: ReportFacts.side(low: row.cupedCILow, high: row.cupedCIHigh), key: "cuped")
+        html += card(
+            "Return per coupon yuan", ReportNumber.ratio(row.returnPerCost),
+            "incremental sales ÷ coupon cost", side: nil, key: "return")
+        html += card(
+            "Members", "\(ReportNumber.count(row.nTreatment)) / \(ReportNumber.count(row.nControl))",
+            "treatment / control; sales \(ReportNumber.yuan(row.salesTreatment)) / \(ReportNumber.yuan(row.salesControl))",
+            side: nil, key: "members")
+        return html + "</div>"
+    }
+
+    private static func card(_ title: String, _ value: String, _ detail: String, side: ReportIntervalSide?, key: String) -> String {
+        var html = "<div class=\"card\" data-metric=\"\(key)\"><div class=\"card-title\">\(title)</div>"
+        html += "<div class=\"card-value\">\(value)</div><div class=\"card-detail\">\(detail)</div>"
+        if let side { html += badge(side) }
+        return html + "</div>\n"
+    }
+
+    private static func interval(_ level: String, _ low: Double?, _ high: Double?, _ format: (Double?) -> String) -> String {
+        "\(level) CI " + ReportNumber.interval(low, high, format)
+    }
+
+    private static func badge(_ side: ReportIntervalSide) -> String {
+        switch side {
+        case .positive: return "<span class=\"badge positive\">above zero</span>"
+        case .negative: return "<span class=\"badge negative\">below zero</span>"
+        case .includesZero: return "<span class=\"badge neutral\">not distinguishable from zero</span>"
+        case .unknown: return "<span class=\"badge neutral\">not estimable</span>"
+        }
+    }
+
+    // MARK: - 3 and 4. Daily charts
+
+    /// The x axis always spans the whole window, so an open wave shows how far along it is.
+    private static func salesChart(_ days: [ReportDay], window: Int) -> String {
+        ReportChart.line(
+            title: "Cumulative sales per member by day since issue, treatment vs control",
+            xLabel: "Days since issue", xMax: Double(window), yLabel: "Sales per member (¥)",
+            series: series(days, ReportDay.salesPerMember),
+            formatTick: { value, step in "¥" + (ReportNumber.grouped(value, step >= 1 ? 0 : 2) ?? "") })
+    }
+
+    private static func reactivationChart(_ days: [ReportDay], window: Int) -> String {
+        ReportChart.line(
+            title: "Share of members reactivated by day since issue, treatment vs control",
+            xLabel: "Days since issue", xMax: Double(window), yLabel: "Reactivated (% of arm)",
+            series: series(days, ReportDay.reactivationRate),
+            formatTick: { value, step in ReportNumber.percent(value, decimals: step >= 0.01 ? 0 : step >= 0.001 ? 1 : 2) })
+    }
+
+    private static func series(_ days: [ReportDay], _ value: (ReportDailyPoint?) -> Double?) -> [ReportChart.Series] {
+        [
+            ReportChart.Series(
+                name: "Treatment", cssClass: "line-treatment",
+                points: days.compactMap { day in value(day.treatment).map { (Double(day.day), $0) } }),
+            ReportChart.Series(
+                name: "Control", cssClass: "line-control",
+                points: days.compactMap { day in value(day.control).map { (Double(day.day), $0) } }),
+        ]
+    }
+
+    /// The exact numbers behind both charts, folded away so the page stays short on a phone.
+    private static func dailyTable(_ days: [ReportDay]) -> String {
+        guard !days.isEmpty else { return "" }
+        var html = "<details><summary>Daily numbers</summary><div class=\"scroll\"><table class=\"daily\"><thead><tr>"
+        html += "<th scope=\"col\">Day</th><th scope=\"col\">Sales / member, treatment</th><th scope=\"col\">Sales / member, control</th>"
+        html += "<th scope=\"col\">Reactivated, treatment</th><th scope=\"col\">Reactivated, control</th></tr></thead><tbody>"
+        for day in days {
+            html += "<tr><td>\(day.day)</td>"
+            html += "<td>\(ReportNumber.yuan(ReportDay.salesPerMember(day.treatment)))</td>"
+            html += "<td>\(ReportNumber.yuan(ReportDay.salesPerMember(day.control)))</td>"
+            html += "<td>\(ReportNumber.percent(ReportDay.reactivationRate(day.treatment)))</td>"
+            html += "<td>\(ReportNumber.percent(ReportDay.reactivationRate(day.control)))</td></tr>"
+        }
+        return html + "</tbody></table></div></details>"
+    }
+
+    // MARK: - 5 and 6. Sortable tables
+
+    /// A sortable attribution table; numeric cells carry their raw value in `data-v` for the script.
+    /// - Parameter sortedByIncrementalSales: whether the rows arrive in that order, so the header may say so.
+    private static func table(
+        _ rows: [ReportAttributionRow], first: String, level: String, id: String, sortedByIncrementalSales: Bool
+    ) -> String {
+        guard !rows.isEmpty else { return "<p class=\"empty\">No rows.</p>" }
+        // Incremental sales right after the name: on a phone it is the column visible without scrolling.
+        let headers: [(String, String)] = [
+            (first, "text"), ("Incremental sales", "number"), ("\(level) CI", "number"),
+            ("Net incremental", "number"), ("Net \(level) CI", "number"), ("Treated", "number"), ("Control", "number"),
+            ("Redemptions", "number"), ("Coupon cost", "number"), ("Reactivation lift", "number"),
+            ("Return per ¥", "number"),
+        ]
+        var html = "<div class=\"scroll\"><table class=\"sortable\" id=\"\(id)\"><thead><tr>"
+        for (index, header) in headers.enumerated() {
+            let sort = index == 1 && sortedByIncrementalSales ? " aria-sort=\"descending\"" : ""
+            html += "<th scope=\"col\" data-type=\"\(header.1)\"\(sort)><button type=\"button\">\(ReportEscape.html(header.0))</button></th>"
+        }
+        html += "</tr></thead><tbody>\n"
+        for row in rows {
+            html += "<tr><th scope=\"row\">\(ReportEscape.html(row.label))<small>\(ReportEscape.html(row.key))</small></th>"
+            html += numberCell(row.incrementalSales, ReportNumber.yuan(row.incrementalSales))
+            html += numberCell(row.ciLow, ciText(row.ciLow, row.ciHigh))
+            html += numberCell(row.netIncrementalSales, ReportNumber.yuan(row.netIncrementalSales))
+            html += numberCell(row.netCILow, ciText(row.netCILow, row.netCIHigh))
+            html += numberCell(Double(row.nTreatment), ReportNumber.count(row.nTreatment))
+            html += numberCell(Double(row.nControl), ReportNumber.count(row.nControl))
+            html += numberCell(Double(row.redemptions), ReportNumber.count(row.redemptions))
+            html += numberCell(row.couponCost, ReportNumber.yuan(row.couponCost))
+            html += numberCell(row.reactivationLift, ReportNumber.points(row.reactivationLift))
+            html += numberCell(row.returnPerCost, ReportNumber.ratio(row.returnPerCost))
+            html += "</tr>\n"
+        }
+        return html + "</tbody></table></div>"
+    }
+
+    private static func numberCell(_ raw: Double?, _ text: String) -> String {
+        "<td data-v=\"\(ReportNumber.fixed(raw, 6) ?? "")\">\(text)</td>"
+    }
+
+    private static func ciText(_ low: Double?, _ high: Double?) -> String {
+        ReportNumber.interval(low, high) { ReportNumber.yuan($0) }
+    }
+
+    // MARK: - 7. Power
+
+    private static func power(_ power: ReportPower?) -> String {
+        guard let power else {
+            return "<p>No power analysis for this wave: minimum detectable effects are \(ReportNumber.notAvailable).</p>"
+        }
+        var html = ""
+        if let warning = power.warning {
+            html += "<div class=\"banner warning\" role=\"note\"><strong>Warning:</strong> \(ReportEscape.html(warning))</div>\n"
+        }
+        let rows: [(String, String)] = [
+            ("Treatment members", ReportNumber.count(power.treatment)),
+            ("Control members", ReportNumber.count(power.control)),
+            ("Baseline reactivation rate", ReportNumber.percent(power.baselineRate)),
+            ("Expected lift", ReportNumber.points(power.expectedLift)),
+            ("Minimum detectable reactivation lift", ReportNumber.points(power.mdeReactivationRate)),
+            ("Minimum detectable sales per member", ReportNumber.yuan(power.mdeSalesPerMember)),
+        ]
+        html += "<table class=\"facts\"><tbody>"
+        for (name, value) in rows {
+            html += "<tr><th scope=\"row\">\(name)</th><td>\(value)</td></tr>"
+        }
+        html += "</tbody></table>\n<p>\(ReportText.powerVerdict(power))</p>"
+        return html
+    }
+
+    // MARK: - Assets
+
+    /// Reports script errors where a test reading the dumped DOM can see them.
+    private static let errorScript = """
+        window.onerror=function(message){(document.body||document.documentElement).dataset.error=String(message);};
+        """
+
+    /// Click-to-sort for every `table.sortable`; n/a cells always sort last. Marks the page ready when done.
+    private static let sortScript = """
+        (function(){
+        function value(row,i,numeric){var cell=row.cells[i];if(!numeric){return cell.textContent.toLowerCase();}
+        var raw=cell.getAttribute('data-v');return raw===null||raw===''?null:parseFloat(raw);}
+        function sort(table,i,numeric,direction){var body=table.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
+        rows.sort(function(a,b){var x=value(a,i,numeric),y=value(b,i,numeric);
+        if(x===null||y===null){return x===y?0:(x===null?1:-1);}
+        var order=numeric?(x<y?-1:(x>y?1:0)):x.localeCompare(y);return direction==='ascending'?order:-order;});
+        rows.forEach(function(row){body.appendChild(row);});
+        Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,j){th.setAttribute('aria-sort',j===i?direction:'none');});}
+        Array.prototype.forEach.call(document.querySelectorAll('table.sortable'),function(table){
+        Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
+        var numeric=th.getAttribute('data-type')==='number';var button=th.querySelector('button');if(!button){return;}
+        button.addEventListener('click',function(){var current=th.getAttribute('aria-sort');
+        var next=current==='descending'?'ascending':(current==='ascending'?'descending':(numeric?'descending':'ascending'));
+        sort(table,i,numeric,next);});});});
+        document.title=document.title+' — ready';
+        })();
+        """
+
+    private static let stylesheet = """
+        :root{--treatment:#1859c9;--control:#8a6d1f;--ink:#1d2228;--muted:#5d6670;--line:#d9dee4;--bg:#f5f6f8;--card:#fff}
+        *{box-sizing:border-box}
+        html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+        body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
+        header.page,main{max-width:980px;margin:0 auto;padding:12px}
+        h1{font-size:1.45rem;margin:.3rem 0}
+        h2{font-size:1.25rem;margin:1.4rem 0 .2rem;padding-top:.6rem;border-top:3px solid var(--ink)}
+        h3{font-size:1.05rem;margin:0 0 .5rem}
+        .meta,.hint,.card-detail,small{color:var(--muted)}
+        .meta{margin:.2rem 0 .6rem;overflow-wrap:anywhere}
+        nav a{color:var(--treatment)}
+        .block{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px;margin:12px 0;min-width:0}
+        .banner{border-radius:6px;padding:10px 12px;margin:0 0 10px}
+        .window-open{background:#fff3cd;border:2px solid #c98a00;font-size:1.05rem}
+        .tag-open{display:inline-block;vertical-align:middle;font-size:.8rem;font-weight:600;padding:2px 8px;border-radius:10px;background:#c98a00;color:#fff}
+        .warning{background:#fdecea;border:2px solid #c0392b}
+        .window-complete{margin:0 0 10px;padding:8px 12px;border-radius:6px;background:#e8f5ec;border:1px solid #5aa469}
+        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px}
+        .card{border:1px solid var(--line);border-radius:6px;padding:10px;min-width:0}
+        .card-title{font-size:.85rem;color:var(--muted);text-transform:uppercase;letter-spacing:.02em}
+        .card-value{font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+        .card-detail{font-size:.85rem}
+        .badge{display:inline-block;margin-top:6px;padding:1px 8px;border-radius:10px;font-size:.78rem}
+        .badge.positive{background:#dff3e4;color:#1e6b34}.badge.negative{background:#fbe0de;color:#a1281c}.badge.neutral{background:#eceff2;color:#4a525a}
+        svg.chart{display:block;width:100%;max-width:600px;height:auto;margin:0 auto;overflow:visible}
+        svg .grid{stroke:#e6e9ed;stroke-width:1}svg .axis{stroke:#7b848d;stroke-width:1}
+        svg text{fill:var(--ink);font-size:11px}svg .tick{fill:var(--muted);font-size:10px}svg .axis-label{font-size:11px;fill:var(--muted)}
+        svg .bar-label{font-size:12px}svg .bar-value{font-size:12px;font-variant-numeric:tabular-nums}
+        svg .bar{fill:#7c8a99}svg .bar-treatment{fill:var(--treatment)}svg .bar-control{fill:var(--control)}
+        polyline,svg line.line-treatment,svg line.line-control{fill:none;stroke-width:2.5}
+        .line-treatment{stroke:var(--treatment)}.line-control{stroke:var(--control);stroke-dasharray:6 4}
+        circle.dot{stroke:none}circle.line-treatment{fill:var(--treatment)}circle.line-control{fill:var(--control)}
+        .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
+        table{border-collapse:separate;border-spacing:0;font-variant-numeric:tabular-nums;font-size:.88rem}
+        th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+        thead th{background:#eef1f4;position:sticky;top:0}
+        tbody th{text-align:left;font-weight:600;position:sticky;left:0;background:var(--card);white-space:normal;min-width:7em;max-width:10em;overflow-wrap:break-word}
+        thead th:first-child{text-align:left;left:0;z-index:1}
+        tbody th small{display:block;font-weight:400}
+        th button{all:unset;cursor:pointer}
+        th button:focus-visible{outline:2px solid var(--treatment)}
+        th[aria-sort=descending] button::after{content:" \\25BC"}th[aria-sort=ascending] button::after{content:" \\25B2"}
+        table.facts th{position:static;white-space:normal;max-width:none}
+        table.facts td{text-align:right}
+        details{margin-top:8px}summary{cursor:pointer;color:var(--treatment)}
+        .empty{color:var(--muted);font-style:italic}
+        @media (max-width:480px){body{font-size:14px}header.page,main{padding:8px}.block{padding:10px}.card-value{font-size:1.3rem}}
+        """
+}

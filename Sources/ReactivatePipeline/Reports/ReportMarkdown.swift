@@ -1,0 +1,138 @@
+/// The report as Markdown: the same sections as the HTML, charts given as tables of their numbers.
+///
+/// Meant for pasting into a ticket or wiki; every data string is escaped for a table cell.
+enum ReportMarkdown {
+    static func document(_ data: ReportData) -> String {
+        var lines = [
+            "# Reactivation report — \(inline(data.campaign))", "",
+            "Campaign **\(inline(data.campaign))** · generated \(inline(data.generatedAt))", "",
+        ]
+        if data.waves.isEmpty { lines += ["_No waves to report yet._", ""] }
+        for wave in data.waves { lines += section(wave) }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func section(_ wave: ReportWave) -> [String] {
+        let level = ReportNumber.confidenceLabel(wave.confidence)
+        let row = wave.headline
+        var lines = [
+            "## Wave \(inline(wave.wave))", "",
+            "Coupons issued \(inline(wave.issuedAt)) · \(wave.windowDays)-day window · \(level) confidence intervals", "",
+            "### Headline", "",
+        ]
+        if wave.complete {
+            lines += ["**Window complete:** all \(wave.windowDays) days measured; these are final numbers.", ""]
+        } else {
+            let progress = ReportFacts.lastDay(wave.daily).map { "day \($0) of \(wave.windowDays)" } ?? "0 of \(wave.windowDays) days measured"
+            lines += ["> **⚠ Window still open** — \(progress). These numbers are provisional and will change until the window closes.", ""]
+        }
+        let above = ReportFacts.reactivatedAboveControl(row)
+        let aboveCI = ReportFacts.reactivatedAboveControlInterval(row)
+        lines += table(
+            ["Measure", "Estimate", "\(level) CI"],
+            [
+                ["Incremental sales", ReportNumber.yuan(row.incrementalSales), ci(row.ciLow, row.ciHigh)],
+                ["Net incremental sales", ReportNumber.yuan(row.netIncrementalSales), ci(row.netCILow, row.netCIHigh)],
+                [
+                    "Reactivated members above control", ReportNumber.grouped(above, 0) ?? ReportNumber.notAvailable,
+                    ReportNumber.interval(aboveCI.low, aboveCI.high) { ReportNumber.grouped($0, 0) ?? ReportNumber.notAvailable },
+                ],
+                ["Reactivation lift", ReportNumber.points(row.reactivationLift), pointsCI(row.reactivationCILow, row.reactivationCIHigh)],
+                ["CUPED-adjusted incremental sales", ReportNumber.yuan(row.cupedIncrementalSales), ci(row.cupedCILow, row.cupedCIHigh)],
+                ["Coupon cost", ReportNumber.yuan(row.couponCost), ""],
+                ["Redemptions", ReportNumber.count(row.redemptions), ""],
+                ["Return per coupon yuan", ReportNumber.ratio(row.returnPerCost), ""],
+                ["Members (treatment / control)", "\(ReportNumber.count(row.nTreatment)) / \(ReportNumber.count(row.nControl))", ""],
+                [
+                    "Reactivation rate (treatment / control)",
+                    "\(ReportNumber.percent(ReportFacts.rate(row.reactivatedTreatment, of: row.nTreatment))) / "
+                        + ReportNumber.percent(ReportFacts.rate(row.reactivatedControl, of: row.nControl)), "",
+                ],
+            ])
+
+        lines += ["### Funnel", ""]
+        let bases = ReportFacts.funnelBases(wave.funnel)
+        lines += wave.funnel.isEmpty ? ["_No funnel data._", ""] : table(
+            ["Step", "Members", "Share"],
+            wave.funnel.enumerated().map { index, step in
+                let share = bases[index].flatMap { $0 > 0 ? Double(step.members) / Double($0) : nil }
+                return [ReportEscape.markdown(step.step), ReportNumber.count(step.members), share.map { ReportNumber.percent($0, decimals: 1) } ?? ""]
+            })
+        if !wave.funnel.isEmpty { lines += [ReportText.funnelNote, ""] }
+
+        let days = ReportFacts.days(wave.daily)
+        lines += ["### Cumulative sales per member", ""]
+        lines += days.isEmpty ? ["_No daily data yet._", ""] : table(
+            ["Day since issue", "Treatment", "Control"],
+            days.map { day in
+                ["\(day.day)", ReportNumber.yuan(ReportDay.salesPerMember(day.treatment)), ReportNumber.yuan(ReportDay.salesPerMember(day.control))]
+            })
+        lines += ["### Reactivation rate by day", ""]
+        lines += days.isEmpty ? ["_No daily data yet._", ""] : table(
+            ["Day since issue", "Treatment", "Control"],
+            days.map { day in
+                ["\(day.day)", ReportNumber.percent(ReportDay.reactivationRate(day.treatment)), ReportNumber.percent(ReportDay.reactivationRate(day.control))]
+            })
+
+        lines += ["### Stores", "", "Sorted by incremental sales, largest first.", ""]
+        lines += attributionTable(ReportFacts.sortedByIncrementalSales(wave.stores), first: "Store", level: level)
+        lines += ["### Segments", ""]
+        lines += attributionTable(wave.segments, first: "Segment", level: level)
+
+        lines += ["### Power analysis", ""]
+        if let power = wave.power {
+            if let warning = power.warning { lines += ["> **Warning:** \(inline(warning))", ""] }
+            lines += table(
+                ["Quantity", "Value"],
+                [
+                    ["Treatment members", ReportNumber.count(power.treatment)],
+                    ["Control members", ReportNumber.count(power.control)],
+                    ["Baseline reactivation rate", ReportNumber.percent(power.baselineRate)],
+                    ["Expected lift", ReportNumber.points(power.expectedLift)],
+                    ["Minimum detectable reactivation lift", ReportNumber.points(power.mdeReactivationRate)],
+                    ["Minimum detectable sales per member", ReportNumber.yuan(power.mdeSalesPerMember)],
+                ])
+            lines += [ReportText.powerVerdict(power), ""]
+        } else {
+            lines += ["No power analysis for this wave: minimum detectable effects are \(ReportNumber.notAvailable).", ""]
+        }
+        lines += ["### How to read a CI", "", ReportText.howToReadCI(level), ""]
+        return lines
+    }
+
+    private static func attributionTable(_ rows: [ReportAttributionRow], first: String, level: String) -> [String] {
+        guard !rows.isEmpty else { return ["_No rows._", ""] }
+        return table(
+            [first, "Key", "Treated", "Control", "Incremental sales", "\(level) CI", "Net incremental", "Net \(level) CI",
+             "Redemptions", "Coupon cost", "Reactivation lift", "Return per ¥"],
+            rows.map { row in
+                [
+                    ReportEscape.markdown(row.label), ReportEscape.markdown(row.key),
+                    ReportNumber.count(row.nTreatment), ReportNumber.count(row.nControl),
+                    ReportNumber.yuan(row.incrementalSales), ci(row.ciLow, row.ciHigh),
+                    ReportNumber.yuan(row.netIncrementalSales), ci(row.netCILow, row.netCIHigh),
+                    ReportNumber.count(row.redemptions), ReportNumber.yuan(row.couponCost),
+                    ReportNumber.points(row.reactivationLift), ReportNumber.ratio(row.returnPerCost),
+                ]
+            })
+    }
+
+    /// A GitHub-flavoured table; numeric columns (all but the first) right-aligned. Cells must already be escaped.
+    private static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+        var lines = ["| " + header.joined(separator: " | ") + " |"]
+        lines.append("|" + header.indices.map { $0 == 0 ? " --- " : " ---: " }.joined(separator: "|") + "|")
+        for row in rows { lines.append("| " + row.joined(separator: " | ") + " |") }
+        return lines + [""]
+    }
+
+    /// Data text outside a table: the same escaping keeps headings and paragraphs intact.
+    private static func inline(_ text: String) -> String { ReportEscape.markdown(text) }
+
+    private static func ci(_ low: Double?, _ high: Double?) -> String {
+        ReportNumber.interval(low, high) { ReportNumber.yuan($0) }
+    }
+
+    private static func pointsCI(_ low: Double?, _ high: Double?) -> String {
+        ReportNumber.interval(low, high) { ReportNumber.points($0) }
+    }
+}

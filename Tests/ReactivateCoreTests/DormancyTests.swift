@@ -1,0 +1,88 @@
+import ReactivateCore
+import Testing
+
+@Suite struct DormancyTests {
+    @Test func sameDayPurchasesAreOnePurchaseDayAndRefundsAreNone() {
+        var fold = PurchaseDayFold(preStartDay: 100)
+        fold.add(day: 50, cents: 1_000)
+        fold.add(day: 50, cents: 500)
+        fold.add(day: 60, cents: -1_000)
+        fold.add(day: 120, cents: 2_000)
+        fold.add(day: 130, cents: -300)
+        #expect(fold.purchaseDays == 2)
+        #expect(fold.firstPurchaseDay == 50 && fold.lastPurchaseDay == 120)
+        #expect(fold.grossCents == 3_500)
+        #expect(fold.preSalesCents == 1_700)
+        #expect(fold.outOfOrder == 0 && fold.transactions == 5)
+    }
+
+    @Test func aMemberWithOnlyRefundsNeverBought() {
+        var fold = PurchaseDayFold(preStartDay: 0)
+        fold.add(day: 10, cents: -500)
+        fold.add(day: 11, cents: 0)
+        #expect(fold.purchaseDays == 0 && fold.firstPurchaseDay == nil)
+        #expect(PurchaseHistory(firstDay: Int32.min, lastDay: Int32.min, purchaseDays: 0, asOfDay: 100) == nil)
+    }
+
+    @Test(arguments: [(nil, DormancySegment.neverActivated), (0, .active), (179, .active), (180, .dormant6To12Months),
+                      (364, .dormant6To12Months), (365, .dormant12To24Months), (729, .dormant12To24Months), (730, .dormant24MonthsPlus)])
+    func segmentsFollowDaysSinceTheLastPurchase(days: Int?, segment: DormancySegment) {
+        #expect(DormancySegment.classify(daysSinceLast: days, dormantDays: 180) == segment)
+    }
+
+    @Test func aLongerDormancyThresholdStillPutsEveryDormantMemberInADormantSegment() {
+        for days in 400..<900 {
+            #expect(DormancySegment.classify(daysSinceLast: days, dormantDays: 400).isDormant)
+        }
+        #expect(!DormancySegment.classify(daysSinceLast: 399, dormantDays: 400).isDormant)
+    }
+
+    @Test func bgnbdInputsAreCountedInDays() throws {
+        let history = try #require(PurchaseHistory(firstDay: 100, lastDay: 160, purchaseDays: 4, asOfDay: 400))
+        #expect(history.frequency == 3 && history.recencyDays == 60 && history.tenureDays == 300 && history.daysSinceLast == 240)
+    }
+
+    @Test func calendarDaysFollowTheLocalMidnightIncludingDaylightSavingShifts() {
+        // Shanghai: UTC+8 all year.
+        let shanghai = BusinessCalendar(firstDay: 9_000, days: 10, utcOffsetSeconds: 8 * 3_600)
+        let midnight = shanghai.midnight(of: 9_004) ?? 0
+        #expect(shanghai.day(of: midnight) == 9_004)
+        #expect(shanghai.day(of: midnight - 1) == 9_003)
+        #expect(shanghai.day(of: midnight + 86_400_000_000 - 1) == 9_004)
+        // A zone whose offset changes between days (23- and 25-hour days) maps by the table, not the clock.
+        let hour: Int64 = 3_600_000_000
+        let day: Int64 = 24 * hour
+        let midnights: [Int64] = [0, day, 2 * day - hour, 3 * day - hour, 4 * day]
+        let shifting = BusinessCalendar(firstDay: 0, midnights: midnights)
+        #expect(shifting.day(of: 2 * day - hour) == 2)
+        #expect(shifting.day(of: 2 * day - hour - 1) == 1)
+        #expect(shifting.day(of: 4 * day - 1) == 3)
+        #expect(shifting.day(of: 4 * day + day / 2) == 4)
+        #expect(shifting.day(of: -1) == -1)
+    }
+
+    @Test(arguments: [
+        (nil, nil, nil, ChannelHealth.unavailable), (Int64(5), nil, nil, .healthy), (5, 10, 8, .healthy), (5, 10, 12, .failing),
+        (5, nil, 8, .failing), (5, 10, 200, .healthy) /* failure after D is not visible yet */, (150, nil, nil, .unavailable),
+    ])
+    func channelHealthUsesOnlyWhatWasVisibleBeforeD(verified: Int64?, delivered: Int64?, failed: Int64?, expected: ChannelHealth) {
+        #expect(ChannelHealth.judge(verifiedAt: verified, deliveredAt: delivered, failedAt: failed, cutoff: 100) == expected)
+    }
+
+    @Test func reachabilityPrefersWeChatAndFreshDeliveriesAndNeedsConsent() {
+        let card = Reachability.ChannelObservation(channel: .wechatCard, healthy: true, daysSinceDelivery: 10)
+        let sms = Reachability.ChannelObservation(channel: .sms, healthy: true, daysSinceDelivery: 1)
+        let all: [MarketingChannel] = [.wechatCard, .wechatOA, .sms, .momentsAd]
+        let both = Reachability.assess(consent: true, optedOut: false, channels: [sms, card], allowed: all)
+        #expect(both.bestChannel == .wechatCard)
+        let stale = Reachability.assess(
+            consent: true, optedOut: false,
+            channels: [.init(channel: .wechatCard, healthy: true, daysSinceDelivery: 400)], allowed: all)
+        #expect(stale.score < both.score)
+        #expect(Reachability.assess(consent: false, optedOut: false, channels: [card], allowed: all).reachable == false)
+        #expect(Reachability.assess(consent: true, optedOut: true, channels: [card], allowed: all).reachable == false)
+        #expect(Reachability.assess(consent: true, optedOut: false, channels: [card], allowed: [.sms]).reachable == false)
+        let unhealthy = Reachability.ChannelObservation(channel: .wechatCard, healthy: false, daysSinceDelivery: 1)
+        #expect(Reachability.assess(consent: true, optedOut: false, channels: [unhealthy], allowed: all).reachable == false)
+    }
+}
