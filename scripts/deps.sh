@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the embedded database need, only when missing.
 set -euo pipefail
-needed=(pkg-config libpq-dev libzstd-dev postgresql)
+needed=(pkg-config libpq-dev libzstd-dev postgresql chromium)
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

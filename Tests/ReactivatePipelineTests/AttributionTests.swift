@@ -30,6 +30,17 @@ import Testing
         let whole = try Self.attributionRows(connection, "merge-test")
         #expect(whole.count > 3)
         #expect(whole.first?[2] == "t")  // complete: 30 days have passed by 2026-12-05
+        // The report shows exactly the stored numbers, with the funnel and power analysis of the issuing run.
+        let report = try ReportLoader(connection: connection, config: config).load(wave: PipelineFixture.asOfDay)
+        let headline = try #require(report.waves.first?.headline)
+        let stored = try connection.query(
+            "SELECT incremental_sales, n_treatment FROM reactivation.attribution WHERE campaign = 'merge-test' AND level = 'campaign'").rows.first
+        #expect(headline.incrementalSales == stored?[0].flatMap { Double($0) })
+        #expect(headline.nTreatment == stored?[1].flatMap { Int64($0) })
+        #expect(report.waves.first?.funnel.first?.step == "members")
+        #expect(report.waves.first?.power != nil)
+        #expect((report.waves.first?.daily.count ?? 0) == 60)
+        for format in ReportFormat.allCases { #expect(ReportRenderer.render(report, as: format).contains("merge-test")) }
         for slices in [2, 3, 7] {
             try fixture.run(config, stages: [.attribute], asOf: "2026-12-05", force: true, slices: slices, wave: PipelineFixture.asOf)
             #expect(try Self.attributionRows(connection, "merge-test") == whole, "\(slices) slices differ from one piece")

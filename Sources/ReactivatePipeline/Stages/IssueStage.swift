@@ -214,6 +214,16 @@ enum DeliveryFile {
     }
 }
 
+/// Writes a whole text file atomically (reports): readers see the old file or the new one.
+public enum ReportFile {
+    public static func write(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        var text = text
+        try text.withUTF8 { try file.write(UnsafeRawBufferPointer($0)) }
+        try file.commit()
+    }
+}
+
 /// A file written under a temporary name (mode 0600), fsynced and renamed into place on commit;
 /// removed if never committed, so readers see the old file or the whole new one.
 final class AtomicFile {

@@ -1,0 +1,115 @@
+import Foundation
+import Postgres
+import ReactivateCore
+
+/// Reads a campaign's attribution, daily series, funnel and power analysis into a `ReportData`.
+///
+/// The report shows only what is stored: attribution rows, the daily series and the target stage's
+/// stats of the run that issued each wave. Nothing is recomputed, so the report and the tables agree.
+public struct ReportLoader {
+    let connection: Connection
+    let config: PipelineConfig
+
+    public init(connection: Connection, config: PipelineConfig) {
+        self.connection = connection
+        self.config = config
+    }
+
+    public func load(wave: Int32?) throws -> ReportData {
+        try Identifier.validate(config.sourceSchema, what: "source.schema")
+        let waves = try connection.query(
+            """
+            SELECT w.as_of::text, to_char(w.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   bool_or(a.complete), coalesce(t.stats::text, '{}')
+            FROM reactivation.waves w
+            JOIN reactivation.attribution a ON a.campaign = w.campaign AND a.as_of = w.as_of AND a.window_days = $2
+            LEFT JOIN reactivation.stage_runs t ON t.run_id = w.run_id AND t.stage = 'target'
+            WHERE w.campaign = $1 AND ($3::date IS NULL OR w.as_of = $3::date)
+            GROUP BY w.as_of, w.issued_at, t.stats ORDER BY w.as_of
+            """, [config.campaign, config.windowDays, wave.map(PostgresEpoch.format)], operation: "read waves for the report")
+        guard !waves.rows.isEmpty else {
+            throw PipelineError(
+                .configuration,
+                "campaign '\(config.campaign)' has no attributed wave\(wave.map { " on \(PostgresEpoch.format($0))" } ?? "")",
+                fix: "run `reactivate attribute PIPELINE --wave D` first")
+        }
+        let names = try storeNames()
+        var reportWaves: [ReportWave] = []
+        for row in waves.rows {
+            guard let date = row[0] else { continue }
+            let rows = try attributionRows(wave: date, names: names)
+            guard let headline = rows.first(where: { $0.level == "campaign" }) else { continue }
+            let stats = (try? JSONSerialization.jsonObject(with: Data((row[3] ?? "{}").utf8))) as? [String: Any] ?? [:]
+            reportWaves.append(ReportWave(
+                wave: date, issuedAt: row[1] ?? "", windowDays: config.windowDays, complete: row[2] == "t",
+                confidence: config.confidence, headline: headline, stores: rows.filter { $0.level == "store" },
+                segments: rows.filter { $0.level == "segment" }, daily: try daily(wave: date),
+                funnel: Self.funnel(stats), power: Self.power(stats, expectedLift: config.expectedLift)))
+        }
+        let now = try connection.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')").scalar ?? ""
+        return ReportData(campaign: config.campaign, generatedAt: now, waves: reportWaves)
+    }
+
+    private func storeNames() throws -> [String: String] {
+        let rows = try connection.query("SELECT store_id::text, name FROM \(Connection.quoteIdentifier(config.sourceSchema)).stores").rows
+        var names: [String: String] = [:]
+        for row in rows { if let id = row[0] { names[id] = row[1] ?? id } }
+        return names
+    }
+
+    private func attributionRows(wave: String, names: [String: String]) throws -> [ReportAttributionRow] {
+        try connection.query(
+            """
+            SELECT level, key, n_treatment, n_control, reactivated_treatment, reactivated_control, sales_treatment, sales_control,
+                   reactivation_lift, reactivation_ci_low, reactivation_ci_high, sales_per_member_diff,
+                   incremental_sales, ci_low, ci_high, cuped_incremental_sales, cuped_ci_low, cuped_ci_high,
+                   redemptions, coupon_cost, net_incremental_sales, net_ci_low, net_ci_high, return_per_cost
+            FROM reactivation.attribution WHERE campaign = $1 AND as_of = $2::date AND window_days = $3
+            ORDER BY level, key
+            """, [config.campaign, wave, config.windowDays], operation: "read attribution for the report"
+        ).rows.map { r in
+            func int(_ i: Int) -> Int64 { r[i].flatMap { Int64($0) } ?? 0 }
+            func double(_ i: Int) -> Double? { r[i].flatMap { Double($0) } }
+            let level = r[0] ?? ""
+            let key = r[1] ?? ""
+            let label = level == "store" ? (names[key] ?? "store \(key)") : key
+            return ReportAttributionRow(
+                level: level, key: key, label: label, nTreatment: int(2), nControl: int(3), reactivatedTreatment: int(4),
+                reactivatedControl: int(5), salesTreatment: double(6) ?? 0, salesControl: double(7) ?? 0,
+                reactivationLift: double(8), reactivationCILow: double(9), reactivationCIHigh: double(10),
+                salesPerMemberDifference: double(11), incrementalSales: double(12), ciLow: double(13), ciHigh: double(14),
+                cupedIncrementalSales: double(15), cupedCILow: double(16), cupedCIHigh: double(17), redemptions: int(18),
+                couponCost: double(19) ?? 0, netIncrementalSales: double(20), netCILow: double(21), netCIHigh: double(22),
+                returnPerCost: double(23))
+        }
+    }
+
+    private func daily(wave: String) throws -> [ReportDailyPoint] {
+        try connection.query(
+            """
+            SELECT day, arm, members, cumulative_sales, cumulative_reactivated FROM reactivation.attribution_daily
+            WHERE campaign = $1 AND as_of = $2::date ORDER BY arm, day
+            """, [config.campaign, wave], operation: "read daily series for the report"
+        ).rows.map { r in
+            ReportDailyPoint(
+                day: r[0].flatMap { Int($0) } ?? 0, arm: r[1] ?? "", members: r[2].flatMap { Int64($0) } ?? 0,
+                cumulativeSales: r[3].flatMap { Double($0) } ?? 0, cumulativeReactivated: r[4].flatMap { Int64($0) } ?? 0)
+        }
+    }
+
+    static func funnel(_ stats: [String: Any]) -> [ReportFunnelStep] {
+        (stats["funnel"] as? [[String: Any]] ?? []).compactMap { step in
+            guard let name = step["step"] as? String, let members = (step["members"] as? NSNumber)?.intValue else { return nil }
+            return ReportFunnelStep(step: name, members: members)
+        }
+    }
+
+    static func power(_ stats: [String: Any], expectedLift: Double) -> ReportPower? {
+        guard let power = stats["power"] as? [String: Any] else { return nil }
+        func number(_ key: String) -> Double? { (power[key] as? NSNumber)?.doubleValue }
+        return ReportPower(
+            treatment: Int(number("treatment") ?? 0), control: Int(number("control") ?? 0),
+            baselineRate: number("baseline_reactivation_rate") ?? 0, mdeReactivationRate: number("mde_reactivation_rate"),
+            mdeSalesPerMember: number("mde_sales_per_member"), expectedLift: expectedLift, warning: power["warning"] as? String)
+    }
+}
