@@ -2,7 +2,7 @@
 # make bench: release-mode measurements on a kept benchmark database, each in its own process.
 #   BENCH_MEMBERS (default 1000000), BENCH_STORES (default 600), BENCH_AS_OF (default 2026-11-01)
 set -euo pipefail
-bin=$1
+bin=$1; shift
 members=${BENCH_MEMBERS:-1000000}
 stores=${BENCH_STORES:-600}
 as_of=${BENCH_AS_OF:-2026-11-01}
