@@ -12,12 +12,13 @@ DEMO_AS_OF ?= 2026-11-01
 PIPELINE ?= pipelines/spring-wakeup.toml
 BIN = .build/release/reactivate
 
-.PHONY: help deps build release db-start db-stop test demo bench clean
+.PHONY: help deps build release db-start db-stop test reliability demo bench clean
 
 help:
 	@echo "make demo    set up everything, generate demo data, run the pipeline, print the summary"
 	@echo "make test    run the test suite against a real PostgreSQL (started if needed)"
 	@echo "make bench   release-mode benchmarks on a kept 1M-member database (BENCH_MEMBERS=…)"
+	@echo "make reliability   the longer fault soak (SOAK_ROUNDS=40)"
 	@echo "make db-start / db-stop / clean"
 
 deps:
@@ -38,6 +39,14 @@ db-stop:
 test: db-start
 	$(SWIFT) build --build-tests
 	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate $(SWIFT) test --skip-build
+
+# The longer soak: hundreds of kill points while issuing, repeated database outages mid-run.
+reliability: db-start
+	$(SWIFT) build --build-tests
+	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate REACTIVATE_SOAK_ROUNDS=$${SOAK_ROUNDS:-40} \
+	  $(SWIFT) test --skip-build --filter 'ReliabilityTests|IssueExactlyOnceTests' 2>&1 | tee .build/reliability.log
+	@echo; echo "fault                         injected  recovered  duplicates  lost"; \
+	grep -h '^reliability:' .build/reliability.log
 
 demo: db-start release
 	@export DATABASE_URL='$(DB_URL)'; set -e; \

@@ -50,14 +50,16 @@ import Testing
         var committedBeforeRerun = 0
         var killedBeforeCommit = 0
         var generator = SystemRandomNumberGenerator()
-        for round in 0..<12 {
+        // `make reliability` raises the number of kill points.
+        let rounds = 6 * (Int(ProcessInfo.processInfo.environment["REACTIVATE_SOAK_ROUNDS"] ?? "") ?? 2)
+        for round in 0..<rounds {
             try connection.execute("""
                 DELETE FROM reactivation.coupon_outbox; DELETE FROM reactivation.coupons;
                 DELETE FROM reactivation.coupon_skips; DELETE FROM reactivation.waves;
                 UPDATE reactivation.stage_runs SET status = 'failed' WHERE stage = 'issue';
                 """)
             // Spread kill points over the whole run (process start to commit and file writing).
-            let delay = Double(round) * 0.06 + Double.random(in: 0..<0.05, using: &generator)
+            let delay = Double(round % 12) * 0.06 + Double.random(in: 0..<0.05, using: &generator)
             let process = Process()
             process.executableURL = CommandLine.binary
             process.arguments = issue + ["--log-level", "error"]
@@ -90,6 +92,7 @@ import Testing
                 """).rows.first ?? []
             #expect(orphans == ["0", "0", "0"])
         }
+        print("reliability: issue killed \(rounds) times (\(killedBeforeCommit) before commit, \(committedBeforeRerun) after), treated \(treated), duplicates 0, lost 0")
         // Both phases must have been hit for the test to mean anything.
         #expect(killedBeforeCommit > 0)
         #expect(committedBeforeRerun > 0)
