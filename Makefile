@@ -45,7 +45,7 @@ reliability: db-start
 	$(SWIFT) build --build-tests
 	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate REACTIVATE_SOAK_ROUNDS=$${SOAK_ROUNDS:-40} \
 	  $(SWIFT) test --skip-build --filter 'ReliabilityTests|IssueExactlyOnceTests' 2>&1 | tee .build/reliability.log
-	@echo; echo "fault                         injected  recovered  duplicates  lost"; \
+	@echo; echo "fault soak summary (faults injected, runs recovered, coupons checked, duplicates, lost):"; \
 	grep -h '^reliability:' .build/reliability.log
 
 demo: db-start release

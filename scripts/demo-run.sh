@@ -42,6 +42,7 @@ if "$bin" --help | grep -qE "^ +report "; then
   mkdir -p out
   "$bin" report "$pipeline" --wave "$as_of" --format html --out out/report.html --log-level warning
   "$bin" report "$pipeline" --wave "$as_of" --format md --out out/report.md --log-level warning
+  "$bin" report "$pipeline" --wave "$as_of" --format csv --out out/report.csv --log-level warning
   echo
-  echo "report: out/report.html (open it in a browser), out/report.md"
+  echo "report: out/report.html (open it in a browser), out/report.md, out/report.csv"
 fi

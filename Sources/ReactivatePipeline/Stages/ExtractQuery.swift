@@ -88,9 +88,15 @@ enum ExtractQuery {
         let row = try connection.query(
             "SELECT min(member_id), max(member_id) FROM \(Connection.quoteIdentifier(schema)).members",
             operation: "read member id range").rows.first
-        guard let low = row?[0].flatMap({ Int64($0) }), let high = row?[1].flatMap({ Int64($0) }) else { return [0, 0] }
+        guard let low = row?[0].flatMap({ Int64($0) }), let high = row?[1].flatMap({ Int64($0) }) else {
+            return Array(repeating: 0, count: count + 1)  // no members: every slice is empty
+        }
         let width = (Int128(high) - Int128(low) + 1 + Int128(count) - 1) / Int128(count)
-        return (0...count).map { index in Int64(clamping: min(Int128(low) + width * Int128(index), Int128(high) + 1)) }
+        var bounds = (0...count).map { index in Int64(clamping: min(Int128(low) + width * Int128(index), Int128(high) + 1)) }
+        // Open at both ends so rows of ids outside the members table (unknown members) are still seen and counted.
+        bounds[0] = Int64.min
+        bounds[count] = Int64.max
+        return bounds
     }
 
     /// Local midnights of the business time zone around D, computed by the server's tz rules.

@@ -25,6 +25,16 @@ public struct ScoreStage: Stage {
                 fix: "re-run extract: reactivate run PIPELINE --as-of \(context.asOf) --stages extract --force")
         }
         let fitStarted = DispatchTime.now()
+        guard histories.purchaseDays.contains(where: { $0 > 0 }) else {
+            // Nobody bought before D (an empty or brand-new source): nothing to score, which is not an error.
+            try Self.writeScores(MemberScores(), context: context)
+            let summary = try MemberScores().writeArtifact(to: context.artifactPath(.score), runId: context.runId, asOf: context.asOf)
+            context.logger.warning("no member bought anything before the as-of date; nothing to score")
+            return StageResult(
+                rowsIn: histories.count, rowsOut: 0,
+                stats: ["members": JSONValue(histories.count), "buyers": 0, "dormant": 0, "note": "no purchases before the as-of date"],
+                artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
+        }
         let fit = try Self.fitModel(histories, asOfDay: context.asOfDay)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
         let scores = Self.score(histories, model: fit.model, config: config, asOfDay: context.asOfDay)
@@ -76,7 +86,11 @@ public struct ScoreStage: Stage {
         }
         // The fit orders groups itself, so the dictionary's order cannot change the result.
         let grouped = counts.map { WeightedCustomerSummary(summary: $0.key, count: $0.value) }
-        let fit = try BGNBDFit.fit(groups: grouped)
+        let fit: BGNBDFit
+        do { fit = try BGNBDFit.fit(groups: grouped) } catch {
+            throw PipelineError(.runtime, "BG/NBD cannot be fitted on this member base: \(error)",
+                fix: "check the source data (repeat purchases are needed) or the as-of date")
+        }
         return FittedModel(fit: fit, model: try BGNBDModel(parameters: fit.parameters), distinctTriples: grouped.count)
     }
 
