@@ -29,7 +29,7 @@ measure() { "$bin" bench "$1" "$pipeline" --as-of "$as_of" --log-level warning -
 # Warm the cache once so the floor and the stages read the same warm pages.
 measure floor >/dev/null
 results=()
-for subject in floor extract score fit "$@"; do
+for subject in floor extract score fit target issue "$@"; do
   results+=("$(measure "$subject")")
 done
 python3 - "${results[@]}" <<'PY'
@@ -41,4 +41,6 @@ for r in rows:
     print(f"{r['subject']:<10} {r['seconds']:>9.2f} {r['rows']:>12,} {r['rows_per_s']:>12,} {r['peak_rss_mb']:>9.1f}")
 if "floor" in by and "extract" in by:
     print(f"extract / floor = {by['extract']['seconds'] / by['floor']['seconds']:.2f}  (goal ≤ 1.3)")
+if "score" in by:
+    print(f"score: {by['score']['seconds']:.2f} s for {by['score']['rows']:,} members (goal < 2 s); peak memory {max(r['peak_rss_mb'] for r in rows):.0f} MB (goal < 1024)")
 PY

@@ -33,14 +33,7 @@ import Testing
         }
         let connection = try Connection(cluster.connectionString)
         // Slow views make each stage long enough to pull the plug under it.
-        try connection.execute("""
-            CREATE SCHEMA slow;
-            CREATE VIEW slow.stores AS SELECT * FROM src.stores;
-            CREATE VIEW slow.members AS SELECT * FROM src.members;
-            CREATE VIEW slow.member_locations AS SELECT * FROM src.member_locations;
-            CREATE VIEW slow.member_channels AS SELECT * FROM src.member_channels;
-            CREATE VIEW slow.transactions AS SELECT * FROM src.transactions WHERE pg_sleep(0.00005) IS NOT NULL;
-            """)
+        try connection.createSlowSourceViews(sleepSeconds: 0.00005)
         connection.close()
         let config = try Self.writeConfig(folder, campaign: "outage", schema: "slow")
         let run = ["run", config.path, "--as-of", Self.asOf, "--stages", "extract,score,target,issue", "--issue-at", "2026-11-01T10:00:00+08:00", "--database-url", url]

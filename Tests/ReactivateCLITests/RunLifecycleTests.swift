@@ -106,14 +106,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: setup.folder) }
         let connection = try setup.database.connect()
         // The same data behind views, one of which sleeps per row: extract takes far longer than the test waits.
-        try connection.execute("""
-            CREATE SCHEMA slow;
-            CREATE VIEW slow.stores AS SELECT * FROM src.stores;
-            CREATE VIEW slow.members AS SELECT * FROM src.members;
-            CREATE VIEW slow.member_locations AS SELECT * FROM src.member_locations;
-            CREATE VIEW slow.member_channels AS SELECT * FROM src.member_channels;
-            CREATE VIEW slow.transactions AS SELECT * FROM src.transactions WHERE pg_sleep(0.001) IS NOT NULL;
-            """)
+        try connection.createSlowSourceViews(sleepSeconds: 0.001)
         let process = Process()
         process.executableURL = CommandLine.binary
         process.arguments = ["run", setup.config.path, "--as-of", Self.asOf, "--database-url", setup.url]

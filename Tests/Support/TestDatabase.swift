@@ -55,3 +55,18 @@ extension TestDatabase {
         return folder
     }
 }
+
+extension Connection {
+    /// A schema of views over `src` whose transactions view sleeps per row, so a stage runs long enough
+    /// to be interrupted (signal, kill, outage) while it streams.
+    public func createSlowSourceViews(_ schema: String = "slow", sleepSeconds: Double) throws {
+        try execute("""
+            CREATE SCHEMA \(schema);
+            CREATE VIEW \(schema).stores AS SELECT * FROM src.stores;
+            CREATE VIEW \(schema).members AS SELECT * FROM src.members;
+            CREATE VIEW \(schema).member_locations AS SELECT * FROM src.member_locations;
+            CREATE VIEW \(schema).member_channels AS SELECT * FROM src.member_channels;
+            CREATE VIEW \(schema).transactions AS SELECT * FROM src.transactions WHERE pg_sleep(\(sleepSeconds)) IS NOT NULL;
+            """)
+    }
+}

@@ -43,9 +43,23 @@ struct BenchCommand: ParsableCommand {
             rows = try ScoreStage.benchmarkFit(config: config, asOfDay: asOfDay, artifactDirectory: config.artifactDir)
         default:
             guard let stage = StageName(rawValue: subject.rawValue) else { throw ValidationError("unknown subject") }
+            if stage == .issue {
+                // Issuing is exactly-once: forget the benchmark wave so every measurement issues it anew.
+                let connection = try global.connect()
+                try connection.query(
+                    """
+                    DELETE FROM reactivation.coupon_outbox o USING reactivation.coupons c
+                      WHERE o.code = c.code AND c.campaign = $1 AND c.as_of = $2::date;
+                    """, [config.campaign, asOf])
+                for table in ["coupons", "coupon_skips", "waves"] {
+                    try connection.query("DELETE FROM reactivation.\(table) WHERE campaign = $1 AND as_of = $2::date", [config.campaign, asOf])
+                }
+            }
+            // The benchmark database is a throwaway: stages run live, so target and issue really write.
             let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
             let outcome = try runner.run(PipelineRunner.Request(
-                config: config, configText: text, asOfDay: asOfDay, mode: .dryRun, stages: [stage], force: true))
+                config: config, configText: text, asOfDay: asOfDay, mode: .live, stages: [stage], force: true,
+                attributeWave: nil))
             rows = outcome.reports.first?.result?.rowsIn ?? 0
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9

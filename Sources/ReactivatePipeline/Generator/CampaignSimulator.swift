@@ -111,20 +111,9 @@ public struct CampaignSimulator: Sendable {
                     upliftIfAlive: options.upliftIfAlive, upliftIfDroppedOut: options.upliftIfDroppedOut)
                 truths.append((target.memberId, target.treated, retail.waveOutcome(for: truth, scenario: scenario)))
             }
-            try connection.copyIn("COPY \(s).transactions FROM STDIN (FORMAT binary)", operation: "write simulated wave transactions") { writer in
-                for (_, treated, outcome) in truths {
-                    for row in treated ? outcome.treated : outcome.control {
-                        writer.encoder.beginRow(fieldCount: 6)
-                        writer.encoder.append(row.txnId)
-                        writer.encoder.append(row.memberId)
-                        writer.encoder.append(row.storeId)
-                        writer.encoder.appendTimestamp(row.occurredAt)
-                        writer.encoder.appendCents(row.amountCents)
-                        writer.encoder.append(row.couponCode)
-                        try writer.rowDone()
-                    }
-                }
-            }
+            try SyntheticDataLoader.copyTransactions(
+                truths.lazy.flatMap { $0.1 ? $0.2.treated : $0.2.control }, into: options.schema, connection: connection,
+                operation: "write simulated wave transactions")
             try connection.copyIn("COPY \(sim).wave_truth FROM STDIN (FORMAT binary)", operation: "write wave truth") { writer in
                 for (memberId, treated, outcome) in truths {
                     writer.encoder.beginRow(fieldCount: 8)

@@ -203,18 +203,7 @@ public struct SyntheticDataLoader: Sendable {
                 try writer.rowDone()
             }
         }
-        try connection.copyIn("COPY \(s).transactions FROM STDIN (FORMAT binary)", operation: "load transactions") { writer in
-            for row in batch.transactions {
-                writer.encoder.beginRow(fieldCount: 6)
-                writer.encoder.append(row.txnId)
-                writer.encoder.append(row.memberId)
-                writer.encoder.append(row.storeId)
-                writer.encoder.appendTimestamp(row.occurredAt)
-                writer.encoder.appendCents(row.amountCents)
-                writer.encoder.append(row.couponCode)
-                try writer.rowDone()
-            }
-        }
+        try copyTransactions(batch.transactions, into: schema, connection: connection, operation: "load transactions")
         try connection.copyIn("COPY \(Connection.quoteIdentifier(simSchema)).member_truth FROM STDIN (FORMAT binary)", operation: "load sim.member_truth") { writer in
             for row in batch.truths {
                 writer.encoder.beginRow(fieldCount: 14)
@@ -232,6 +221,24 @@ public struct SyntheticDataLoader: Sendable {
                 writer.encoder.append(row.spendLogSigma)
                 writer.encoder.append(row.primaryStoreId)
                 writer.encoder.append(row.movedAway)
+                try writer.rowDone()
+            }
+        }
+    }
+
+    /// Writes simulated transactions into `schema.transactions` (shared with the campaign simulator).
+    static func copyTransactions(
+        _ rows: some Sequence<TransactionRow>, into schema: String, connection: Connection, operation: String
+    ) throws {
+        try connection.copyIn("COPY \(Connection.quoteIdentifier(schema)).transactions FROM STDIN (FORMAT binary)", operation: operation) { writer in
+            for row in rows {
+                writer.encoder.beginRow(fieldCount: 6)
+                writer.encoder.append(row.txnId)
+                writer.encoder.append(row.memberId)
+                writer.encoder.append(row.storeId)
+                writer.encoder.appendTimestamp(row.occurredAt)
+                writer.encoder.appendCents(row.amountCents)
+                writer.encoder.append(row.couponCode)
                 try writer.rowDone()
             }
         }

@@ -97,7 +97,7 @@ public struct ScoreStage: Stage {
     /// The BG/NBD fit alone on the extract artifact, for `make bench`; returns members read.
     public static func benchmarkFit(config: PipelineConfig, asOfDay: Int32, artifactDirectory: String) throws -> Int {
         let path = URL(fileURLWithPath: artifactDirectory).appendingPathComponent(config.campaign)
-            .appendingPathComponent(PostgresEpoch.format(asOfDay)).appendingPathComponent(RunMode.dryRun.rawValue)
+            .appendingPathComponent(PostgresEpoch.format(asOfDay)).appendingPathComponent(RunMode.live.rawValue)
             .appendingPathComponent("extract.ract").path
         let (histories, _) = try MemberHistories.read(path: path)
         _ = try fitModel(histories, asOfDay: asOfDay)
