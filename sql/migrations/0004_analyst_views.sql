@@ -17,7 +17,7 @@ SELECT w.campaign, w.as_of AS wave, w.issued_at, w.coupons, w.skipped,
 FROM reactivation.waves w
 LEFT JOIN LATERAL (
     SELECT * FROM reactivation.attribution x
-    WHERE x.campaign = w.campaign AND x.as_of = w.as_of AND x.level = 'campaign'
+    WHERE x.campaign = w.campaign AND x.as_of = w.as_of AND x.level = 'campaign' AND x.key = 'all'
     ORDER BY x.complete DESC, x.window_days DESC, x.computed_at DESC LIMIT 1) a ON true;
 
 -- Per store, the latest complete attribution, with the store id as a number for joins.

@@ -31,14 +31,34 @@ public struct AttributeStage: Stage {
         var stats: [String: JSONValue] = [:]
         var rows = 0
         var members = 0
+        var estimates: [AttributionEstimate] = []
+        var totals: [WaveStatistics.Arms] = []
         for wave in waves {
             let result = try Self.attribute(wave, context: context)
             try Self.write(result, wave: wave, context: context, connection: connection)
             rows += result.rowCount
             members += Int(result.total.treatment.count + result.total.control.count)
             stats[PostgresEpoch.format(wave.asOfDay)] = result.summaryJSON(wave: wave, confidence: context.config.confidence)
+            estimates.append(try AttributionEstimate(
+                treatment: result.total.treatment, control: result.total.control, confidenceLevel: context.config.confidence))
+            totals.append(result.total)
         }
-        return StageResult(rowsIn: members, rowsOut: rows, stats: ["waves": .object(stats), "wave_count": JSONValue(waves.count)])
+        var result: [String: JSONValue] = ["waves": .object(stats), "wave_count": JSONValue(waves.count)]
+        // The whole campaign, when every wave was attributed together (not for a single --wave).
+        if context.attributeWave == nil, let last = waves.last {
+            let rollup = CampaignRollup(estimates, confidenceLevel: context.config.confidence)
+            try Self.writeRollup(
+                rollup, totals: totals, through: last, complete: waves.allSatisfy(\.complete), context: context, connection: connection)
+            rows += 1
+            result["campaign"] = [
+                "waves": JSONValue(waves.count),
+                "incremental_sales": rollup.incrementalSalesCents.map { .number($0 / 100) } ?? .null,
+                "ci_low": rollup.interval.map { .number($0.lower / 100) } ?? .null,
+                "ci_high": rollup.interval.map { .number($0.upper / 100) } ?? .null,
+                "net_incremental_sales": rollup.netIncrementalSalesCents.map { .number($0 / 100) } ?? .null,
+            ]
+        }
+        return StageResult(rowsIn: members, rowsOut: rows, stats: result)
     }
 
     /// Issued waves of the campaign before the as-of cut-off (or the one asked for).
@@ -230,6 +250,42 @@ public struct AttributeStage: Stage {
             guard (1...days).contains(day) else { return }
             statistics.dailySalesCents[arm]?[day - 1] += try row.int64(2)
             statistics.dailyFirstPurchasers[arm]?[day - 1] += try row.int64(3)
+        }
+    }
+
+    /// Writes the campaign's rollup of every wave through `through` as level 'campaign', key 'all_waves'
+    /// under that last wave's date (the effect of the campaign so far, summed wave by wave).
+    static func writeRollup(
+        _ rollup: CampaignRollup, totals: [WaveStatistics.Arms], through wave: Wave, complete: Bool, context: StageContext,
+        connection: Connection
+    ) throws {
+        var arms = WaveStatistics.Arms()
+        for total in totals { arms.merge(total) }
+        let config = context.config
+        func yuan(_ cents: Double?) -> Double? { cents.map { $0 / 100 } }
+        try connection.transaction {
+            try connection.query(
+                "DELETE FROM reactivation.attribution WHERE campaign = $1 AND level = 'campaign' AND key = 'all_waves' AND window_days = $2",
+                [config.campaign, config.windowDays], operation: "replace campaign rollup")
+            try connection.query(
+                """
+                INSERT INTO reactivation.attribution (campaign, as_of, window_days, complete, level, key, n_treatment, n_control,
+                  reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
+                  reactivation_ci_low, reactivation_ci_high, incremental_sales, ci_low, ci_high, cuped_incremental_sales,
+                  cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales, net_ci_low, net_ci_high, return_per_cost)
+                VALUES ($1, $2::date, $3, $4, 'campaign', 'all_waves', $5, $6, $7, $8, $9::numeric / 100, $10::numeric / 100,
+                        $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::numeric / 100, $22, $23, $24, $25)
+                """,
+                [config.campaign, PostgresEpoch.format(wave.asOfDay), config.windowDays, complete,
+                 arms.treatment.count, arms.control.count, arms.treatment.reactivatedCount, arms.control.reactivatedCount,
+                 String(arms.treatment.sumSalesCents), String(arms.control.sumSalesCents),
+                 rollup.reactivationLift, rollup.reactivationInterval?.lower, rollup.reactivationInterval?.upper,
+                 yuan(rollup.incrementalSalesCents), yuan(rollup.interval?.lower), yuan(rollup.interval?.upper),
+                 yuan(rollup.cupedIncrementalSalesCents), yuan(rollup.cupedInterval?.lower), yuan(rollup.cupedInterval?.upper),
+                 arms.treatment.redeemedCount, String(Int64(rollup.couponCostCents.rounded())),
+                 yuan(rollup.netIncrementalSalesCents), yuan(rollup.netInterval?.lower), yuan(rollup.netInterval?.upper),
+                 rollup.couponCostCents > 0 ? rollup.incrementalSalesCents.map { $0 / rollup.couponCostCents } : nil],
+                operation: "write campaign rollup")
         }
     }
 
