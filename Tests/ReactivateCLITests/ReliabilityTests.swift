@@ -78,6 +78,99 @@ import Testing
         print("reliability: database stopped mid-run \(Self.rounds) times, \(recovered) runs recovered, coupons \(coupons[0] ?? "?"), duplicates 0")
     }
 
+    /// How each stage is slowed down so the server can be stopped while that stage is writing or reading.
+    static let slowdowns: [(stage: String, sql: String)] = [
+        ("score", """
+            CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;
+            CREATE TRIGGER slow BEFORE INSERT ON reactivation.member_scores FOR EACH ROW EXECUTE FUNCTION slow_row();
+            """),
+        ("issue", """
+            CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.003); RETURN NEW; END $$;
+            CREATE TRIGGER slow BEFORE INSERT ON reactivation.coupons FOR EACH ROW EXECUTE FUNCTION slow_row();
+            """),
+        ("attribute", """
+            CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END $$;
+            CREATE TRIGGER slow BEFORE INSERT ON reactivation.attribution FOR EACH ROW EXECUTE FUNCTION slow_row();
+            CREATE TRIGGER slow BEFORE INSERT ON reactivation.attribution_daily FOR EACH ROW EXECUTE FUNCTION slow_row();
+            """),
+    ]
+
+    @Test func databaseStoppedDuringScoreIssueOrAttributeLeavesNothingHalfWrittenAndResumes() throws {
+        let cluster = try TestCluster()
+        let folder = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = cluster.connectionString.conninfo
+        for arguments in [["migrate"], ["generate", "--members", "4000", "--stores", "20", "--seed", "8", "--as-of", Self.asOf]] {
+            let output = try CommandLine.run(arguments + ["--database-url", url])
+            try #require(output.status == 0, "\(output.stderr)")
+        }
+        let config = try Self.writeConfig(folder, campaign: "stages")
+        let issueAt = ["--issue-at", "2026-11-01T10:00:00+08:00"]
+        func run(_ stage: String, asOf: String = Self.asOf, force: Bool = false) throws -> CommandLine.Output {
+            var arguments = ["run", config.path, "--as-of", asOf, "--stages", stage, "--database-url", url] + issueAt
+            if force { arguments.append("--force") }
+            return try CommandLine.run(arguments)
+        }
+        try #require(try run("extract,score,target,issue").status == 0)
+        let simulate = try CommandLine.run(["generate", "--simulate-campaign", "stages", "--wave", Self.asOf, "--database-url", url])
+        try #require(simulate.status == 0, "\(simulate.stderr)")
+        try #require(try run("attribute", asOf: "2026-12-05").status == 0)
+        let before = try Self.stageDigests(try Connection(cluster.connectionString))
+        for (stage, slowdown) in Self.slowdowns {
+            let connection = try Connection(cluster.connectionString)
+            try connection.execute(slowdown)
+            if stage == "issue" {
+                try connection.execute("DELETE FROM reactivation.coupon_outbox; DELETE FROM reactivation.coupons; DELETE FROM reactivation.coupon_skips; DELETE FROM reactivation.waves;")
+            }
+            connection.close()
+            let process = Process()
+            process.executableURL = CommandLine.binary
+            let asOf = stage == "attribute" ? "2026-12-05" : Self.asOf
+            process.arguments = ["run", config.path, "--as-of", asOf, "--stages", stage, "--force", "--database-url", url, "--log-format", "text"] + issueAt
+            let stderr = Pipe()
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: 0.8)
+            try cluster.stopImmediately()
+            process.waitUntilExit()
+            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 1, "\(stage) did not fail when the server went away: \(message)")
+            #expect(message.contains("stage \(stage) failed") && message.contains("fix:"), "\(stage): \(message)")
+            try cluster.start()
+            let check = try Connection(cluster.connectionString)
+            // Nothing half-written: the stage's rows are the old ones or none (issue), never a partial set.
+            let after = try Self.stageDigests(check)
+            if stage == "issue" {
+                #expect(try check.query("SELECT count(*) FROM reactivation.coupons").scalar == "0")
+                #expect(try check.query("SELECT count(*) FROM reactivation.coupon_outbox").scalar == "0")
+            } else {
+                #expect(after[stage] == before[stage], "\(stage) rows changed after a failed attempt")
+            }
+            try check.execute("DROP TRIGGER IF EXISTS slow ON reactivation.member_scores; DROP TRIGGER IF EXISTS slow ON reactivation.coupons; DROP TRIGGER IF EXISTS slow ON reactivation.attribution; DROP TRIGGER IF EXISTS slow ON reactivation.attribution_daily; DROP FUNCTION slow_row();")
+            check.close()
+            // The same command again completes, with the same results as before the outage.
+            let resumed = try run(stage, asOf: asOf)
+            #expect(resumed.status == 0, "\(stage) resume failed: \(resumed.stderr)")
+            let final = try Self.stageDigests(try Connection(cluster.connectionString))
+            #expect(final[stage] == before[stage], "\(stage) results differ after resuming")
+        }
+        print("reliability: database stopped during score, issue and attribute, \(Self.slowdowns.count) runs recovered, results identical, duplicates 0")
+    }
+
+    /// A digest of what each stage wrote, comparable across attempts (run ids and timestamps excluded).
+    static func stageDigests(_ connection: Connection) throws -> [String: String] {
+        let row = try connection.query("""
+            SELECT (SELECT md5(coalesce(string_agg(concat_ws(',', member_id, p_alive, expected_txns, segment), ';' ORDER BY member_id), ''))
+                    FROM reactivation.member_scores),
+                   (SELECT md5(coalesce(string_agg(concat_ws(',', c.member_id, c.store_id, c.face_value, o.status), ';' ORDER BY c.member_id), ''))
+                    FROM reactivation.coupons c JOIN reactivation.coupon_outbox o USING (code)),
+                   (SELECT md5(coalesce(string_agg(concat_ws(',', level, key, n_treatment, n_control, incremental_sales, ci_low, ci_high), ';' ORDER BY level, key), ''))
+                    FROM reactivation.attribution)
+            """).rows.first ?? []
+        return ["score": row[0] ?? "", "issue": row[1] ?? "", "attribute": row[2] ?? ""]
+    }
+
     static func resultDigest(_ connection: Connection) throws -> String {
         try connection.query("""
             SELECT md5(coalesce((SELECT string_agg(concat_ws(',', member_id, days_since_last, p_alive, expected_txns, reachability, segment), ';' ORDER BY member_id)
@@ -126,6 +219,42 @@ import Testing
         #expect(output.stderr.contains(field))
         let connection = try database.connect()
         #expect(try connection.query("SELECT to_regclass('reactivation.runs') IS NOT NULL").scalar == "t")
+    }
+
+    @Test func wrongPasswordIsAOneParagraphErrorThatNeverShowsEitherPassword() throws {
+        let cluster = try TestCluster(password: "Right-Horse-Battery-1")
+        let wrong = cluster.connectionString.conninfo.replacingOccurrences(of: "Right-Horse-Battery-1", with: "Wrong-Staple-2")
+        let output = try CommandLine.run(["migrate", "--database-url", wrong])
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("password authentication failed"))
+        #expect(output.stderr.contains("28P01") || output.stderr.contains("fix: check the user name and password") || output.stderr.contains("fix:"))
+        #expect(!output.stderr.contains("Wrong-Staple-2") && !output.stderr.contains("Right-Horse-Battery-1"))
+        #expect(output.stderr.split(separator: "\n").count <= 4)
+        let right = try CommandLine.run(["migrate", "--database-url", cluster.connectionString.conninfo])
+        #expect(right.status == 0, "\(right.stderr)")
+    }
+
+    @Test func aFullDiskIsAClearErrorAndLeavesNoCorruptArtifact() throws {
+        let database = try TestDatabase()
+        let folder = try TestDatabase.temporaryFolder()
+        let small = folder.appendingPathComponent("artifacts")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        // A 64 KiB file system: the extract artifact of 4,000 members does not fit.
+        let mounted = (try? TestCluster.shell("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", small.path])) != nil
+        defer {
+            if mounted { _ = try? TestCluster.shell("/bin/umount", [small.path]) }
+            try? FileManager.default.removeItem(at: folder)
+        }
+        try #require(mounted, "this test mounts a tiny tmpfs and needs root (make test runs as root in CI)")
+        let url = database.connectionString.conninfo
+        #expect(try CommandLine.run(["migrate", "--database-url", url]).status == 0)
+        #expect(try CommandLine.run(["generate", "--members", "4000", "--as-of", Self.asOf, "--database-url", url]).status == 0)
+        let config = try Self.writeConfig(folder, campaign: "full")
+        let output = try CommandLine.run(["run", config.path, "--as-of", Self.asOf, "--database-url", url])
+        #expect(output.status == 1)
+        #expect(output.stderr.lowercased().contains("space") && output.stderr.contains("fix:"), "\(output.stderr)")
+        let left = FileManager.default.enumerator(atPath: small.path)?.compactMap { $0 as? String }.filter { $0.contains(".ract") } ?? []
+        #expect(left.isEmpty, "left behind: \(left)")
     }
 
     @Test func passwordsNeverReachLogsErrorsTheLedgerOrReports() throws {

@@ -11,7 +11,8 @@ public final class TestCluster: @unchecked Sendable {
     private let binaries: URL
     private let asRoot = getuid() == 0
 
-    public init() throws {
+    /// - Parameter password: when set, the cluster requires it (scram-sha-256) instead of trusting sockets.
+    public init(password: String? = nil) throws {
         guard let bin = Self.findBinaries() else {
             throw TestSetupError("no PostgreSQL server binaries (initdb, pg_ctl) found: run `make deps`")
         }
@@ -19,9 +20,16 @@ public final class TestCluster: @unchecked Sendable {
         folder = URL(fileURLWithPath: "/tmp/reactivate-cluster-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let user = asRoot ? "postgres" : ProcessInfo.processInfo.environment["USER"] ?? "postgres"
-        connectionString = ConnectionString("host=\(folder.path) dbname=postgres user=\(user)")
-        if asRoot { try Self.shell("/bin/chown", ["postgres:", folder.path]) }
-        try run("initdb", ["-D", folder.appendingPathComponent("data").path, "-U", user, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        connectionString = ConnectionString(
+            "host=\(folder.path) dbname=postgres user=\(user)" + (password.map { " password=\($0)" } ?? ""))
+        var authentication = ["--auth=trust"]
+        if let password {
+            let file = folder.appendingPathComponent("pwfile")
+            try password.write(to: file, atomically: true, encoding: .utf8)
+            authentication = ["--auth=scram-sha-256", "--pwfile=\(file.path)"]
+        }
+        if asRoot { try Self.shell("/bin/chown", ["-R", "postgres:", folder.path]) }
+        try run("initdb", ["-D", folder.appendingPathComponent("data").path, "-U", user, "--encoding=UTF8", "--locale=C.UTF-8"] + authentication)
         let conf = """
             listen_addresses = ''
             unix_socket_directories = '\(folder.path)'
@@ -62,7 +70,7 @@ public final class TestCluster: @unchecked Sendable {
     /// Runs a tool and waits for it with posix_spawn/waitpid: Foundation's Process can miss the exit of a
     /// child whose own child (the postmaster pg_ctl starts) lives on.
     @discardableResult
-    static func shell(_ executable: String, _ arguments: [String]) throws -> Int32 {
+    public static func shell(_ executable: String, _ arguments: [String]) throws -> Int32 {
         var pid: pid_t = 0
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
