@@ -257,6 +257,42 @@ import Testing
         #expect(left.isEmpty, "left behind: \(left)")
     }
 
+    @Test(arguments: [
+        ("members", "SELECT member_id, joined_at, home_store_id, marketing_consent FROM src.members", "has no column opted_out_at"),
+        ("members", "SELECT member_id::text AS member_id, joined_at, home_store_id, marketing_consent, opted_out_at FROM src.members", "member_id is text, expected bigint"),
+        ("transactions", "SELECT txn_id, member_id, store_id, occurred_at, amount::float8 AS amount, coupon_code FROM src.transactions", "amount is double precision, expected numeric"),
+    ])
+    func aMappedViewThatBreaksTheContractIsNamedWithTheFix(relation: String, view: String, expected: String) throws {
+        let database = try TestDatabase()
+        let folder = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = database.connectionString.conninfo
+        #expect(try CommandLine.run(["migrate", "--database-url", url]).status == 0)
+        #expect(try CommandLine.run(["generate", "--members", "200", "--as-of", Self.asOf, "--database-url", url]).status == 0)
+        let connection = try database.connect()
+        try connection.execute("CREATE SCHEMA mapped")
+        for other in ["stores", "members", "member_locations", "member_channels", "transactions"] {
+            try connection.execute("CREATE VIEW mapped.\(other) AS " + (other == relation ? view : "SELECT * FROM src.\(other)"))
+        }
+        let config = try Self.writeConfig(folder, campaign: "mapped", schema: "mapped")
+        let output = try CommandLine.run(["run", config.path, "--as-of", Self.asOf, "--database-url", url])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains(expected), "\(output.stderr)")
+        #expect(output.stderr.contains("fix:") && !output.stderr.contains("Fatal error"))
+        let validate = try CommandLine.run(["validate", config.path, "--database-url", url])
+        #expect(validate.status == 2 && validate.stderr.contains(expected))
+    }
+
+    @Test func anUnmigratedDatabaseSaysToRunMigrate() throws {
+        let database = try TestDatabase()
+        let folder = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try Self.writeConfig(folder, campaign: "unmigrated")
+        let output = try CommandLine.run(["run", config.path, "--as-of", Self.asOf, "--database-url", database.connectionString.conninfo])
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("reactivate migrate"))
+    }
+
     @Test func passwordsNeverReachLogsErrorsTheLedgerOrReports() throws {
         let database = try TestDatabase()
         let folder = try TestDatabase.temporaryFolder()

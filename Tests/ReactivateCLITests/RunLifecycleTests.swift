@@ -62,10 +62,11 @@ import Testing
         let setup = try Self.prepare(members: 8_000)
         defer { try? FileManager.default.removeItem(at: setup.folder) }
         let connection = try setup.database.connect()
-        let stages = ["run", setup.config.path, "--as-of", Self.asOf, "--stages", "extract,score,target"]
+        let stages = ["run", setup.config.path, "--as-of", Self.asOf, "--issue-at", "2026-11-01T10:00:00+08:00"]
         #expect(try setup.run(stages).status == 0)
         let expected = try Self.digest(connection, campaign: "life")
-        for delay in [0.15, 0.4, 0.8] {
+        let coupons = try connection.query("SELECT string_agg(member_id || ':' || code, ',' ORDER BY member_id) FROM reactivation.coupons").scalar
+        for delay in [0.1, 0.25, 0.4, 0.6, 0.8, 1.0] {
             let process = Process()
             process.executableURL = CommandLine.binary
             process.arguments = stages + ["--force", "--database-url", setup.url, "--log-level", "error"]
@@ -82,6 +83,9 @@ import Testing
             }
             #expect(resumed.status == 0, "resume failed: \(resumed.stderr)")
             #expect(try Self.digest(connection, campaign: "life") == expected)
+            // Coupons were issued once, by the first run: a killed rerun neither adds nor changes any.
+            #expect(try connection.query("SELECT string_agg(member_id || ':' || code, ',' ORDER BY member_id) FROM reactivation.coupons").scalar == coupons)
+            #expect(try connection.query("SELECT count(*) FROM reactivation.runs WHERE campaign = 'life' AND status <> 'succeeded'").scalar == "0")
         }
     }
 

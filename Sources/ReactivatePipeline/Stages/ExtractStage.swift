@@ -18,6 +18,13 @@ public struct ExtractStage: Stage {
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
         try Identifier.validate(config.sourceSchema, what: "source.schema")
+        // A mapped view with a missing column or a wrong type is named before any data moves.
+        let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
+        guard problems.isEmpty else {
+            throw PipelineError(
+                .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
+                fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
+        }
         let (histories, tally) = try Self.stream(context)
         // Slices are ascending member-id ranges, each streamed in member order: already sorted.
         let sorted = histories
