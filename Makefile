@@ -45,8 +45,10 @@ reliability: db-start
 	$(SWIFT) build --build-tests
 	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate REACTIVATE_SOAK_ROUNDS=$${SOAK_ROUNDS:-40} \
 	  $(SWIFT) test --skip-build --filter 'ReliabilityTests|IssueExactlyOnceTests' 2>&1 | tee .build/reliability.log
-	@echo; echo "fault soak summary (faults injected, runs recovered, coupons checked, duplicates, lost):"; \
-	grep -h '^reliability:' .build/reliability.log
+	@echo; { echo "fault|injected|recovered|coupons checked|duplicates|lost"; \
+	  grep -h '^reliability|' .build/reliability.log | cut -d'|' -f2-; } | \
+	  awk -F'|' '{ printf "%-52s %9s %10s %16s %11s %5s\n", $$1, $$2, $$3, $$4, $$5, $$6 }'
+	@! grep -qE '^✘' .build/reliability.log
 
 demo: db-start release
 	@export DATABASE_URL='$(DB_URL)'; set -e; \

@@ -92,7 +92,7 @@ import Testing
                 """).rows.first ?? []
             #expect(orphans == ["0", "0", "0"])
         }
-        print("reliability: issue killed \(rounds) times (\(killedBeforeCommit) before commit, \(committedBeforeRerun) after), treated \(treated), duplicates 0, lost 0")
+        print("reliability|SIGKILL while issuing (\(killedBeforeCommit) before, \(committedBeforeRerun) after commit)|\(rounds)|\(rounds)|\(treated * rounds)|0|0")
         // Both phases must have been hit for the test to mean anything.
         #expect(killedBeforeCommit > 0)
         #expect(committedBeforeRerun > 0)
