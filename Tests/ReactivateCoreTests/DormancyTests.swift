@@ -3,25 +3,32 @@ import Testing
 
 @Suite struct DormancyTests {
     @Test func sameDayPurchasesAreOnePurchaseDayAndRefundsAreNone() {
-        var fold = PurchaseDayFold(preStartDay: 100)
-        fold.add(day: 50, cents: 1_000)
-        fold.add(day: 50, cents: 500)
-        fold.add(day: 60, cents: -1_000)
-        fold.add(day: 120, cents: 2_000)
-        fold.add(day: 130, cents: -300)
-        #expect(fold.purchaseDays == 2)
-        #expect(fold.firstPurchaseDay == 50 && fold.lastPurchaseDay == 120)
-        #expect(fold.grossCents == 3_500)
-        #expect(fold.preSalesCents == 1_700)
-        #expect(fold.outOfOrder == 0 && fold.transactions == 5)
+        var table = PurchaseTable(members: 2, preStartDay: 100)
+        table.add(member: 0, day: 50, cents: 1_000)
+        table.add(member: 1, day: 10, cents: -500)  // interleaved members, as a sequential scan returns them
+        table.add(member: 0, day: 50, cents: 500)
+        table.add(member: 0, day: 60, cents: -1_000)
+        table.add(member: 0, day: 120, cents: 2_000)
+        table.add(member: 0, day: 130, cents: -300)
+        table.add(member: 1, day: 11, cents: 0)
+        #expect(table.purchaseDays == [2, 0])
+        #expect(table.firstDay[0] == 50 && table.lastDay[0] == 120)
+        #expect(table.grossCents == [3_500, 0])
+        #expect(table.preSalesCents[0] == 1_700)
+        #expect(table.firstDay[1] == PurchaseTable.none)  // only refunds: never bought
+        #expect(table.needsOrderedRefold.isEmpty)
+        #expect(PurchaseHistory(firstDay: Int32.min, lastDay: Int32.min, purchaseDays: 0, asOfDay: 100) == nil)
     }
 
-    @Test func aMemberWithOnlyRefundsNeverBought() {
-        var fold = PurchaseDayFold(preStartDay: 0)
-        fold.add(day: 10, cents: -500)
-        fold.add(day: 11, cents: 0)
-        #expect(fold.purchaseDays == 0 && fold.firstPurchaseDay == nil)
-        #expect(PurchaseHistory(firstDay: Int32.min, lastDay: Int32.min, purchaseDays: 0, asOfDay: 100) == nil)
+    @Test func outOfOrderPurchasesAreFlaggedAndARefoldInOrderCountsThemExactly() {
+        var table = PurchaseTable(members: 1, preStartDay: 0)
+        for day: Int32 in [30, 10, 30, 20] { table.add(member: 0, day: day, cents: 100) }
+        #expect(table.needsOrderedRefold == [0])
+        #expect(table.grossCents[0] == 400 && table.firstDay[0] == 10 && table.lastDay[0] == 30)
+        table.reset(member: 0)
+        for day: Int32 in [10, 20, 30, 30] { table.add(member: 0, day: day, cents: 100) }
+        table.clearRefold()
+        #expect(table.purchaseDays[0] == 3 && table.grossCents[0] == 400)
     }
 
     @Test(arguments: [(nil, DormancySegment.neverActivated), (0, .active), (179, .active), (180, .dormant6To12Months),

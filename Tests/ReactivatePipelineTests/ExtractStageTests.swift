@@ -28,7 +28,12 @@ import Testing
               (15, 1, 1, '2026-11-01 00:00+08', 999.00, NULL),  -- exactly D 00:00: never counts
               (16, 2, 1, '2026-01-01 12:00+08', -5.00, NULL),   -- refund only: never activated
               (17, 3, 1, '2026-11-02 12:00+08', 10.00, NULL),
-              (18, -5, 1, '2026-05-01 12:00+08', 12.34, NULL);
+              (18, -5, 1, '2026-05-01 12:00+08', 12.34, NULL),
+              -- Member 4's rows inserted newest first: a sequential scan sees them out of order.
+              (23, 4, 1, '2026-09-01 12:00+08', 30.00, NULL),
+              (22, 4, 1, '2026-03-01 12:00+08', 20.00, NULL),
+              (21, 4, 1, '2026-03-01 09:00+08', 10.00, NULL),
+              (20, 4, 1, '2025-09-01 12:00+08', 10.00, NULL);
             INSERT INTO src.member_channels VALUES
               (1, 'wechat_card', '2024-02-01+08', '2026-10-01 09:00+08', '2026-09-01+08'),   -- healthy
               (1, 'sms', '2024-02-01+08', '2026-01-01+08', '2026-02-01+08'),                 -- failing
@@ -84,8 +89,11 @@ import Testing
         #expect(histories.purchaseDays[2] == 0 && histories.firstPurchaseDay[2] == MemberHistories.noDay)
         #expect(histories.optedOut[2] == 0)
         #expect(histories.locationDay[2] == MemberHistories.noDay && histories.latitude[2].isNaN)
-        // Member 4: opted out a minute before D.
+        // Member 4: opted out a minute before D; rows out of order are re-read in order and counted exactly.
         #expect(histories.optedOut[3] == 1 && histories.consent[3] == 0)
+        #expect(histories.purchaseDays[3] == 3 && histories.grossCents[3] == 7_000)
+        #expect(histories.firstPurchaseDay[3] == day("2025-09-01") && histories.lastPurchaseDay[3] == day("2026-09-01"))
+        #expect(result.stats["members_refolded_in_order"] == 1)
         #expect(histories.purchaseDays[0] == 1)
     }
 
@@ -128,16 +136,16 @@ import Testing
         #expect(throws: ArtifactError.self) { _ = try MemberHistories.read(path: path) }
     }
 
-    @Test func missingSourceTableNamesTheRelationAndTheSQLState() throws {
+    @Test func missingSourceTablesAreNamedBeforeAnyDataMoves() throws {
         let database = try TestDatabase()
         let folder = try TestDatabase.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             _ = try ExtractStage().run(Self.context(database, artifacts: folder))
             Issue.record("extract without source tables must fail")
-        } catch let error as PostgresError {
-            #expect(error.sqlState == "42P01")
-            #expect(error.message.contains("src.members") || error.message.contains("members"))
+        } catch let error as PipelineError {
+            #expect(error.category == .configuration)
+            #expect(error.message.contains("src.members is missing") && error.message.contains("src.transactions is missing"))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }

@@ -73,13 +73,14 @@ public struct MemberHistories: Sendable {
         locationDay.append(Self.noDay)
     }
 
-    /// Stores a member's folded purchases at `index`.
-    mutating func setPurchases(_ fold: PurchaseDayFold, at index: Int) {
-        firstPurchaseDay[index] = fold.firstPurchaseDay ?? Self.noDay
-        lastPurchaseDay[index] = fold.lastPurchaseDay ?? Self.noDay
-        purchaseDays[index] = fold.purchaseDays
-        grossCents[index] = fold.grossCents
-        preSalesCents[index] = fold.preSalesCents
+    /// Takes every member's folded purchases (the table is indexed like `memberId`).
+    mutating func setPurchases(_ table: PurchaseTable) {
+        precondition(table.purchaseDays.count == count, "purchase table and members differ in length")
+        firstPurchaseDay = table.firstDay.map { $0 == PurchaseTable.none ? Self.noDay : $0 }
+        lastPurchaseDay = table.lastDay.map { $0 == PurchaseTable.none ? Self.noDay : $0 }
+        purchaseDays = table.purchaseDays
+        grossCents = table.grossCents
+        preSalesCents = table.preSalesCents
     }
 
     mutating func append(contentsOf other: MemberHistories) {
@@ -121,7 +122,8 @@ public struct MemberHistories: Sendable {
         let header = ArtifactHeader(
             kind: Self.kind, runID: String(runId), asOf: asOf, rowCount: Int64(count), columns: Self.schema,
             metadata: metadata)
-        let writer = try ArtifactWriter(path: path, header: header)
+        // Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
+        let writer = try ArtifactWriter(path: path, header: header, compressionLevel: 1)
         var start = 0
         while start < count {
             let end = min(start + ArtifactWriter.defaultRowsPerGroup, count)
@@ -170,5 +172,37 @@ public struct MemberHistories: Sendable {
         latitude.reserveCapacity(capacity)
         longitude.reserveCapacity(capacity)
         locationDay.reserveCapacity(capacity)
+    }
+}
+
+/// Member id → row index, dense when ids are compact (the common case) and hashed otherwise.
+struct MemberIndex: Sendable {
+    private let offset: Int64
+    private let dense: [Int32]
+    private let sparse: [Int64: Int]
+
+    init(_ ids: [Int64]) {
+        guard let low = ids.first, let high = ids.last, high >= low,
+            Int128(high) - Int128(low) < Int128(ids.count) * 4 + 1024
+        else {
+            offset = 0
+            dense = []
+            sparse = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            return
+        }
+        var table = [Int32](repeating: -1, count: Int(high - low) + 1)
+        for (index, id) in ids.enumerated() { table[Int(id - low)] = Int32(index) }
+        offset = low
+        dense = table
+        sparse = [:]
+    }
+
+    @inline(__always)
+    subscript(id: Int64) -> Int? {
+        if dense.isEmpty { return sparse[id] }
+        let (position, overflow) = id.subtractingReportingOverflow(offset)
+        guard !overflow, position >= 0, position < Int64(dense.count) else { return nil }
+        let index = dense[Int(position)]
+        return index < 0 ? nil : Int(index)
     }
 }

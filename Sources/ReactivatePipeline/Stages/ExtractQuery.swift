@@ -65,38 +65,34 @@ enum ExtractQuery {
     }
 
     /// D 00:00 in the business time zone, from the session settings bound by `bindSettings`.
-    static let cutoff = "(current_setting('reactivate.as_of')::date::timestamp AT TIME ZONE current_setting('reactivate.tz'))"
-
-    /// Every transaction before the cut-off of members with id in [lower, upper), by member and time.
     ///
-    /// Ordered so Swift folds each member's purchases in one pass with constant state: a member-id
-    /// range walks the (member_id, occurred_at) index and both slices' scans stay disjoint.
-    static func transactions(schema: String, lower: Int64, upper: Int64) -> String {
+    /// A scalar subquery, so the server computes it once per statement (an InitPlan); as a bare
+    /// expression of `current_setting` it would be re-evaluated for every row of a sequential scan.
+    static let cutoff = "(SELECT current_setting('reactivate.as_of')::date::timestamp AT TIME ZONE current_setting('reactivate.tz'))"
+
+    /// Every transaction before the cut-off. Unordered, it is a plain sequential scan — the same work as
+    /// the COPY floor; rows usually come in insertion (chronological) order, and members whose rows do
+    /// not are re-read with `refoldTransactions`.
+    static func transactions(schema: String, ordered: Bool) -> String {
         """
         COPY (
         SELECT t.member_id, t.occurred_at, t.amount
         FROM \(Connection.quoteIdentifier(schema)).transactions t
-        WHERE t.occurred_at < \(cutoff)
-          AND t.member_id >= \(lower) AND t.member_id < \(upper)
-        ORDER BY t.member_id, t.occurred_at
+        WHERE t.occurred_at < \(cutoff)\(ordered ? "\n        ORDER BY t.member_id, t.occurred_at" : "")
         ) TO STDOUT (FORMAT binary)
         """
     }
 
-    /// Contiguous member-id ranges of about equal width covering every member: [bounds[i], bounds[i+1]).
-    static func sliceBounds(_ connection: Connection, schema: String, count: Int) throws -> [Int64] {
-        let row = try connection.query(
-            "SELECT min(member_id), max(member_id) FROM \(Connection.quoteIdentifier(schema)).members",
-            operation: "read member id range").rows.first
-        guard let low = row?[0].flatMap({ Int64($0) }), let high = row?[1].flatMap({ Int64($0) }) else {
-            return Array(repeating: 0, count: count + 1)  // no members: every slice is empty
-        }
-        let width = (Int128(high) - Int128(low) + 1 + Int128(count) - 1) / Int128(count)
-        var bounds = (0...count).map { index in Int64(clamping: min(Int128(low) + width * Int128(index), Int128(high) + 1)) }
-        // Open at both ends so rows of ids outside the members table (unknown members) are still seen and counted.
-        bounds[0] = Int64.min
-        bounds[count] = Int64.max
-        return bounds
+    /// The transactions of the members listed in the session's temp table `refold`, in member and time order.
+    static func refoldTransactions(schema: String) -> String {
+        """
+        COPY (
+        SELECT t.member_id, t.occurred_at, t.amount
+        FROM \(Connection.quoteIdentifier(schema)).transactions t JOIN refold r USING (member_id)
+        WHERE t.occurred_at < \(cutoff)
+        ORDER BY t.member_id, t.occurred_at
+        ) TO STDOUT (FORMAT binary)
+        """
     }
 
     /// Local midnights of the business time zone around D, computed by the server's tz rules.

@@ -26,7 +26,9 @@ public struct ExtractStage: Stage {
                 fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
         }
         let (histories, tally) = try Self.stream(context)
-        // Slices are ascending member-id ranges, each streamed in member order: already sorted.
+        var clock = PhaseClock(logger: context.logger)
+        defer { clock.lap("artifact written") }
+        // Members streamed in id order: already sorted.
         let sorted = histories
         let summary = try sorted.write(
             to: context.artifactPath(.extract), runId: context.runId, asOf: context.asOf,
@@ -48,6 +50,7 @@ public struct ExtractStage: Stage {
                 "never_activated": JSONValue(sorted.count - buyers), "with_fresh_location": JSONValue(withLocation),
                 "artifact_bytes": JSONValue(Int(summary.fileBytes)), "transactions": JSONValue(tally.transactions),
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
+                "members_refolded_in_order": JSONValue(tally.refoldedMembers),
             ],
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
     }
@@ -56,127 +59,152 @@ public struct ExtractStage: Stage {
     struct Tally: Sendable {
         var transactions = 0
         var transactionsOfUnknownMembers = 0
+        /// Members whose transactions arrived out of chronological order and were re-read in order.
+        var refoldedMembers = 0
     }
 
-    /// Streams each member-id range on its own connection in parallel and concatenates the ranges.
+    /// Members first, then two streams at once: channels and locations on one connection, every
+    /// transaction before D in scan order on the other, folded into per-member state. Members whose
+    /// purchases arrived out of chronological order are re-folded from an ordered stream.
     static func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
         let config = context.config
-        let slices = max(1, context.sliceCount)
-        let setup = try context.connect()
+        let schema = config.sourceSchema
+        var clock = PhaseClock(logger: context.logger)
+        let first = try context.connect()
         try ExtractQuery.bindSettings(
-            setup, asOf: context.asOf, timeZone: config.businessTimeZone,
+            first, asOf: context.asOf, timeZone: config.businessTimeZone,
             freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
-        let bounds = try ExtractQuery.sliceBounds(setup, schema: config.sourceSchema, count: slices)
-        let calendar = try ExtractQuery.calendar(setup, asOfDay: context.asOfDay, daysBack: max(config.prePeriodDays, 400) + 1)
-        let estimate = try? setup.query(
-            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)",
-            ["\(Connection.quoteIdentifier(config.sourceSchema)).transactions"]
-        ).scalar.flatMap { Int($0) }
-        setup.close()
-        let progress = ProgressReporter("extract", total: estimate, logger: context.logger)
-        defer { progress.finish() }
-        let preStartDay = context.asOfDay - Int32(config.prePeriodDays)
+        let calendar = try ExtractQuery.calendar(first, asOfDay: context.asOfDay, daysBack: max(config.prePeriodDays, 400) + 1)
         guard let cutoff = calendar.midnight(of: context.asOfDay) else {
             throw PipelineError(.runtime, "the business calendar does not reach \(context.asOf)")
         }
-        let parts = Mutex<[MemberHistories]>(Array(repeating: MemberHistories(), count: slices))
-        let tallies = Mutex(Tally())
+        let estimate = try? first.query(
+            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", ["\(Connection.quoteIdentifier(schema)).transactions"]
+        ).scalar.flatMap { Int($0) }
+        var members = MemberHistories()
+        try first.copyOut(
+            ExtractQuery.members(schema: schema, lower: Int64.min, upper: Int64.max), fieldCount: 4, operation: "extract members"
+        ) { row in
+            let id = try row.int64(0)
+            // A careless view may repeat a member: the earliest joined row counts, the rest are ignored.
+            if let last = members.memberId.last, last == id { return }
+            let optedOutAt = try row.optionalTimestamp(3)
+            members.appendMember(
+                id: id, joinedDay: calendar.day(of: try row.timestamp(1)), consent: try row.optionalBool(2) ?? false,
+                optedOut: optedOutAt.map { $0 < cutoff } ?? false)
+        }
+        let index = MemberIndex(members.memberId)
+        clock.lap("members")
+        let progress = ProgressReporter("extract", total: estimate, logger: context.logger)
+        defer { progress.finish() }
+        let preStartDay = context.asOfDay - Int32(config.prePeriodDays)
+        let withFacts = Mutex<MemberHistories?>(nil)
+        let purchases = Mutex<(PurchaseTable, Tally)?>(nil)
         let failure = Mutex<(any Error)?>(nil)
         let cancels = Mutex<[CancelHandle]>([])
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+        let snapshot = members
+        let started = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
             do {
-                let connection = try context.connect()
+                let connection = task == 0 ? first : try context.connect()
                 if let cancel = connection.cancelHandle() { cancels.withLock { $0.append(cancel) } }
-                try ExtractQuery.bindSettings(
-                    connection, asOf: context.asOf, timeZone: config.businessTimeZone,
-                    freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
-                let lower = bounds[slice], upper = bounds[slice + 1]
-                var part = MemberHistories()
-                try Self.streamMembers(
-                    connection, schema: config.sourceSchema, lower: lower, upper: upper, calendar: calendar,
-                    cutoff: cutoff, into: &part)
-                var tally = Tally()
-                var fold = PurchaseDayFold(preStartDay: preStartDay)
-                var current = Int64.min
-                var cursor = 0
-                func flush() {
-                    guard current != Int64.min else { return }
-                    while cursor < part.count && part.memberId[cursor] < current { cursor += 1 }
-                    if cursor < part.count && part.memberId[cursor] == current {
-                        part.setPurchases(fold, at: cursor)
-                    } else {
-                        tally.transactionsOfUnknownMembers += fold.transactions
+                if task == 0 {
+                    var part = snapshot
+                    var laps = PhaseClock(logger: context.logger)
+                    try Self.streamChannelsAndLocations(connection, schema: schema, calendar: calendar, cutoff: cutoff, into: &part)
+                    laps.lap("channels and locations")
+                    withFacts.withLock { $0 = part }
+                } else {
+                    try ExtractQuery.bindSettings(
+                        connection, asOf: context.asOf, timeZone: config.businessTimeZone,
+                        freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
+                    var table = PurchaseTable(members: snapshot.count, preStartDay: preStartDay)
+                    var tally = Tally()
+                    try connection.copyOut(
+                        ExtractQuery.transactions(schema: schema, ordered: false), fieldCount: 3, operation: "extract transactions"
+                    ) { row in
+                        tally.transactions += 1
+                        if tally.transactions & 0xFFFF == 0 {
+                            progress.advance(by: 0x10000)
+                            try Cancellation.shared.checkpoint()
+                        }
+                        guard let member = index[try row.int64(0)] else {
+                            tally.transactionsOfUnknownMembers += 1
+                            return
+                        }
+                        table.add(member: member, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
                     }
-                }
-                try connection.copyOut(
-                    ExtractQuery.transactions(schema: config.sourceSchema, lower: lower, upper: upper),
-                    fieldCount: 3, operation: "extract transactions (slice \(slice + 1) of \(slices))"
-                ) { row in
-                    let member = try row.int64(0)
-                    if member != current {
-                        flush()
-                        current = member
-                        fold = PurchaseDayFold(preStartDay: preStartDay)
-                    }
-                    fold.add(day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
-                    tally.transactions += 1
-                    if tally.transactions & 0xFFFF == 0 {
-                        progress.advance(by: 0x10000)
-                        try Cancellation.shared.checkpoint()
-                    }
-                }
-                flush()
-                parts.withLock { $0[slice] = part }
-                tallies.withLock {
-                    $0.transactions += tally.transactions
-                    $0.transactionsOfUnknownMembers += tally.transactionsOfUnknownMembers
+                    tally.refoldedMembers = table.needsOrderedRefold.count
+                    var laps = PhaseClock(logger: context.logger, last: started)
+                    laps.lap("transactions")
+                    defer { laps.lap("re-fold out-of-order members") }
+                    try Self.refold(&table, connection: connection, schema: schema, members: snapshot.memberId, calendar: calendar)
+                    purchases.withLock { $0 = (table, tally) }
                 }
             } catch {
-                let first = failure.withLock { current -> Bool in
+                let firstFailure = failure.withLock { current -> Bool in
                     guard current == nil else { return false }
                     current = error
                     return true
                 }
-                // One slice failed: stop the others instead of letting them finish for nothing.
-                if first { cancels.withLock { $0.forEach { $0.cancel() } } }
+                // One stream failed: stop the other instead of letting it finish for nothing.
+                if firstFailure { cancels.withLock { $0.forEach { $0.cancel() } } }
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        var histories = MemberHistories()
-        parts.withLock { all in
-            histories.reserve(all.reduce(0) { $0 + $1.count })
-            for part in all { histories.append(contentsOf: part) }
+        guard var histories = withFacts.withLock({ $0 }), let (table, tally) = purchases.withLock({ $0 }) else {
+            throw PipelineError(.runtime, "extract streams finished without results")
         }
-        return (histories, tallies.withLock { $0 })
+        histories.setPurchases(table)
+        clock.lap("streams joined")
+        return (histories, tally)
     }
 
-    /// Members, then their channels and latest fresh location, merged by member id (all ordered by it).
-    static func streamMembers(
-        _ connection: Connection, schema: String, lower: Int64, upper: Int64, calendar: BusinessCalendar, cutoff: Int64,
-        into part: inout MemberHistories
+    /// Re-reads, in member and time order, the transactions of members whose rows came out of order.
+    static func refold(
+        _ table: inout PurchaseTable, connection: Connection, schema: String, members: [Int64], calendar: BusinessCalendar
     ) throws {
-        try connection.copyOut(
-            ExtractQuery.members(schema: schema, lower: lower, upper: upper), fieldCount: 4, operation: "extract members"
-        ) { row in
-            let id = try row.int64(0)
-            // A careless view may repeat a member: the earliest joined row counts, the rest are ignored.
-            if let last = part.memberId.last, last == id { return }
-            let optedOutAt = try row.optionalTimestamp(3)
-            part.appendMember(
-                id: id, joinedDay: calendar.day(of: try row.timestamp(1)), consent: try row.optionalBool(2) ?? false,
-                optedOut: optedOutAt.map { $0 < cutoff } ?? false)
+        let flagged = table.needsOrderedRefold.sorted()
+        guard !flagged.isEmpty else { return }
+        try connection.execute("CREATE TEMP TABLE IF NOT EXISTS refold (member_id bigint PRIMARY KEY); TRUNCATE refold")
+        try connection.copyIn("COPY refold FROM STDIN (FORMAT binary)", operation: "list members to re-fold") { writer in
+            for member in flagged {
+                writer.encoder.beginRow(fieldCount: 1)
+                writer.encoder.append(members[member])
+                try writer.rowDone()
+            }
         }
+        for member in flagged { table.reset(member: member) }
+        var cursor = 0
+        try connection.copyOut(ExtractQuery.refoldTransactions(schema: schema), fieldCount: 3, operation: "re-fold out-of-order members") { row in
+            let id = try row.int64(0)
+            while cursor < flagged.count && members[flagged[cursor]] < id { cursor += 1 }
+            guard cursor < flagged.count, members[flagged[cursor]] == id else { return }
+            table.add(member: flagged[cursor], day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
+        }
+        table.clearRefold()
+    }
+
+    /// Channels and the latest fresh location of every member, merged by member id (all ordered by it).
+    static func streamChannelsAndLocations(
+        _ connection: Connection, schema: String, calendar: BusinessCalendar, cutoff: Int64, into part: inout MemberHistories
+    ) throws {
+        let lower = Int64.min, upper = Int64.max
         var cursor = 0
         /// Index of `id` in the slice's members, advancing monotonically (both streams are ordered).
         func index(of id: Int64) -> Int? {
             while cursor < part.count && part.memberId[cursor] < id { cursor += 1 }
             return cursor < part.count && part.memberId[cursor] == id ? cursor : nil
         }
-        let channelIndex = Dictionary(uniqueKeysWithValues: MemberHistories.channelOrder.enumerated().map { ($1.rawValue, $0) })
+        let channelNames = MemberHistories.channelOrder.map { Array($0.rawValue.utf8) }
         try connection.copyOut(
             ExtractQuery.channels(schema: schema, lower: lower, upper: upper), fieldCount: 5, operation: "extract channels"
         ) { row in
-            guard let member = index(of: try row.int64(0)), let channel = channelIndex[try row.text(1)] else { return }
+            // Compare the name's bytes in place: no String per row on a 2M-row stream.
+            let name = row.bytes(1)
+            guard let member = index(of: try row.int64(0)),
+                let channel = channelNames.firstIndex(where: { $0.elementsEqual(name) })
+            else { return }
             let delivered = try row.optionalTimestamp(3)
             let health = ChannelHealth.judge(
                 verifiedAt: try row.optionalTimestamp(2), deliveredAt: delivered, failedAt: try row.optionalTimestamp(4),

@@ -1,0 +1,59 @@
+/// Per-member purchase facts folded from transactions that arrive in any order, member by member or
+/// interleaved (a sequential scan returns rows in insertion order, usually chronological).
+///
+/// Sums, first and last day do not depend on order; counting distinct purchase days does. The table
+/// counts a new day whenever it is later than the member's last purchase day, which is exact for
+/// chronological rows; a purchase earlier than that marks the member `needsOrderedRefold`, and the
+/// caller re-folds just those members from an ordered stream. Memory: a few words per member.
+public struct PurchaseTable: Sendable {
+    public private(set) var firstDay: [Int32]
+    public private(set) var lastDay: [Int32]
+    public private(set) var purchaseDays: [Int32]
+    public private(set) var grossCents: [Int64]
+    public private(set) var preSalesCents: [Int64]
+    /// Members whose purchases arrived out of order: their day count must be re-folded in order.
+    public private(set) var needsOrderedRefold: Set<Int> = []
+    let preStartDay: Int32
+    public static let none = Int32.min
+
+    public init(members: Int, preStartDay: Int32) {
+        firstDay = Array(repeating: Self.none, count: members)
+        lastDay = Array(repeating: Self.none, count: members)
+        purchaseDays = Array(repeating: 0, count: members)
+        grossCents = Array(repeating: 0, count: members)
+        preSalesCents = Array(repeating: 0, count: members)
+        self.preStartDay = preStartDay
+    }
+
+    /// Adds a transaction of member `index` on business day `day`.
+    @inline(__always)
+    public mutating func add(member index: Int, day: Int32, cents: Int64) {
+        if day >= preStartDay { preSalesCents[index] &+= cents }
+        guard cents > 0 else { return }
+        grossCents[index] &+= cents
+        let last = lastDay[index]
+        if last == Self.none {
+            firstDay[index] = day
+            lastDay[index] = day
+            purchaseDays[index] = 1
+        } else if day > last {
+            lastDay[index] = day
+            purchaseDays[index] += 1
+        } else if day < last {
+            if day < firstDay[index] { firstDay[index] = day }
+            needsOrderedRefold.insert(index)
+        }
+    }
+
+    /// Clears a member before re-folding its transactions in order.
+    public mutating func reset(member index: Int) {
+        firstDay[index] = Self.none
+        lastDay[index] = Self.none
+        purchaseDays[index] = 0
+        grossCents[index] = 0
+        preSalesCents[index] = 0
+    }
+
+    /// Marks re-folding done.
+    public mutating func clearRefold() { needsOrderedRefold.removeAll() }
+}
