@@ -97,6 +97,30 @@ import Testing
         #expect(histories.purchaseDays[0] == 1)
     }
 
+    @Test func sparseMemberIdsTakeTheIndexedPathAndGiveTheSameHistories() throws {
+        let database = try TestDatabase()
+        let connection = try database.connect()
+        try database.createSourceTables(connection)
+        try Self.seed(connection)
+        let folder = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dense = try #require(try ExtractStage().run(Self.context(database, artifacts: folder)).artifactPath)
+        let before = try MemberHistories.read(path: dense).histories
+        // One far-away id makes the id range too wide for a dense table.
+        try connection.execute("""
+            INSERT INTO src.members VALUES (8000000000000, '2024-01-05 10:00+08', 1, true, NULL);
+            INSERT INTO src.transactions VALUES (90, 8000000000000, 1, '2026-06-01 12:00+08', 5.00, NULL),
+                                                (91, 8000000000000, 1, '2026-05-01 12:00+08', 5.00, NULL);
+            """)
+        let result = try ExtractStage().run(Self.context(database, artifacts: folder))
+        let after = try MemberHistories.read(path: try #require(result.artifactPath)).histories
+        #expect(Array(after.memberId.dropLast()) == before.memberId)
+        #expect(Array(after.purchaseDays.dropLast()) == before.purchaseDays)
+        #expect(Array(after.grossCents.dropLast()) == before.grossCents)
+        #expect(after.purchaseDays.last == 2 && after.grossCents.last == 1_000)
+        #expect(result.stats["members_refolded_in_order"] == 2)
+    }
+
     @Test func twoRunsOfTheSameDateWriteIdenticalBytesEvenAfterLaterRowsArrive() throws {
         let database = try TestDatabase()
         let connection = try database.connect()

@@ -11,6 +11,8 @@ public struct PurchaseTable: Sendable {
     public private(set) var purchaseDays: [Int32]
     public private(set) var grossCents: [Int64]
     public private(set) var preSalesCents: [Int64]
+    /// Transactions folded into each slot (refunds included).
+    public private(set) var transactions: [Int32]
     /// Members whose purchases arrived out of order: their day count must be re-folded in order.
     public private(set) var needsOrderedRefold: Set<Int> = []
     let preStartDay: Int32
@@ -22,12 +24,26 @@ public struct PurchaseTable: Sendable {
         purchaseDays = Array(repeating: 0, count: members)
         grossCents = Array(repeating: 0, count: members)
         preSalesCents = Array(repeating: 0, count: members)
+        transactions = Array(repeating: 0, count: members)
         self.preStartDay = preStartDay
+    }
+
+    /// The rows at `slots`, in that order (slots from an id-range table gathered into member order).
+    public func gathered(_ slots: [Int]) -> PurchaseTable {
+        var table = PurchaseTable(members: 0, preStartDay: preStartDay)
+        table.firstDay = slots.map { firstDay[$0] }
+        table.lastDay = slots.map { lastDay[$0] }
+        table.purchaseDays = slots.map { purchaseDays[$0] }
+        table.grossCents = slots.map { grossCents[$0] }
+        table.preSalesCents = slots.map { preSalesCents[$0] }
+        table.transactions = slots.map { transactions[$0] }
+        return table
     }
 
     /// Adds a transaction of member `index` on business day `day`.
     @inline(__always)
     public mutating func add(member index: Int, day: Int32, cents: Int64) {
+        transactions[index] &+= 1
         if day >= preStartDay { preSalesCents[index] &+= cents }
         guard cents > 0 else { return }
         grossCents[index] &+= cents
@@ -52,6 +68,7 @@ public struct PurchaseTable: Sendable {
         purchaseDays[index] = 0
         grossCents[index] = 0
         preSalesCents[index] = 0
+        transactions[index] = 0
     }
 
     /// Marks re-folding done.

@@ -177,11 +177,15 @@ public struct MemberHistories: Sendable {
 
 /// Member id → row index, dense when ids are compact (the common case) and hashed otherwise.
 struct MemberIndex: Sendable {
+    /// Member ids by row index.
+    let ids: [Int64]
+    var count: Int { ids.count }
     private let offset: Int64
     private let dense: [Int32]
     private let sparse: [Int64: Int]
 
     init(_ ids: [Int64]) {
+        self.ids = ids
         guard let low = ids.first, let high = ids.last, high >= low,
             Int128(high) - Int128(low) < Int128(ids.count) * 4 + 1024
         else {

@@ -81,36 +81,55 @@ public struct ExtractStage: Stage {
         let estimate = try? first.query(
             "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", ["\(Connection.quoteIdentifier(schema)).transactions"]
         ).scalar.flatMap { Int($0) }
-        var members = MemberHistories()
-        try first.copyOut(
-            ExtractQuery.members(schema: schema, lower: Int64.min, upper: Int64.max), fieldCount: 4, operation: "extract members"
-        ) { row in
-            let id = try row.int64(0)
-            // A careless view may repeat a member: the earliest joined row counts, the rest are ignored.
-            if let last = members.memberId.last, last == id { return }
-            let optedOutAt = try row.optionalTimestamp(3)
-            members.appendMember(
-                id: id, joinedDay: calendar.day(of: try row.timestamp(1)), consent: try row.optionalBool(2) ?? false,
-                optedOut: optedOutAt.map { $0 < cutoff } ?? false)
-        }
-        let index = MemberIndex(members.memberId)
-        clock.lap("members")
+        // Compact member ids (the usual case) let the transaction scan fold into an id-range table and
+        // start at once, in parallel with the member stream; otherwise it waits for the member index.
+        let range = try first.query(
+            "SELECT min(member_id), max(member_id), (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)) FROM \(Connection.quoteIdentifier(schema)).members",
+            ["\(Connection.quoteIdentifier(schema)).members"], operation: "read member id range").rows.first
+        let low = range?[0].flatMap { Int64($0) }, high = range?[1].flatMap { Int64($0) }
+        let expected = max(range?[2].flatMap { Int64($0) } ?? 0, 1)
+        let dense: (low: Int64, slots: Int)? = {
+            guard let low, let high, high >= low else { return nil }
+            let width = Int128(high) - Int128(low) + 1
+            return width <= Int128(expected) * 4 + 1_048_576 ? (low, Int(width)) : nil
+        }()
         let progress = ProgressReporter("extract", total: estimate, logger: context.logger)
         defer { progress.finish() }
         let preStartDay = context.asOfDay - Int32(config.prePeriodDays)
+        let membersReady = DispatchSemaphore(value: 0)
+        let memberIndex = Mutex<MemberIndex?>(nil)
         let withFacts = Mutex<MemberHistories?>(nil)
         let purchases = Mutex<(PurchaseTable, Tally)?>(nil)
         let failure = Mutex<(any Error)?>(nil)
         let cancels = Mutex<[CancelHandle]>([])
-        let snapshot = members
         let started = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: 2) { task in
             do {
                 let connection = task == 0 ? first : try context.connect()
                 if let cancel = connection.cancelHandle() { cancels.withLock { $0.append(cancel) } }
                 if task == 0 {
-                    var part = snapshot
-                    var laps = PhaseClock(logger: context.logger)
+                    var part = MemberHistories()
+                    do {
+                    try connection.copyOut(
+                        ExtractQuery.members(schema: schema, lower: Int64.min, upper: Int64.max), fieldCount: 4,
+                        operation: "extract members"
+                    ) { row in
+                        let id = try row.int64(0)
+                        // A careless view may repeat a member: the earliest joined row counts, the rest are ignored.
+                        if let last = part.memberId.last, last == id { return }
+                        let optedOutAt = try row.optionalTimestamp(3)
+                        part.appendMember(
+                            id: id, joinedDay: calendar.day(of: try row.timestamp(1)), consent: try row.optionalBool(2) ?? false,
+                            optedOut: optedOutAt.map { $0 < cutoff } ?? false)
+                    }
+                    } catch {
+                        membersReady.signal()  // never leave the transaction stream waiting
+                        throw error
+                    }
+                    if dense == nil { memberIndex.withLock { $0 = MemberIndex(part.memberId) } }
+                    membersReady.signal()
+                    var laps = PhaseClock(logger: context.logger, last: started)
+                    laps.lap("members")
                     try Self.streamChannelsAndLocations(connection, schema: schema, calendar: calendar, cutoff: cutoff, into: &part)
                     laps.lap("channels and locations")
                     withFacts.withLock { $0 = part }
@@ -118,7 +137,15 @@ public struct ExtractStage: Stage {
                     try ExtractQuery.bindSettings(
                         connection, asOf: context.asOf, timeZone: config.businessTimeZone,
                         freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
-                    var table = PurchaseTable(members: snapshot.count, preStartDay: preStartDay)
+                    let index: MemberIndex?
+                    if dense == nil {
+                        membersReady.wait()
+                        index = memberIndex.withLock { $0 }
+                    } else {
+                        index = nil
+                    }
+                    var table = PurchaseTable(members: dense?.slots ?? 0, preStartDay: preStartDay)
+                    if let index { table = PurchaseTable(members: index.count, preStartDay: preStartDay) }
                     var tally = Tally()
                     try connection.copyOut(
                         ExtractQuery.transactions(schema: schema, ordered: false), fieldCount: 3, operation: "extract transactions"
@@ -128,17 +155,30 @@ public struct ExtractStage: Stage {
                             progress.advance(by: 0x10000)
                             try Cancellation.shared.checkpoint()
                         }
-                        guard let member = index[try row.int64(0)] else {
+                        let id = try row.int64(0)
+                        let slot: Int?
+                        if let dense {
+                            let (offset, overflow) = id.subtractingReportingOverflow(dense.low)
+                            slot = !overflow && offset >= 0 && offset < Int64(dense.slots) ? Int(offset) : nil
+                        } else {
+                            slot = index?[id]
+                        }
+                        guard let slot else {
                             tally.transactionsOfUnknownMembers += 1
                             return
                         }
-                        table.add(member: member, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
+                        table.add(member: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
                     }
-                    tally.refoldedMembers = table.needsOrderedRefold.count
                     var laps = PhaseClock(logger: context.logger, last: started)
                     laps.lap("transactions")
-                    defer { laps.lap("re-fold out-of-order members") }
-                    try Self.refold(&table, connection: connection, schema: schema, members: snapshot.memberId, calendar: calendar)
+                    tally.refoldedMembers = table.needsOrderedRefold.count
+                    let lowId = dense?.low ?? 0
+                    if dense == nil, let index {
+                        try Self.refold(&table, connection: connection, schema: schema, calendar: calendar) { index.ids[$0] }
+                    } else {
+                        try Self.refold(&table, connection: connection, schema: schema, calendar: calendar) { lowId + Int64($0) }
+                    }
+                    laps.lap("re-fold out-of-order members")
                     purchases.withLock { $0 = (table, tally) }
                 }
             } catch {
@@ -152,34 +192,46 @@ public struct ExtractStage: Stage {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        guard var histories = withFacts.withLock({ $0 }), let (table, tally) = purchases.withLock({ $0 }) else {
+        guard var histories = withFacts.withLock({ $0 }), let (table, counts) = purchases.withLock({ $0 }) else {
             throw PipelineError(.runtime, "extract streams finished without results")
         }
-        histories.setPurchases(table)
+        var tally = counts
+        if let dense {
+            // Gather the id-range slots into member order; activity in slots of ids that are not members
+            // belongs to unknown members.
+            let slots = histories.memberId.map { Int($0 - dense.low) }
+            let gathered = table.gathered(slots)
+            let known = gathered.transactions.reduce(0) { $0 + Int($1) }
+            tally.transactionsOfUnknownMembers += table.transactions.reduce(0) { $0 + Int($1) } - known
+            histories.setPurchases(gathered)
+        } else {
+            histories.setPurchases(table)
+        }
         clock.lap("streams joined")
         return (histories, tally)
     }
 
     /// Re-reads, in member and time order, the transactions of members whose rows came out of order.
     static func refold(
-        _ table: inout PurchaseTable, connection: Connection, schema: String, members: [Int64], calendar: BusinessCalendar
+        _ table: inout PurchaseTable, connection: Connection, schema: String, calendar: BusinessCalendar,
+        id: (Int) -> Int64
     ) throws {
-        let flagged = table.needsOrderedRefold.sorted()
+        let flagged = table.needsOrderedRefold.sorted { id($0) < id($1) }
         guard !flagged.isEmpty else { return }
         try connection.execute("CREATE TEMP TABLE IF NOT EXISTS refold (member_id bigint PRIMARY KEY); TRUNCATE refold")
         try connection.copyIn("COPY refold FROM STDIN (FORMAT binary)", operation: "list members to re-fold") { writer in
             for member in flagged {
                 writer.encoder.beginRow(fieldCount: 1)
-                writer.encoder.append(members[member])
+                writer.encoder.append(id(member))
                 try writer.rowDone()
             }
         }
         for member in flagged { table.reset(member: member) }
         var cursor = 0
         try connection.copyOut(ExtractQuery.refoldTransactions(schema: schema), fieldCount: 3, operation: "re-fold out-of-order members") { row in
-            let id = try row.int64(0)
-            while cursor < flagged.count && members[flagged[cursor]] < id { cursor += 1 }
-            guard cursor < flagged.count, members[flagged[cursor]] == id else { return }
+            let member = try row.int64(0)
+            while cursor < flagged.count && id(flagged[cursor]) < member { cursor += 1 }
+            guard cursor < flagged.count, id(flagged[cursor]) == member else { return }
             table.add(member: flagged[cursor], day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
         }
         table.clearRefold()
