@@ -57,13 +57,14 @@ public final class ArtifactWriter {
     /// - Parameters:
     ///   - path: the final file name; its directory must exist and be writable.
     ///   - header: validated here (kind, run id, `YYYY-MM-DD` date, unique column names).
-    ///   - compressionLevel: zstd level, default 3. Compression is single-threaded so the bytes depend
-    ///     only on the header and rows.
+    ///   - compressionLevel: zstd level, default 3.
     ///   - rowsPerGroup: rows per row group, 1 ... 1,048,576; part of the bytes, so keep the default
     ///     unless a test needs small groups.
+    ///   - compressionWorkers: zstd worker threads (0 = on the caller's thread). Output is identical for any
+    ///     count ≥ 1 on the same libzstd, but differs from 0, so a stage must always pass the same value.
     public init(
         path: String, header: ArtifactHeader, compressionLevel: Int = ZstdCompressor.defaultLevel,
-        rowsPerGroup: Int = ArtifactWriter.defaultRowsPerGroup
+        rowsPerGroup: Int = ArtifactWriter.defaultRowsPerGroup, compressionWorkers: Int = 0
     ) throws {
         func invalid(_ message: String, fix: String? = nil) -> ArtifactError {
             ArtifactError(code: .invalidInput, path: path, message: message, fix: fix)
@@ -88,7 +89,7 @@ public final class ArtifactWriter {
                 fix: "keep large data out of the header's metadata")
         }
         do {
-            compressor = try ZstdCompressor(level: compressionLevel)
+            compressor = try ZstdCompressor(level: compressionLevel, workers: compressionWorkers)
         } catch {
             throw invalid("\(error)", fix: "use a compression level in \(ZstdCompressor.levelRange)")
         }

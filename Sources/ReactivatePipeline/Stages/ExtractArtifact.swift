@@ -123,7 +123,7 @@ public struct MemberHistories: Sendable {
             kind: Self.kind, runID: String(runId), asOf: asOf, rowCount: Int64(count), columns: Self.schema,
             metadata: metadata)
         // Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
-        let writer = try ArtifactWriter(path: path, header: header, compressionLevel: 1)
+        let writer = try ArtifactWriter(path: path, header: header, compressionLevel: 1, compressionWorkers: 2)
         var start = 0
         while start < count {
             let end = min(start + ArtifactWriter.defaultRowsPerGroup, count)
