@@ -3,17 +3,11 @@ import Foundation
 
 /// SplitMix64: a tiny seeded generator, so every random test replays exactly.
 struct StatisticsTestRNG: RandomNumberGenerator {
-    private var state: UInt64
+    private var base: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { base = SplitMix64(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in the open interval (0, 1), from the top 53 bits.
     mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
