@@ -28,14 +28,20 @@ echo "bench: $members members, $txns transactions, as of $as_of"
 measure() { "$bin" bench "$1" "$pipeline" --as-of "$as_of" --log-level warning --log-format text | tail -n 1; }
 # Warm the cache once so the floor and the stages read the same warm pages.
 measure floor >/dev/null
+# Each figure is the faster of two runs: the machine is shared, and one slow run says little.
 results=()
 for subject in floor extract score fit target issue "$@"; do
-  results+=("$(measure "$subject")")
+  results+=("$(measure "$subject")" "$(measure "$subject")")
 done
 python3 - "${results[@]}" <<'PY'
 import json, sys
-rows = [json.loads(line) for line in sys.argv[1:]]
-by = {r["subject"]: r for r in rows}
+runs = [json.loads(line) for line in sys.argv[1:]]
+by = {}
+for r in runs:
+    if r["subject"] not in by or r["seconds"] < by[r["subject"]]["seconds"]:
+        by[r["subject"]] = r
+rows = list(by.values())
+print("(each figure: the faster of two runs)")
 print(f"{'what':<10} {'seconds':>9} {'rows':>12} {'rows/s':>12} {'peak MB':>9}")
 for r in rows:
     print(f"{r['subject']:<10} {r['seconds']:>9.2f} {r['rows']:>12,} {r['rows_per_s']:>12,} {r['peak_rss_mb']:>9.1f}")
