@@ -48,6 +48,15 @@ import Testing
             """)
     }
 
+    /// A test database with the source tables and the boundary rows above, and an artifact folder.
+    static func seeded() throws -> (TestDatabase, Connection, URL) {
+        let database = try TestDatabase()
+        let connection = try database.connect()
+        try database.createSourceTables(connection)
+        try seed(connection)
+        return (database, connection, try TestDatabase.temporaryFolder())
+    }
+
     static func context(_ database: TestDatabase, artifacts: URL, runId: Int64 = 1) -> StageContext {
         StageContext(
             config: PipelineConfig.defaults(campaign: "test"), asOfDay: PostgresEpoch.parseDate(asOf) ?? 0, runId: runId,
@@ -56,11 +65,7 @@ import Testing
     }
 
     @Test func onlyRowsBeforeMidnightInTheBusinessTimeZoneCount() throws {
-        let database = try TestDatabase()
-        let connection = try database.connect()
-        try database.createSourceTables(connection)
-        try Self.seed(connection)
-        let folder = try TestDatabase.temporaryFolder()
+        let (database, _, folder) = try Self.seeded()
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try ExtractStage().run(Self.context(database, artifacts: folder))
         #expect(result.rowsOut == 4)
@@ -98,11 +103,7 @@ import Testing
     }
 
     @Test func sparseMemberIdsTakeTheIndexedPathAndGiveTheSameHistories() throws {
-        let database = try TestDatabase()
-        let connection = try database.connect()
-        try database.createSourceTables(connection)
-        try Self.seed(connection)
-        let folder = try TestDatabase.temporaryFolder()
+        let (database, connection, folder) = try Self.seeded()
         defer { try? FileManager.default.removeItem(at: folder) }
         let dense = try #require(try ExtractStage().run(Self.context(database, artifacts: folder)).artifactPath)
         let before = try MemberHistories.read(path: dense).histories
@@ -122,11 +123,7 @@ import Testing
     }
 
     @Test func twoRunsOfTheSameDateWriteIdenticalBytesEvenAfterLaterRowsArrive() throws {
-        let database = try TestDatabase()
-        let connection = try database.connect()
-        try database.createSourceTables(connection)
-        try Self.seed(connection)
-        let folder = try TestDatabase.temporaryFolder()
+        let (database, connection, folder) = try Self.seeded()
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = try #require(try ExtractStage().run(Self.context(database, artifacts: folder)).artifactPath)
         let firstBytes = try Data(contentsOf: URL(fileURLWithPath: first))
@@ -139,11 +136,7 @@ import Testing
     }
 
     @Test func corruptedArtifactIsRefusedWithItsPathAndTheFix() throws {
-        let database = try TestDatabase()
-        let connection = try database.connect()
-        try database.createSourceTables(connection)
-        try Self.seed(connection)
-        let folder = try TestDatabase.temporaryFolder()
+        let (database, _, folder) = try Self.seeded()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = try #require(try ExtractStage().run(Self.context(database, artifacts: folder)).artifactPath)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
