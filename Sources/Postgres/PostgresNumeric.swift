@@ -103,11 +103,6 @@ public struct PostgresNumeric: Hashable, Sendable, CustomStringConvertible {
         for group in groups.reversed() { buffer.appendBigEndian(group) }
     }
 
-    var binaryLength: Int {
-        var probe: [UInt8] = []
-        appendBinary(to: &probe)
-        return probe.count
-    }
 }
 
 extension Array where Element == UInt8 {

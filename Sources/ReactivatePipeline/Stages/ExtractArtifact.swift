@@ -83,25 +83,6 @@ public struct MemberHistories: Sendable {
         preSalesCents = table.preSalesCents
     }
 
-    mutating func append(contentsOf other: MemberHistories) {
-        memberId += other.memberId
-        joinedDay += other.joinedDay
-        consent += other.consent
-        optedOut += other.optedOut
-        firstPurchaseDay += other.firstPurchaseDay
-        lastPurchaseDay += other.lastPurchaseDay
-        purchaseDays += other.purchaseDays
-        grossCents += other.grossCents
-        preSalesCents += other.preSalesCents
-        for channel in 0..<4 {
-            channelState[channel] += other.channelState[channel]
-            channelDeliveredDay[channel] += other.channelDeliveredDay[channel]
-        }
-        latitude += other.latitude
-        longitude += other.longitude
-        locationDay += other.locationDay
-    }
-
     func columns(_ range: Range<Int>) -> [ArtifactColumnData] {
         var columns: [ArtifactColumnData] = [
             .int64(Array(memberId[range])), .int32(Array(joinedDay[range])), .uint8(Array(consent[range])),

@@ -1,13 +1,12 @@
 import Postgres
 import ReactivateCore
 
-/// The SQL the extract stage streams, one statement per slice of the member-id space.
+/// The SQL the extract stage streams.
 ///
-/// Measured choice (see README "Extract: where the aggregation happens"): PostgreSQL only streams, in
-/// member and time order along its index, and Swift folds purchases into per-member histories with
-/// constant state per member. Aggregating in SQL (GROUP BY member and business day) measured 5.2× the
-/// COPY floor; streaming and folding measures close to it. Member-level facts (consent, channels,
-/// location) stream the same way, each ordered by member, and are merged by member id. Two member-id ranges run on two connections so both cores work.
+/// Measured choice (see README "Extract: where the aggregation happens"): PostgreSQL only streams and
+/// Swift folds. Aggregating in SQL (GROUP BY member and business day) measured 5.2× the COPY floor.
+/// Member-level facts (consent, channels, location) come ordered by member and are merged by id;
+/// transactions come by sequential scan, the floor's own work, on a second connection.
 ///
 /// COPY cannot take bind parameters, so the run's values are set as session settings with
 /// `set_config($1…)` (bound) and read back with `current_setting` inside the statement; only the schema
@@ -26,39 +25,37 @@ enum ExtractQuery {
             [asOf, timeZone, String(freshnessDays), String(prePeriodDays)], operation: "bind extract settings")
     }
 
-    /// Members visible on D (joined before the cut-off) with id in [lower, upper), by member id.
-    static func members(schema: String, lower: Int64, upper: Int64) -> String {
+    /// Members visible on D (joined before the cut-off), by member id.
+    static func members(schema: String) -> String {
         """
         COPY (
         SELECT m.member_id, m.joined_at, m.marketing_consent, m.opted_out_at
         FROM \(Connection.quoteIdentifier(schema)).members m
-        WHERE m.joined_at < \(cutoff) AND m.member_id >= \(lower) AND m.member_id < \(upper)
+        WHERE m.joined_at < \(cutoff)
         ORDER BY m.member_id, m.joined_at
         ) TO STDOUT (FORMAT binary)
         """
     }
 
-    /// Channel rows of members with id in [lower, upper), by member id; health is judged in Swift.
-    static func channels(schema: String, lower: Int64, upper: Int64) -> String {
+    /// Channel rows by member id; health is judged in Swift.
+    static func channels(schema: String) -> String {
         """
         COPY (
         SELECT c.member_id, c.channel, c.verified_at, c.last_delivered_at, c.last_failed_at
         FROM \(Connection.quoteIdentifier(schema)).member_channels c
-        WHERE c.member_id >= \(lower) AND c.member_id < \(upper)
         ORDER BY c.member_id, c.channel
         ) TO STDOUT (FORMAT binary)
         """
     }
 
     /// Locations observed in the freshness window before D, by member and time: the last one per member wins.
-    static func locations(schema: String, lower: Int64, upper: Int64) -> String {
+    static func locations(schema: String) -> String {
         """
         COPY (
         SELECT l.member_id, l.latitude, l.longitude, l.observed_at
         FROM \(Connection.quoteIdentifier(schema)).member_locations l
         WHERE l.observed_at < \(cutoff)
           AND l.observed_at >= \(cutoff) - make_interval(days => current_setting('reactivate.freshness_days')::int)
-          AND l.member_id >= \(lower) AND l.member_id < \(upper)
         ORDER BY l.member_id, l.observed_at, l.latitude, l.longitude
         ) TO STDOUT (FORMAT binary)
         """
@@ -73,12 +70,12 @@ enum ExtractQuery {
     /// Every transaction before the cut-off. Unordered, it is a plain sequential scan — the same work as
     /// the COPY floor; rows usually come in insertion (chronological) order, and members whose rows do
     /// not are re-read with `refoldTransactions`.
-    static func transactions(schema: String, ordered: Bool) -> String {
+    static func transactions(schema: String) -> String {
         """
         COPY (
         SELECT t.member_id, t.occurred_at, t.amount
         FROM \(Connection.quoteIdentifier(schema)).transactions t
-        WHERE t.occurred_at < \(cutoff)\(ordered ? "\n        ORDER BY t.member_id, t.occurred_at" : "")
+        WHERE t.occurred_at < \(cutoff)
         ) TO STDOUT (FORMAT binary)
         """
     }

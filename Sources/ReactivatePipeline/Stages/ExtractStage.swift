@@ -111,7 +111,7 @@ public struct ExtractStage: Stage {
                     var part = MemberHistories()
                     do {
                     try connection.copyOut(
-                        ExtractQuery.members(schema: schema, lower: Int64.min, upper: Int64.max), fieldCount: 4,
+                        ExtractQuery.members(schema: schema), fieldCount: 4,
                         operation: "extract members"
                     ) { row in
                         let id = try row.int64(0)
@@ -148,7 +148,7 @@ public struct ExtractStage: Stage {
                     if let index { table = PurchaseTable(members: index.count, preStartDay: preStartDay) }
                     var tally = Tally()
                     try connection.copyOut(
-                        ExtractQuery.transactions(schema: schema, ordered: false), fieldCount: 3, operation: "extract transactions"
+                        ExtractQuery.transactions(schema: schema), fieldCount: 3, operation: "extract transactions"
                     ) { row in
                         tally.transactions += 1
                         if tally.transactions & 0xFFFF == 0 {
@@ -241,7 +241,6 @@ public struct ExtractStage: Stage {
     static func streamChannelsAndLocations(
         _ connection: Connection, schema: String, calendar: BusinessCalendar, cutoff: Int64, into part: inout MemberHistories
     ) throws {
-        let lower = Int64.min, upper = Int64.max
         var cursor = 0
         /// Index of `id` in the slice's members, advancing monotonically (both streams are ordered).
         func index(of id: Int64) -> Int? {
@@ -250,7 +249,7 @@ public struct ExtractStage: Stage {
         }
         let channelNames = MemberHistories.channelOrder.map { Array($0.rawValue.utf8) }
         try connection.copyOut(
-            ExtractQuery.channels(schema: schema, lower: lower, upper: upper), fieldCount: 5, operation: "extract channels"
+            ExtractQuery.channels(schema: schema), fieldCount: 5, operation: "extract channels"
         ) { row in
             // Compare the name's bytes in place: no String per row on a 2M-row stream.
             let name = row.bytes(1)
@@ -268,7 +267,7 @@ public struct ExtractStage: Stage {
         }
         cursor = 0
         try connection.copyOut(
-            ExtractQuery.locations(schema: schema, lower: lower, upper: upper), fieldCount: 4, operation: "extract locations"
+            ExtractQuery.locations(schema: schema), fieldCount: 4, operation: "extract locations"
         ) { row in
             guard let member = index(of: try row.int64(0)) else { return }
             part.latitude[member] = try row.optionalFloat64(1) ?? .nan
