@@ -31,6 +31,47 @@ import Testing
         #expect(table.purchaseDays[0] == 3 && table.grossCents[0] == 400)
     }
 
+    @Test(arguments: 0..<40)
+    func foldingTwoConsecutiveRangesAndAppendingEqualsFoldingTheWholeStream(seed: Int) {
+        // Chronological rows of 5 members interleaved, split at every possible point; refunds and
+        // same-day purchases straddle the boundary.
+        var random = SplitMix64(state: UInt64(seed))
+        var rows: [(member: Int, day: Int32, cents: Int64)] = []
+        var day: Int32 = 0
+        for _ in 0..<30 {
+            day += Int32(random.next() % 3)
+            let cents = Int64(random.next() % 5) * 100 - 100
+            rows.append((Int(random.next() % 5), day, cents))
+        }
+        var whole = PurchaseTable(members: 5, preStartDay: 20)
+        for row in rows { whole.add(member: row.member, day: row.day, cents: row.cents) }
+        for split in 0...rows.count {
+            var earlier = PurchaseTable(members: 5, preStartDay: 20)
+            var later = PurchaseTable(members: 5, preStartDay: 20)
+            for row in rows[..<split] { earlier.add(member: row.member, day: row.day, cents: row.cents) }
+            for row in rows[split...] { later.add(member: row.member, day: row.day, cents: row.cents) }
+            earlier.append(later: later)
+            #expect(earlier.purchaseDays == whole.purchaseDays, "split at \(split)")
+            #expect(earlier.firstDay == whole.firstDay && earlier.lastDay == whole.lastDay)
+            #expect(earlier.grossCents == whole.grossCents && earlier.preSalesCents == whole.preSalesCents)
+            #expect(earlier.transactions == whole.transactions && earlier.needsOrderedRefold.isEmpty)
+        }
+    }
+
+    @Test func appendingARangeWithEarlierPurchasesMarksTheMemberForAnOrderedRefold() {
+        var earlier = PurchaseTable(members: 2, preStartDay: 0)
+        var later = PurchaseTable(members: 2, preStartDay: 0)
+        earlier.add(member: 0, day: 30, cents: 100)
+        earlier.add(member: 1, day: 5, cents: 100)
+        later.add(member: 0, day: 10, cents: 100)  // earlier than the first range's last day
+        later.add(member: 1, day: 5, cents: 100)
+        later.add(member: 1, day: 7, cents: 100)
+        earlier.append(later: later)
+        #expect(earlier.needsOrderedRefold == [0])
+        #expect(earlier.firstDay[0] == 10 && earlier.lastDay[0] == 30 && earlier.grossCents[0] == 200)
+        #expect(earlier.purchaseDays[1] == 2 && earlier.transactions[1] == 3)
+    }
+
     @Test(arguments: [(nil, DormancySegment.neverActivated), (0, .active), (179, .active), (180, .dormant6To12Months),
                       (364, .dormant6To12Months), (365, .dormant12To24Months), (729, .dormant12To24Months), (730, .dormant24MonthsPlus)])
     func segmentsFollowDaysSinceTheLastPurchase(days: Int?, segment: DormancySegment) {

@@ -61,6 +61,36 @@ public struct PurchaseTable: Sendable {
         }
     }
 
+    /// Folds in `later`: the same slots folded from rows that all come after this table's rows in scan
+    /// order (the next block range of the table). Exact when a member's purchases are chronological
+    /// across the boundary, as in a table appended in time order; otherwise the member is marked for an
+    /// ordered re-fold.
+    public mutating func append(later: PurchaseTable) {
+        precondition(later.transactions.count == transactions.count, "appending a purchase table of another shape")
+        for slot in later.transactions.indices where later.transactions[slot] != 0 {
+            transactions[slot] &+= later.transactions[slot]
+            preSalesCents[slot] &+= later.preSalesCents[slot]
+            grossCents[slot] &+= later.grossCents[slot]
+            let laterFirst = later.firstDay[slot]
+            guard laterFirst != Self.none else { continue }
+            let last = lastDay[slot]
+            if last == Self.none {
+                firstDay[slot] = laterFirst
+                lastDay[slot] = later.lastDay[slot]
+                purchaseDays[slot] = later.purchaseDays[slot]
+            } else if laterFirst >= last {
+                // A purchase day on both sides of the boundary is one day.
+                purchaseDays[slot] += later.purchaseDays[slot] - (laterFirst == last ? 1 : 0)
+                lastDay[slot] = later.lastDay[slot]
+            } else {
+                firstDay[slot] = min(firstDay[slot], laterFirst)
+                lastDay[slot] = max(last, later.lastDay[slot])
+                needsOrderedRefold.insert(slot)
+            }
+        }
+        needsOrderedRefold.formUnion(later.needsOrderedRefold)
+    }
+
     /// Clears a member before re-folding its transactions in order.
     public mutating func reset(member index: Int) {
         firstDay[index] = Self.none
