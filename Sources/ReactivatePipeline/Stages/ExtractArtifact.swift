@@ -53,24 +53,42 @@ public struct MemberHistories: Sendable {
         return columns
     }()
 
-    /// Appends a member with no channel, location or purchase yet; the other streams fill those in.
-    mutating func appendMember(id: Int64, joinedDay: Int32, consent: Bool, optedOut: Bool) {
-        memberId.append(id)
-        self.joinedDay.append(joinedDay)
-        self.consent.append(consent ? 1 : 0)
-        self.optedOut.append(optedOut ? 1 : 0)
-        firstPurchaseDay.append(Self.noDay)
-        lastPurchaseDay.append(Self.noDay)
-        purchaseDays.append(0)
-        grossCents.append(0)
-        preSalesCents.append(0)
-        for channel in 0..<4 {
-            channelState[channel].append(ChannelState.unavailable.rawValue)
-            channelDeliveredDay[channel].append(Self.noDay)
-        }
-        latitude.append(.nan)
-        longitude.append(.nan)
-        locationDay.append(Self.noDay)
+    /// `count` rows with no member, channel, location or purchase yet; the extract folds fill them in.
+    init(blankRows count: Int) {
+        memberId = Array(repeating: 0, count: count)
+        joinedDay = Array(repeating: Self.noDay, count: count)
+        consent = Array(repeating: 0, count: count)
+        optedOut = Array(repeating: 0, count: count)
+        firstPurchaseDay = Array(repeating: Self.noDay, count: count)
+        lastPurchaseDay = Array(repeating: Self.noDay, count: count)
+        purchaseDays = Array(repeating: 0, count: count)
+        grossCents = Array(repeating: 0, count: count)
+        preSalesCents = Array(repeating: 0, count: count)
+        channelState = Array(repeating: Array(repeating: ChannelState.unavailable.rawValue, count: count), count: 4)
+        channelDeliveredDay = Array(repeating: Array(repeating: Self.noDay, count: count), count: 4)
+        latitude = Array(repeating: .nan, count: count)
+        longitude = Array(repeating: .nan, count: count)
+        locationDay = Array(repeating: Self.noDay, count: count)
+    }
+
+    /// The rows at `indices`, in that order.
+    func gathered(_ indices: [Int]) -> MemberHistories {
+        var rows = MemberHistories()
+        rows.memberId = indices.map { memberId[$0] }
+        rows.joinedDay = indices.map { joinedDay[$0] }
+        rows.consent = indices.map { consent[$0] }
+        rows.optedOut = indices.map { optedOut[$0] }
+        rows.firstPurchaseDay = indices.map { firstPurchaseDay[$0] }
+        rows.lastPurchaseDay = indices.map { lastPurchaseDay[$0] }
+        rows.purchaseDays = indices.map { purchaseDays[$0] }
+        rows.grossCents = indices.map { grossCents[$0] }
+        rows.preSalesCents = indices.map { preSalesCents[$0] }
+        rows.channelState = channelState.map { column in indices.map { column[$0] } }
+        rows.channelDeliveredDay = channelDeliveredDay.map { column in indices.map { column[$0] } }
+        rows.latitude = indices.map { latitude[$0] }
+        rows.longitude = indices.map { longitude[$0] }
+        rows.locationDay = indices.map { locationDay[$0] }
+        return rows
     }
 
     /// Takes every member's folded purchases (the table is indexed like `memberId`).
@@ -153,41 +171,5 @@ public struct MemberHistories: Sendable {
         latitude.reserveCapacity(capacity)
         longitude.reserveCapacity(capacity)
         locationDay.reserveCapacity(capacity)
-    }
-}
-
-/// Member id → row index, dense when ids are compact (the common case) and hashed otherwise.
-struct MemberIndex: Sendable {
-    /// Member ids by row index.
-    let ids: [Int64]
-    var count: Int { ids.count }
-    private let offset: Int64
-    private let dense: [Int32]
-    private let sparse: [Int64: Int]
-
-    init(_ ids: [Int64]) {
-        self.ids = ids
-        guard let low = ids.first, let high = ids.last, high >= low,
-            Int128(high) - Int128(low) < Int128(ids.count) * 4 + 1024
-        else {
-            offset = 0
-            dense = []
-            sparse = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-            return
-        }
-        var table = [Int32](repeating: -1, count: Int(high - low) + 1)
-        for (index, id) in ids.enumerated() { table[Int(id - low)] = Int32(index) }
-        offset = low
-        dense = table
-        sparse = [:]
-    }
-
-    @inline(__always)
-    subscript(id: Int64) -> Int? {
-        if dense.isEmpty { return sparse[id] }
-        let (position, overflow) = id.subtractingReportingOverflow(offset)
-        guard !overflow, position >= 0, position < Int64(dense.count) else { return nil }
-        let index = dense[Int(position)]
-        return index < 0 ? nil : Int(index)
     }
 }

@@ -13,7 +13,19 @@ import Synchronization
 public struct ExtractStage: Stage {
     public let name = StageName.extract
 
-    public init() {}
+    /// How finely the transaction scan is cut into statements (see `TransactionScanPlan`).
+    let scanChunks: Int
+    let minimumChunkBlocks: Int
+
+    public init() {
+        self.init(scanChunks: 64, minimumChunkBlocks: 128)
+    }
+
+    /// Tests cut small tables finely so that the hand-over between connections happens.
+    init(scanChunks: Int, minimumChunkBlocks: Int) {
+        self.scanChunks = scanChunks
+        self.minimumChunkBlocks = minimumChunkBlocks
+    }
 
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
@@ -25,12 +37,10 @@ public struct ExtractStage: Stage {
                 .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
                 fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
         }
-        let (histories, tally) = try Self.stream(context)
+        let (members, tally) = try stream(context)
         var clock = PhaseClock(logger: context.logger)
         defer { clock.lap("artifact written") }
-        // Members streamed in id order: already sorted.
-        let sorted = histories
-        let summary = try sorted.write(
+        let summary = try members.write(
             to: context.artifactPath(.extract), runId: context.runId, asOf: context.asOf,
             metadata: [
                 "business_timezone": config.businessTimeZone, "source_schema": config.sourceSchema,
@@ -39,18 +49,19 @@ public struct ExtractStage: Stage {
             ])
         var buyers = 0
         var withLocation = 0
-        for index in 0..<sorted.count {
-            if sorted.purchaseDays[index] > 0 { buyers += 1 }
-            if sorted.locationDay[index] != MemberHistories.noDay { withLocation += 1 }
+        for index in 0..<members.count {
+            if members.purchaseDays[index] > 0 { buyers += 1 }
+            if members.locationDay[index] != MemberHistories.noDay { withLocation += 1 }
         }
         return StageResult(
-            rowsIn: sorted.count, rowsOut: sorted.count,
+            rowsIn: members.count, rowsOut: members.count,
             stats: [
-                "members": JSONValue(sorted.count), "buyers": JSONValue(buyers),
-                "never_activated": JSONValue(sorted.count - buyers), "with_fresh_location": JSONValue(withLocation),
+                "members": JSONValue(members.count), "buyers": JSONValue(buyers),
+                "never_activated": JSONValue(members.count - buyers), "with_fresh_location": JSONValue(withLocation),
                 "artifact_bytes": JSONValue(Int(summary.fileBytes)), "transactions": JSONValue(tally.transactions),
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
                 "members_refolded_in_order": JSONValue(tally.refoldedMembers),
+                "transactions_read_after_member_facts": JSONValue(tally.transactionsReadByHelper),
             ],
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
     }
@@ -61,12 +72,16 @@ public struct ExtractStage: Stage {
         var transactionsOfUnknownMembers = 0
         /// Members whose transactions arrived out of chronological order and were re-read in order.
         var refoldedMembers = 0
+        /// Transactions the member-facts connection read after it finished its own streams.
+        var transactionsReadByHelper = 0
     }
 
-    /// Members first, then two streams at once: channels and locations on one connection, every
-    /// transaction before D in scan order on the other, folded into per-member state. Members whose
-    /// purchases arrived out of chronological order are re-folded from an ordered stream.
-    static func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
+    /// Two connections on one snapshot: members, channels and locations on the first, the transactions
+    /// before D on the second in block chunks — until the first is free and takes the back half of what
+    /// is left (`TransactionScanPlan`). Every stream is a plain scan folded by member slot in arrival
+    /// order; members whose purchases arrived out of chronological order are re-folded from an ordered
+    /// stream.
+    func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
         let config = context.config
         let schema = config.sourceSchema
         var clock = PhaseClock(logger: context.logger)
@@ -78,109 +93,78 @@ public struct ExtractStage: Stage {
         guard let cutoff = calendar.midnight(of: context.asOfDay) else {
             throw PipelineError(.runtime, "the business calendar does not reach \(context.asOf)")
         }
+        // One snapshot for both connections: the member slots, the member rows and the transactions
+        // agree even while the source keeps changing.
+        try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar else {
+            throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
+        }
         let estimate = try? first.query(
             "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", ["\(Connection.quoteIdentifier(schema)).transactions"]
         ).scalar.flatMap { Int($0) }
-        // Compact member ids (the usual case) let the transaction scan fold into an id-range table and
-        // start at once, in parallel with the member stream; otherwise it waits for the member index.
         let range = try first.query(
             "SELECT min(member_id), max(member_id), (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)) FROM \(Connection.quoteIdentifier(schema)).members",
             ["\(Connection.quoteIdentifier(schema)).members"], operation: "read member id range").rows.first
-        let low = range?[0].flatMap { Int64($0) }, high = range?[1].flatMap { Int64($0) }
-        let expected = max(range?[2].flatMap { Int64($0) } ?? 0, 1)
-        let dense: (low: Int64, slots: Int)? = {
-            guard let low, let high, high >= low else { return nil }
-            let width = Int128(high) - Int128(low) + 1
-            return width <= Int128(expected) * 4 + 1_048_576 ? (low, Int(width)) : nil
-        }()
+        let slots: MemberSlots
+        if let compact = MemberSlots.range(
+            low: range?[0].flatMap { Int64($0) }, high: range?[1].flatMap { Int64($0) },
+            members: range?[2].flatMap { Int64($0) } ?? 0)
+        {
+            slots = compact
+        } else {
+            var ids: [Int64] = []
+            try first.copyOut(ExtractQuery.memberIds(schema: schema), fieldCount: 1, operation: "extract member ids") { row in
+                ids.append(try row.int64(0))
+            }
+            slots = .index(ascending: ids)
+            clock.lap("member ids (scattered)")
+        }
+        let plan = Mutex(
+            TransactionScanPlan(
+                blocks: try ExtractQuery.transactionBlocks(first, schema: schema), chunks: scanChunks,
+                minimumChunk: minimumChunkBlocks))
+        let second = try context.connect()
+        try ExtractQuery.bindSettings(
+            second, asOf: context.asOf, timeZone: config.businessTimeZone,
+            freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
+        try second.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT \(Connection.quoteLiteral(snapshot))")
+        let cancels = [first, second].compactMap { $0.cancelHandle() }
         let progress = ProgressReporter("extract", total: estimate, logger: context.logger)
         defer { progress.finish() }
-        let preStartDay = context.asOfDay - Int32(config.prePeriodDays)
-        let membersReady = DispatchSemaphore(value: 0)
-        let memberIndex = Mutex<MemberIndex?>(nil)
-        let withFacts = Mutex<MemberHistories?>(nil)
-        let purchases = Mutex<(PurchaseTable, Tally)?>(nil)
+        let scan = TransactionScan(
+            schema: schema, slots: slots, calendar: calendar, preStartDay: context.asOfDay - Int32(config.prePeriodDays),
+            progress: progress)
+        let facts = Mutex<MemberFacts?>(nil)
+        let leading = Mutex<TransactionScan.Part?>(nil)
+        let tail = Mutex<TransactionScan.Part?>(nil)
         let failure = Mutex<(any Error)?>(nil)
-        let cancels = Mutex<[CancelHandle]>([])
+        clock.lap("snapshot, slots and scan plan")
         let started = DispatchTime.now().uptimeNanoseconds
+        /// The first connection: member facts, then the tail of the transactions if any is left.
+        @Sendable func readMemberFactsThenHelp() throws {
+            var laps = PhaseClock(logger: context.logger, last: started)
+            var part = MemberFacts(slots: slots.count)
+            try Self.streamMemberFacts(first, schema: schema, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, laps: &laps)
+            facts.withLock { $0 = part }
+            guard let blocks = plan.withLock({ $0.handOverTail() }) else { return }
+            var purchases = scan.emptyPart()
+            try scan.read(blocks, on: first, into: &purchases)
+            laps.lap("transactions from block \(blocks.lower)")
+            tail.withLock { $0 = purchases }
+        }
+        /// The second connection: transactions chunk by chunk from the first block.
+        @Sendable func readLeadingTransactions() throws {
+            var laps = PhaseClock(logger: context.logger, last: started)
+            var purchases = scan.emptyPart()
+            while let blocks = plan.withLock({ $0.nextChunk() }) {
+                try scan.read(blocks, on: second, into: &purchases)
+            }
+            laps.lap("transactions")
+            leading.withLock { $0 = purchases }
+        }
         DispatchQueue.concurrentPerform(iterations: 2) { task in
             do {
-                let connection = task == 0 ? first : try context.connect()
-                if let cancel = connection.cancelHandle() { cancels.withLock { $0.append(cancel) } }
-                if task == 0 {
-                    var part = MemberHistories()
-                    do {
-                    try connection.copyOut(
-                        ExtractQuery.members(schema: schema), fieldCount: 4,
-                        operation: "extract members"
-                    ) { row in
-                        let id = try row.int64(0)
-                        // A careless view may repeat a member: the earliest joined row counts, the rest are ignored.
-                        if let last = part.memberId.last, last == id { return }
-                        let optedOutAt = try row.optionalTimestamp(3)
-                        part.appendMember(
-                            id: id, joinedDay: calendar.day(of: try row.timestamp(1)), consent: try row.optionalBool(2) ?? false,
-                            optedOut: optedOutAt.map { $0 < cutoff } ?? false)
-                    }
-                    } catch {
-                        membersReady.signal()  // never leave the transaction stream waiting
-                        throw error
-                    }
-                    if dense == nil { memberIndex.withLock { $0 = MemberIndex(part.memberId) } }
-                    membersReady.signal()
-                    var laps = PhaseClock(logger: context.logger, last: started)
-                    laps.lap("members")
-                    try Self.streamChannelsAndLocations(connection, schema: schema, calendar: calendar, cutoff: cutoff, into: &part)
-                    laps.lap("channels and locations")
-                    withFacts.withLock { $0 = part }
-                } else {
-                    try ExtractQuery.bindSettings(
-                        connection, asOf: context.asOf, timeZone: config.businessTimeZone,
-                        freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
-                    let index: MemberIndex?
-                    if dense == nil {
-                        membersReady.wait()
-                        index = memberIndex.withLock { $0 }
-                    } else {
-                        index = nil
-                    }
-                    var table = PurchaseTable(members: dense?.slots ?? 0, preStartDay: preStartDay)
-                    if let index { table = PurchaseTable(members: index.count, preStartDay: preStartDay) }
-                    var tally = Tally()
-                    try connection.copyOut(
-                        ExtractQuery.transactions(schema: schema), fieldCount: 3, operation: "extract transactions"
-                    ) { row in
-                        tally.transactions += 1
-                        if tally.transactions & 0xFFFF == 0 {
-                            progress.advance(by: 0x10000)
-                            try Cancellation.shared.checkpoint()
-                        }
-                        let id = try row.int64(0)
-                        let slot: Int?
-                        if let dense {
-                            let (offset, overflow) = id.subtractingReportingOverflow(dense.low)
-                            slot = !overflow && offset >= 0 && offset < Int64(dense.slots) ? Int(offset) : nil
-                        } else {
-                            slot = index?[id]
-                        }
-                        guard let slot else {
-                            tally.transactionsOfUnknownMembers += 1
-                            return
-                        }
-                        table.add(member: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
-                    }
-                    var laps = PhaseClock(logger: context.logger, last: started)
-                    laps.lap("transactions")
-                    tally.refoldedMembers = table.needsOrderedRefold.count
-                    let lowId = dense?.low ?? 0
-                    if dense == nil, let index {
-                        try Self.refold(&table, connection: connection, schema: schema, calendar: calendar) { index.ids[$0] }
-                    } else {
-                        try Self.refold(&table, connection: connection, schema: schema, calendar: calendar) { lowId + Int64($0) }
-                    }
-                    laps.lap("re-fold out-of-order members")
-                    purchases.withLock { $0 = (table, tally) }
-                }
+                try withBatchScheduling { try task == 0 ? readMemberFactsThenHelp() : readLeadingTransactions() }
             } catch {
                 let firstFailure = failure.withLock { current -> Bool in
                     guard current == nil else { return false }
@@ -188,27 +172,72 @@ public struct ExtractStage: Stage {
                     return true
                 }
                 // One stream failed: stop the other instead of letting it finish for nothing.
-                if firstFailure { cancels.withLock { $0.forEach { $0.cancel() } } }
+                if firstFailure { cancels.forEach { $0.cancel() } }
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        guard var histories = withFacts.withLock({ $0 }), let (table, counts) = purchases.withLock({ $0 }) else {
+        guard let folded = facts.withLock({ $0.take() }), var purchases = leading.withLock({ $0.take() }) else {
             throw PipelineError(.runtime, "extract streams finished without results")
         }
-        var tally = counts
-        if let dense {
-            // Gather the id-range slots into member order; activity in slots of ids that are not members
-            // belongs to unknown members.
-            let slots = histories.memberId.map { Int($0 - dense.low) }
-            let gathered = table.gathered(slots)
-            let known = gathered.transactions.reduce(0) { $0 + Int($1) }
-            tally.transactionsOfUnknownMembers += table.transactions.reduce(0) { $0 + Int($1) } - known
-            histories.setPurchases(gathered)
-        } else {
-            histories.setPurchases(table)
+        var helped = 0
+        if let later = tail.withLock({ $0.take() }) {
+            helped = later.tally.transactions
+            purchases.append(later: later)
         }
+        var tally = purchases.tally
+        tally.transactionsReadByHelper = helped
+        tally.refoldedMembers = purchases.table.needsOrderedRefold.count
+        try Self.refold(&purchases.table, connection: second, schema: schema, calendar: calendar, id: slots.id(ofSlot:))
+        clock.lap("re-fold out-of-order members")
+        try second.execute("COMMIT")
+        try first.execute("COMMIT")
+        let (histories, nonMembers) = folded.gathered(with: purchases.table)
+        tally.transactionsOfUnknownMembers += nonMembers
         clock.lap("streams joined")
         return (histories, tally)
+    }
+
+    /// Reads block ranges of the transaction table and folds them by member slot.
+    struct TransactionScan: Sendable {
+        let schema: String
+        let slots: MemberSlots
+        let calendar: BusinessCalendar
+        let preStartDay: Int32
+        let progress: ProgressReporter
+
+        /// One connection's share: its folded purchases and counts.
+        struct Part: Sendable {
+            var table: PurchaseTable
+            var tally = Tally()
+
+            /// Joins the part read from the blocks after this one's.
+            mutating func append(later: Part) {
+                table.append(later: later.table)
+                tally.transactions += later.tally.transactions
+                tally.transactionsOfUnknownMembers += later.tally.transactionsOfUnknownMembers
+            }
+        }
+
+        func emptyPart() -> Part { Part(table: PurchaseTable(members: slots.count, preStartDay: preStartDay)) }
+
+        func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
+            try connection.copyOut(
+                ExtractQuery.transactions(schema: schema, blocks: blocks), fieldCount: 3, operation: "extract transactions"
+            ) { row in
+                part.tally.transactions += 1
+                if part.tally.transactions & 0xFFFF == 0 {
+                    progress.advance(by: 0x10000)
+                    try Cancellation.shared.checkpoint()
+                }
+                // Ids outside the slots are not members on D; ids inside without a member are told
+                // apart when the folds are gathered.
+                guard let slot = slots.slot(of: try row.int64(0)) else {
+                    part.tally.transactionsOfUnknownMembers += 1
+                    return
+                }
+                part.table.add(member: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
+            }
+        }
     }
 
     /// Re-reads, in member and time order, the transactions of members whose rows came out of order.
@@ -237,42 +266,44 @@ public struct ExtractStage: Stage {
         table.clearRefold()
     }
 
-    /// Channels and the latest fresh location of every member, merged by member id (all ordered by it).
-    static func streamChannelsAndLocations(
-        _ connection: Connection, schema: String, calendar: BusinessCalendar, cutoff: Int64, into part: inout MemberHistories
+    /// Members, their channels and their freshest location, folded by slot in scan order.
+    static func streamMemberFacts(
+        _ connection: Connection, schema: String, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
+        into facts: inout MemberFacts, laps: inout PhaseClock
     ) throws {
-        var cursor = 0
-        /// Index of `id` in the slice's members, advancing monotonically (both streams are ordered).
-        func index(of id: Int64) -> Int? {
-            while cursor < part.count && part.memberId[cursor] < id { cursor += 1 }
-            return cursor < part.count && part.memberId[cursor] == id ? cursor : nil
+        try connection.copyOut(ExtractQuery.members(schema: schema), fieldCount: 4, operation: "extract members") { row in
+            let id = try row.int64(0)
+            // The slots come from the same snapshot, so every member has one.
+            guard let slot = slots.slot(of: id) else { return }
+            let joinedAt = try row.timestamp(1)
+            facts.addMember(
+                slot: slot, id: id, joinedAt: joinedAt, joinedDay: calendar.day(of: joinedAt),
+                consent: try row.optionalBool(2) ?? false, optedOut: try row.optionalTimestamp(3).map { $0 < cutoff } ?? false)
         }
+        laps.lap("members")
         let channelNames = MemberHistories.channelOrder.map { Array($0.rawValue.utf8) }
-        try connection.copyOut(
-            ExtractQuery.channels(schema: schema), fieldCount: 5, operation: "extract channels"
-        ) { row in
+        try connection.copyOut(ExtractQuery.channels(schema: schema), fieldCount: 5, operation: "extract channels") { row in
             // Compare the name's bytes in place: no String per row on a 2M-row stream.
             let name = row.bytes(1)
-            guard let member = index(of: try row.int64(0)),
+            guard let slot = slots.slot(of: try row.int64(0)),
                 let channel = channelNames.firstIndex(where: { $0.elementsEqual(name) })
             else { return }
-            let delivered = try row.optionalTimestamp(3)
-            let health = ChannelHealth.judge(
-                verifiedAt: try row.optionalTimestamp(2), deliveredAt: delivered, failedAt: try row.optionalTimestamp(4),
-                cutoff: cutoff)
-            part.channelState[channel][member] = max(part.channelState[channel][member], health.rawValue)
-            if let delivered, delivered < cutoff {
-                part.channelDeliveredDay[channel][member] = max(part.channelDeliveredDay[channel][member], calendar.day(of: delivered))
-            }
+            let delivered = try row.optionalTimestamp(3).flatMap { $0 < cutoff ? $0 : nil }
+            facts.addChannel(
+                slot: slot, channel: channel,
+                health: ChannelHealth.judge(
+                    verifiedAt: try row.optionalTimestamp(2), deliveredAt: delivered, failedAt: try row.optionalTimestamp(4),
+                    cutoff: cutoff),
+                deliveredDay: delivered.map { calendar.day(of: $0) })
         }
-        cursor = 0
-        try connection.copyOut(
-            ExtractQuery.locations(schema: schema), fieldCount: 4, operation: "extract locations"
-        ) { row in
-            guard let member = index(of: try row.int64(0)) else { return }
-            part.latitude[member] = try row.optionalFloat64(1) ?? .nan
-            part.longitude[member] = try row.optionalFloat64(2) ?? .nan
-            part.locationDay[member] = calendar.day(of: try row.timestamp(3))
+        laps.lap("channels")
+        try connection.copyOut(ExtractQuery.locations(schema: schema), fieldCount: 4, operation: "extract locations") { row in
+            guard let slot = slots.slot(of: try row.int64(0)) else { return }
+            let observedAt = try row.timestamp(3)
+            facts.addLocation(
+                slot: slot, observedAt: observedAt, day: calendar.day(of: observedAt),
+                latitude: try row.optionalFloat64(1) ?? .nan, longitude: try row.optionalFloat64(2) ?? .nan)
         }
+        laps.lap("locations")
     }
 }

@@ -1,0 +1,143 @@
+import ReactivateCore
+
+/// Where a member's row lives while the extract streams fold rows that arrive in any order.
+///
+/// Compact ids (the usual case) map by arithmetic, so every stream can start at once; scattered ids
+/// need the id list first, read in order on the same snapshot.
+enum MemberSlots: Sendable {
+    /// The slot is `id − low`; slots without a member are dropped when the folds are gathered.
+    case range(low: Int64, count: Int)
+    /// The slot is the member's position among the ids in ascending order.
+    case index(ids: [Int64], positions: [Int64: Int])
+
+    /// Slots an id range may have per member before the scattered form is cheaper: each slot costs
+    /// about 130 bytes while the streams fold.
+    static let maximumRangeSlots = (perMember: 2, extra: 1 << 20)
+
+    /// The range form when the ids from `low` to `high` are compact enough for `members`, else nil.
+    static func range(low: Int64?, high: Int64?, members: Int64) -> MemberSlots? {
+        guard let low, let high, high >= low else { return nil }
+        let width = Int128(high) - Int128(low) + 1
+        let limit = Int128(max(members, 1)) * Int128(maximumRangeSlots.perMember) + Int128(maximumRangeSlots.extra)
+        return width <= limit ? .range(low: low, count: Int(width)) : nil
+    }
+
+    /// The index form over ids in ascending order without repeats.
+    static func index(ascending ids: [Int64]) -> MemberSlots {
+        var positions: [Int64: Int] = [:]
+        positions.reserveCapacity(ids.count)
+        for (position, id) in ids.enumerated() { positions[id] = position }
+        return .index(ids: ids, positions: positions)
+    }
+
+    var count: Int {
+        switch self {
+        case .range(_, let count): count
+        case .index(let ids, _): ids.count
+        }
+    }
+
+    /// Ascending slots hold ascending ids, so gathering slots in order yields members in id order.
+    @inline(__always)
+    func slot(of id: Int64) -> Int? {
+        switch self {
+        case .range(let low, let count):
+            let (offset, overflow) = id.subtractingReportingOverflow(low)
+            return !overflow && offset >= 0 && offset < Int64(count) ? Int(offset) : nil
+        case .index(_, let positions):
+            return positions[id]
+        }
+    }
+
+    func id(ofSlot slot: Int) -> Int64 {
+        switch self {
+        case .range(let low, _): low + Int64(slot)
+        case .index(let ids, _): ids[slot]
+        }
+    }
+}
+
+/// Member-level facts folded by slot from member, channel and location rows in any order.
+///
+/// Every fold keeps an order-independent winner, so the streams need no ORDER BY (sorting them cost
+/// the server more than scanning them): a member listed twice keeps its earliest joining row, on a
+/// tie the more conservative consent; a channel keeps its best health and latest delivery; a member
+/// keeps the latest location observed, on a tie the larger latitude then longitude with NaN largest —
+/// the row PostgreSQL would put last.
+struct MemberFacts {
+    private(set) var rows: MemberHistories
+    /// When the member in each slot joined; `Int64.max` while the slot has no member.
+    private var joinedAt: [Int64]
+    /// When each slot's kept location was observed; `Int64.min` while it has none.
+    private var locationAt: [Int64]
+
+    init(slots: Int) {
+        rows = MemberHistories(blankRows: slots)
+        joinedAt = Array(repeating: .max, count: slots)
+        locationAt = Array(repeating: .min, count: slots)
+    }
+
+    mutating func addMember(slot: Int, id: Int64, joinedAt instant: Int64, joinedDay: Int32, consent: Bool, optedOut: Bool) {
+        let consentFlag: UInt8 = consent ? 1 : 0, optedOutFlag: UInt8 = optedOut ? 1 : 0
+        let earlier = joinedAt[slot]
+        if instant < earlier {
+            joinedAt[slot] = instant
+            rows.memberId[slot] = id
+            rows.joinedDay[slot] = joinedDay
+            rows.consent[slot] = consentFlag
+            rows.optedOut[slot] = optedOutFlag
+        } else if instant == earlier {
+            rows.consent[slot] = min(rows.consent[slot], consentFlag)
+            rows.optedOut[slot] = max(rows.optedOut[slot], optedOutFlag)
+        }
+    }
+
+    mutating func addChannel(slot: Int, channel: Int, health: ChannelHealth, deliveredDay: Int32?) {
+        rows.channelState[channel][slot] = max(rows.channelState[channel][slot], health.rawValue)
+        if let deliveredDay { rows.channelDeliveredDay[channel][slot] = max(rows.channelDeliveredDay[channel][slot], deliveredDay) }
+    }
+
+    mutating func addLocation(slot: Int, observedAt: Int64, day: Int32, latitude: Double, longitude: Double) {
+        let kept = locationAt[slot]
+        guard observedAt > kept
+            || (observedAt == kept
+                && Self.ordersAfter((latitude, longitude), (rows.latitude[slot], rows.longitude[slot])))
+        else { return }
+        locationAt[slot] = observedAt
+        rows.latitude[slot] = latitude
+        rows.longitude[slot] = longitude
+        rows.locationDay[slot] = day
+    }
+
+    /// PostgreSQL's float order on (latitude, longitude): NaN sorts above every number.
+    static func ordersAfter(_ lhs: (Double, Double), _ rhs: (Double, Double)) -> Bool {
+        func key(_ value: Double) -> (Bool, Double) { value.isNaN ? (true, 0) : (false, value) }
+        let (l0, l1) = (key(lhs.0), key(lhs.1)), (r0, r1) = (key(rhs.0), key(rhs.1))
+        if l0 != r0 { return l0.0 != r0.0 ? l0.0 : l0.1 > r0.1 }
+        return l1.0 != r1.0 ? l1.0 : l1.1 > r1.1
+    }
+
+    /// Slots holding a member, ascending (so in member-id order); nil when every slot does.
+    func occupiedSlots() -> [Int]? {
+        var occupied: [Int] = []
+        for slot in joinedAt.indices where joinedAt[slot] != .max { occupied.append(slot) }
+        return occupied.count == joinedAt.count ? nil : occupied
+    }
+
+    /// The members with their purchases, in member-id order, and the transactions folded into slots
+    /// without a member (ids that are not members on D).
+    consuming func gathered(with purchases: PurchaseTable) -> (members: MemberHistories, transactionsOfNonMembers: Int) {
+        let all = purchases.transactions.reduce(0) { $0 + Int($1) }
+        var members: MemberHistories
+        var table = purchases
+        if let occupied = occupiedSlots() {
+            members = rows.gathered(occupied)
+            table = purchases.gathered(occupied)
+        } else {
+            members = rows
+        }
+        members.setPurchases(table)
+        let known = table.transactions.reduce(0) { $0 + Int($1) }
+        return (members, all - known)
+    }
+}

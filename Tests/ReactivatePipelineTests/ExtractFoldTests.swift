@@ -1,0 +1,120 @@
+import Foundation
+import ReactivateCore
+@testable import ReactivatePipeline
+import Testing
+
+/// The order-independent pieces of the extract: the scan hand-over and the member-fact folds.
+@Suite struct ExtractFoldTests {
+    /// Every block from 0 on is read exactly once, the leader's part ascending and the tail after it.
+    static func expectCoversEveryBlockOnce(leader: [TransactionScanPlan.Blocks], tail: TransactionScanPlan.Blocks?) {
+        let parts = leader + (tail.map { [$0] } ?? [])
+        #expect(parts.first?.lower == 0)
+        for (part, next) in zip(parts, parts.dropFirst()) {
+            #expect(part.upper == next.lower, "\(part) then \(next)")
+        }
+        #expect(parts.last?.upper == nil, "the last part reads to the end, including blocks added since planning")
+        #expect(parts.dropLast().allSatisfy { part in part.upper.map { $0 > part.lower } ?? false }, "no empty part")
+    }
+
+    @Test func withoutAHandOverTheLeaderReadsEveryBlockInChunks() {
+        var plan = TransactionScanPlan(blocks: 1_000, chunks: 8, minimumChunk: 1)
+        var leader: [TransactionScanPlan.Blocks] = []
+        while let blocks = plan.nextChunk() { leader.append(blocks) }
+        #expect(leader.count == 8)
+        Self.expectCoversEveryBlockOnce(leader: leader, tail: nil)
+        #expect(plan.handOverTail() == nil)
+    }
+
+    @Test(arguments: 0..<9)
+    func aHandOverAfterAnyChunkSplitsTheRestInHalvesWithoutGapOrOverlap(chunksBefore: Int) {
+        var plan = TransactionScanPlan(blocks: 1_000, chunks: 8, minimumChunk: 1)
+        var leader: [TransactionScanPlan.Blocks] = []
+        for _ in 0..<chunksBefore { if let blocks = plan.nextChunk() { leader.append(blocks) } }
+        let unclaimed = leader.last.map { $0.upper ?? 1_000 } ?? 0
+        let tail = plan.handOverTail()
+        while let blocks = plan.nextChunk() { leader.append(blocks) }
+        Self.expectCoversEveryBlockOnce(leader: leader, tail: tail)
+        if chunksBefore >= 7 {
+            #expect(tail == nil)  // less than two chunks left (or none): not worth a second stream
+        } else {
+            #expect(tail?.lower == unclaimed + (1_000 - unclaimed) / 2)
+        }
+        #expect(plan.handOverTail() == nil, "the tail is handed over once")
+    }
+
+    @Test func aTableThatCannotBeSplitIsReadInOneStatement() {
+        var plan = TransactionScanPlan(blocks: nil)
+        #expect(plan.handOverTail() == nil)
+        #expect(plan.nextChunk() == .all)
+        #expect(plan.nextChunk() == nil)
+    }
+
+    @Test func blockRangesBecomeTIDConditionsAndTheWholeTableNone() {
+        let whole = ExtractQuery.transactions(schema: "src")
+        #expect(!whole.contains("ctid"))
+        let middle = ExtractQuery.transactions(schema: "src", blocks: .init(lower: 128, upper: 256))
+        #expect(middle.contains("t.ctid >= '(128,0)'::tid") && middle.contains("t.ctid < '(256,0)'::tid"))
+        let tail = ExtractQuery.transactions(schema: "src", blocks: .init(lower: 300, upper: nil))
+        #expect(tail.contains("t.ctid >= '(300,0)'::tid") && !tail.contains("t.ctid <"))
+    }
+
+    /// Folds member rows in the given order into a one-slot table.
+    static func fold(members rows: [(joinedAt: Int64, consent: Bool, optedOut: Bool)]) -> (Int32, UInt8, UInt8) {
+        var facts = MemberFacts(slots: 1)
+        for row in rows {
+            facts.addMember(slot: 0, id: 7, joinedAt: row.joinedAt, joinedDay: Int32(row.joinedAt), consent: row.consent, optedOut: row.optedOut)
+        }
+        return (facts.rows.joinedDay[0], facts.rows.consent[0], facts.rows.optedOut[0])
+    }
+
+    @Test func aMemberListedTwiceKeepsItsEarliestRowAndOnATieTheConservativeConsentInAnyOrder() {
+        let rows: [(joinedAt: Int64, consent: Bool, optedOut: Bool)] = [(20, true, false), (10, true, false), (10, false, true), (30, false, false)]
+        for permutation in rows.permutations {
+            let (day, consent, optedOut) = Self.fold(members: permutation)
+            #expect(day == 10 && consent == 0 && optedOut == 1)
+        }
+    }
+
+    @Test func theLatestLocationWinsAndTiesFollowPostgreSQLsOrderWithNaNLast() {
+        let rows: [(at: Int64, latitude: Double, longitude: Double)] = [
+            (5, 31.0, 121.0), (9, 30.0, 120.0), (9, 30.0, .nan), (9, 29.0, 125.0), (2, 40.0, 116.0),
+        ]
+        for permutation in rows.permutations {
+            var facts = MemberFacts(slots: 1)
+            for row in permutation {
+                facts.addLocation(slot: 0, observedAt: row.at, day: Int32(row.at), latitude: row.latitude, longitude: row.longitude)
+            }
+            // ORDER BY observed_at, latitude, longitude puts (9, 30.0, NaN) last.
+            #expect(facts.rows.locationDay[0] == 9 && facts.rows.latitude[0] == 30.0 && facts.rows.longitude[0].isNaN)
+        }
+        #expect(MemberFacts.ordersAfter((.nan, 0), (90, 180)))
+        #expect(!MemberFacts.ordersAfter((1, 2), (1, 2)))
+        #expect(MemberFacts.ordersAfter((1, 3), (1, 2)) && !MemberFacts.ordersAfter((0, 9), (1, 2)))
+    }
+
+    @Test func gatheringDropsSlotsWithoutAMemberAndCountsTheirTransactionsApart() {
+        var facts = MemberFacts(slots: 4)
+        facts.addMember(slot: 1, id: 11, joinedAt: 0, joinedDay: 0, consent: true, optedOut: false)
+        facts.addMember(slot: 3, id: 13, joinedAt: 0, joinedDay: 0, consent: false, optedOut: false)
+        var purchases = PurchaseTable(members: 4, preStartDay: 0)
+        purchases.add(member: 1, day: 5, cents: 100)
+        purchases.add(member: 2, day: 5, cents: 100)  // id 12 is not a member
+        purchases.add(member: 2, day: 6, cents: 100)
+        purchases.add(member: 3, day: 7, cents: 300)
+        let (members, nonMembers) = facts.gathered(with: purchases)
+        #expect(members.memberId == [11, 13] && members.grossCents == [100, 300] && nonMembers == 2)
+        #expect(members.consent == [1, 0])
+    }
+}
+
+extension Array {
+    /// Every ordering of the elements (small arrays only).
+    var permutations: [[Element]] {
+        guard count > 1 else { return [self] }
+        return indices.flatMap { index -> [[Element]] in
+            var rest = self
+            let element = rest.remove(at: index)
+            return rest.permutations.map { [element] + $0 }
+        }
+    }
+}
