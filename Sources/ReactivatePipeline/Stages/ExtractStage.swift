@@ -102,13 +102,20 @@ public struct ExtractStage: Stage {
         let estimate = try? first.query(
             "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", ["\(Connection.quoteIdentifier(schema)).transactions"]
         ).scalar.flatMap { Int($0) }
+        let table = "\(Connection.quoteIdentifier(schema)).members"
         let range = try first.query(
-            "SELECT min(member_id), max(member_id), (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)) FROM \(Connection.quoteIdentifier(schema)).members",
-            ["\(Connection.quoteIdentifier(schema)).members"], operation: "read member id range").rows.first
+            """
+            SELECT min(member_id), max(member_id),
+                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1) AND reltuples > 0)
+            FROM \(table)
+            """, [table], operation: "read member id range").rows.first
+        // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
+        let memberCount = try range?[2].flatMap { Int64($0) }
+            ?? first.query("SELECT count(*) FROM \(table)", operation: "count members").scalar.flatMap { Int64($0) } ?? 0
         let slots: MemberSlots
         if let compact = MemberSlots.range(
             low: range?[0].flatMap { Int64($0) }, high: range?[1].flatMap { Int64($0) },
-            members: range?[2].flatMap { Int64($0) } ?? 0)
+            members: memberCount)
         {
             slots = compact
         } else {
