@@ -190,6 +190,7 @@ public struct ExtractStage: Stage {
         if let later = tail.withLock({ $0.take() }) {
             helped = later.tally.transactions
             purchases.append(later: later)
+            clock.lap("join the two transaction parts")
         }
         var tally = purchases.tally
         tally.transactionsReadByHelper = helped
