@@ -6,7 +6,12 @@ bin=$1; shift
 members=${BENCH_MEMBERS:-1000000}
 stores=${BENCH_STORES:-600}
 as_of=${BENCH_AS_OF:-2026-11-01}
-pipeline=pipelines/spring-wakeup.toml
+# Artifacts are kept per benchmark size: the stages read the previous stage's artifact, and a 1M run
+# must never pick up an 8M run's.
+mkdir -p ".bench/$members"
+pipeline=".bench/$members/spring-wakeup.toml"
+sed -E "s|^artifact_dir = \"[^\"]*\"|artifact_dir = \".bench/$members/artifacts\"|" pipelines/spring-wakeup.toml >"$pipeline"
+grep -q "^artifact_dir = \".bench/$members/artifacts\"" "$pipeline"
 db="reactivate_bench_${members}"
 
 # The benchmark database is created once and kept: generating millions of members takes minutes.
