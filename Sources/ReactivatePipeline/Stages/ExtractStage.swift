@@ -61,7 +61,7 @@ public struct ExtractStage: Stage {
                 "artifact_bytes": JSONValue(Int(summary.fileBytes)), "transactions": JSONValue(tally.transactions),
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
                 "members_refolded_in_order": JSONValue(tally.refoldedMembers),
-                "transactions_read_after_member_facts": JSONValue(tally.transactionsReadByHelper),
+                "transactions_read_after_member_facts": JSONValue(tally.transactionsReadAfterMemberFacts),
             ],
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
     }
@@ -73,7 +73,7 @@ public struct ExtractStage: Stage {
         /// Members whose transactions arrived out of chronological order and were re-read in order.
         var refoldedMembers = 0
         /// Transactions the member-facts connection read after it finished its own streams.
-        var transactionsReadByHelper = 0
+        var transactionsReadAfterMemberFacts = 0
     }
 
     /// Two connections on one snapshot: members, channels and locations on the first, the transactions
@@ -193,7 +193,7 @@ public struct ExtractStage: Stage {
             clock.lap("join the two transaction parts")
         }
         var tally = purchases.tally
-        tally.transactionsReadByHelper = helped
+        tally.transactionsReadAfterMemberFacts = helped
         tally.refoldedMembers = purchases.table.needsOrderedRefold.count
         try Self.refold(&purchases.table, connection: second, schema: schema, calendar: calendar, id: slots.id(ofSlot:))
         clock.lap("re-fold out-of-order members")
