@@ -21,28 +21,21 @@ extension PipelineConfig {
     }
 }
 
-/// The sections and keys of a pipeline config, for unknown-key detection and suggestions.
+/// The sections and keys of a pipeline config, for unknown-key detection and suggestions; read off
+/// the key rules, so a key is declared in one place only.
 enum ConfigSchema {
     /// Sections in documentation order; the unnamed first entry is the top level.
-    static let sections: [(name: String, keys: [String])] = [
-        ("", ["campaign", "description"]),
-        ("source", ["schema", "business_timezone"]),
-        ("dormancy", ["dormant_days", "horizon_days", "score_all", "pre_period_days"]),
-        (
-            "target",
-            [
-                "radius_m", "location_freshness_days", "max_per_store", "min_p_alive",
-                "min_reachability", "cooldown_days", "channels",
-            ]
-        ),
-        ("holdout", ["fraction", "global_fraction", "key"]),
-        (
-            "coupon",
-            ["face_value", "min_spend", "valid_days", "max_coupons", "max_face_value_total"]
-        ),
-        ("attribution", ["window_days", "expected_lift", "confidence"]),
-        ("output", ["artifact_dir"]),
-    ]
+    static let sections: [(name: String, keys: [String])] = {
+        var sections: [(name: String, keys: [String])] = []
+        for rule in keyRules {
+            if let index = sections.firstIndex(where: { $0.name == rule.section }) {
+                sections[index].keys.append(rule.name)
+            } else {
+                sections.append((rule.section, [rule.name]))
+            }
+        }
+        return sections
+    }()
 
     /// SPEC names that differ from the config key, so a user copying from SPEC is redirected.
     static let aliases: [String: String] = [
@@ -106,34 +99,183 @@ private func format(_ x: Double) -> String {
     return String(x)
 }
 
+/// A property of the config that a key sets.
+private typealias Field<Value> = any WritableKeyPath<PipelineConfig, Value> & Sendable
+
+/// How one key's value is read into the config; the decoder's typed readers report its errors.
+private struct KeyRule: Sendable {
+    let section: String
+    let name: String
+    let apply: @Sendable (ConfigDecoder, TOMLValue, inout PipelineConfig) throws(ConfigError) -> Void
+
+    /// The dotted path errors name: `dormancy.dormant_days`, or `campaign` at the top level.
+    var path: String { section.isEmpty ? name : section + "." + name }
+
+    init(
+        _ section: String, _ name: String,
+        apply: @escaping @Sendable (ConfigDecoder, TOMLValue, inout PipelineConfig) throws(ConfigError) -> Void
+    ) {
+        self.section = section
+        self.name = name
+        self.apply = apply
+    }
+
+    static func integer(
+        _ section: String, _ name: String, _ key: Field<Int>, _ range: ClosedRange<Int>,
+        fix: String
+    ) -> KeyRule {
+        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try decoder.integer(value, section + "." + name, range, fix: fix)
+        }
+    }
+
+    /// An optional limit: absent means none.
+    static func integer(
+        _ section: String, _ name: String, _ key: Field<Int?>, _ range: ClosedRange<Int>,
+        fix: String
+    ) -> KeyRule {
+        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try decoder.integer(value, section + "." + name, range, fix: fix)
+        }
+    }
+
+    static func number(
+        _ section: String, _ name: String, _ key: Field<Double>, _ interval: Interval,
+        fix: String
+    ) -> KeyRule {
+        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try decoder.number(value, section + "." + name, interval, fix: fix)
+        }
+    }
+
+    static func money(
+        _ section: String, _ name: String, _ key: Field<Int64>, _ interval: Interval,
+        fix: String
+    ) -> KeyRule {
+        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try decoder.money(value, section + "." + name, interval, fix: fix)
+        }
+    }
+
+    /// An optional cap: absent means none.
+    static func money(
+        _ section: String, _ name: String, _ key: Field<Int64?>, _ interval: Interval,
+        fix: String
+    ) -> KeyRule {
+        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try decoder.money(value, section + "." + name, interval, fix: fix)
+        }
+    }
+
+    static func boolean(
+        _ section: String, _ name: String, _ key: Field<Bool>, fix: String
+    ) -> KeyRule {
+        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try decoder.boolean(value, section + "." + name, fix: fix)
+        }
+    }
+}
+
+/// Every key a pipeline config may contain, in documentation order, with its type, allowed values and
+/// the fix an error suggests: the one place a key is declared.
+private let keyRules: [KeyRule] = [
+    KeyRule("", "campaign") { (decoder, value, config) throws(ConfigError) in
+        config.campaign = try decoder.campaignName(value)
+    },
+    KeyRule("", "description") { (decoder, value, config) throws(ConfigError) in
+        config.campaignDescription = try decoder.string(
+            value, "description", fix: "describe the campaign in quotes, e.g. description = \"Spring wake-up wave\"")
+    },
+    KeyRule("source", "schema") { (decoder, value, config) throws(ConfigError) in
+        config.sourceSchema = try decoder.schemaName(value)
+    },
+    KeyRule("source", "business_timezone") { (decoder, value, config) throws(ConfigError) in
+        config.businessTimeZone = try decoder.timeZone(value)
+    },
+    .integer("dormancy", "dormant_days", \.dormantDays, 1...3650, fix: "set dormant_days to a number of days, e.g. 180"),
+    .integer("dormancy", "horizon_days", \.horizonDays, 1...3650, fix: "set horizon_days to a number of days, e.g. 30"),
+    .boolean(
+        "dormancy", "score_all", \.scoreAll,
+        fix: "set score_all = true to score every member, false for dormant ones only"),
+    .integer(
+        "dormancy", "pre_period_days", \.prePeriodDays, 1...3650, fix: "set pre_period_days to a number of days, e.g. 365"),
+    .number(
+        "target", "radius_m", \.radiusMeters, Interval(lower: .exclusive(0), upper: .inclusive(100_000)),
+        fix: "set radius_m to a distance in metres, e.g. 3000"),
+    .integer(
+        "target", "location_freshness_days", \.locationFreshnessDays, 1...3650,
+        fix: "set location_freshness_days to a number of days, e.g. 90"),
+    .integer(
+        "target", "max_per_store", \.maxPerStore, 1...Int.max,
+        fix: "set max_per_store to a positive count, e.g. 500, or remove it for no quota"),
+    .number(
+        "target", "min_p_alive", \.minPAlive, Interval(lower: .inclusive(0), upper: .inclusive(1)),
+        fix: "set min_p_alive to a probability, e.g. 0.0 to keep everyone"),
+    .number(
+        "target", "min_reachability", \.minReachability, Interval(lower: .inclusive(0), upper: .inclusive(1)),
+        fix: "set min_reachability to a score between 0 and 1, e.g. 0.0"),
+    .integer(
+        "target", "cooldown_days", \.cooldownDays, 0...3650,
+        fix: "set cooldown_days to a number of days, e.g. 30 (0 = no cooldown)"),
+    KeyRule("target", "channels") { (decoder, value, config) throws(ConfigError) in
+        config.channels = try decoder.channels(value)
+    },
+    .number(
+        "holdout", "fraction", \.holdoutFraction, Interval(lower: .exclusive(0), upper: .exclusive(1)),
+        fix: "set fraction to the share kept as control, e.g. 0.10"),
+    .number(
+        "holdout", "global_fraction", \.globalHoldoutFraction, Interval(lower: .inclusive(0), upper: .exclusive(1)),
+        fix: "set global_fraction to a share below 1, e.g. 0.0 for no global holdout"),
+    KeyRule("holdout", "key") { (decoder, value, config) throws(ConfigError) in
+        config.holdoutKey = try decoder.holdoutKey(value)
+    },
+    .money(
+        "coupon", "face_value", \.faceValueCents, Interval(lower: .exclusive(0), upper: .inclusive(100_000)),
+        fix: "set face_value to an amount with at most 2 decimals, e.g. 20.00"),
+    .money(
+        "coupon", "min_spend", \.minSpendCents, Interval(lower: .inclusive(0)),
+        fix: "set min_spend to an amount with at most 2 decimals, e.g. 100.00 (0 = none)"),
+    .integer("coupon", "valid_days", \.validDays, 1...365, fix: "set valid_days to a number of days, e.g. 30"),
+    .integer(
+        "coupon", "max_coupons", \.maxCoupons, 1...Int.max,
+        fix: "set max_coupons to a positive count, e.g. 50000, or remove it for no cap"),
+    .money(
+        "coupon", "max_face_value_total", \.maxFaceValueTotalCents, Interval(lower: .exclusive(0)),
+        fix: "set max_face_value_total to an amount, e.g. 1000000.00, or remove it for no cap"),
+    .integer("attribution", "window_days", \.windowDays, 1...365, fix: "set window_days to a number of days, e.g. 30"),
+    .number(
+        "attribution", "expected_lift", \.expectedLift, Interval(lower: .exclusive(0), upper: .exclusive(1)),
+        fix: "set expected_lift to a rate difference, e.g. 0.02 for two percentage points"),
+    .number(
+        "attribution", "confidence", \.confidence, Interval(lower: .exclusive(0.5), upper: .exclusive(1)),
+        fix: "set confidence to a level such as 0.95"),
+    KeyRule("output", "artifact_dir") { (decoder, value, config) throws(ConfigError) in
+        config.artifactDir = try decoder.artifactDirectory(value)
+    },
+]
+
 /// Turns the parsed TOML tree into a ``PipelineConfig``, one key at a time, in file order.
 private struct ConfigDecoder {
     let fileName: String
 
     func decode(_ root: TOMLTable) throws(ConfigError) -> PipelineConfig {
         var config = PipelineConfig.defaults(campaign: "")
-        var hasCampaign = false
         for entry in root.entries {
-            let value = entry.value
-            switch entry.key {
-            case "campaign":
-                config.campaign = try campaignName(value)
-                hasCampaign = true
-            case "description":
-                config.campaignDescription = try string(
-                    value, "description",
-                    fix: "describe the campaign in quotes, e.g. description = \"Spring wake-up wave\"")
-            case "source": try decodeSource(section(value, "source"), &config)
-            case "dormancy": try decodeDormancy(section(value, "dormancy"), &config)
-            case "target": try decodeTarget(section(value, "target"), &config)
-            case "holdout": try decodeHoldout(section(value, "holdout"), &config)
-            case "coupon": try decodeCoupon(section(value, "coupon"), &config)
-            case "attribution": try decodeAttribution(section(value, "attribution"), &config)
-            case "output": try decodeOutput(section(value, "output"), &config)
-            default: throw unknownKey(entry.key, value, inSection: "")
+            if let rule = rule(section: "", key: entry.key) {
+                try rule.apply(self, entry.value, &config)
+                continue
+            }
+            guard ConfigSchema.sectionNames.contains(entry.key) else {
+                throw unknownKey(entry.key, entry.value, inSection: "")
+            }
+            for item in try section(entry.value, entry.key).entries {
+                guard let rule = rule(section: entry.key, key: item.key) else {
+                    throw unknownKey(item.key, item.value, inSection: entry.key)
+                }
+                try rule.apply(self, item.value, &config)
             }
         }
-        guard hasCampaign else {
+        guard root.entries.contains(where: { $0.key == "campaign" }) else {
             throw ConfigError(
                 kind: .missingKey, fileName: fileName, line: nil, keyPath: "campaign",
                 reason: "required key is missing",
@@ -142,173 +284,19 @@ private struct ConfigDecoder {
         return config
     }
 
-    // MARK: Sections
-
-    private func decodeSource(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "schema": config.sourceSchema = try schemaName(value)
-            case "business_timezone": config.businessTimeZone = try timeZone(value)
-            default: throw unknownKey(entry.key, value, inSection: "source")
-            }
-        }
+    private func rule(section: String, key: String) -> KeyRule? {
+        keyRules.first { $0.section == section && $0.name == key }
     }
 
-    private func decodeDormancy(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "dormant_days":
-                config.dormantDays = try integer(
-                    value, "dormancy.dormant_days", 1...3650,
-                    fix: "set dormant_days to a number of days, e.g. 180")
-            case "horizon_days":
-                config.horizonDays = try integer(
-                    value, "dormancy.horizon_days", 1...3650,
-                    fix: "set horizon_days to a number of days, e.g. 30")
-            case "score_all":
-                config.scoreAll = try boolean(
-                    value, "dormancy.score_all",
-                    fix: "set score_all = true to score every member, false for dormant ones only")
-            case "pre_period_days":
-                config.prePeriodDays = try integer(
-                    value, "dormancy.pre_period_days", 1...3650,
-                    fix: "set pre_period_days to a number of days, e.g. 365")
-            default: throw unknownKey(entry.key, value, inSection: "dormancy")
-            }
+    func artifactDirectory(_ value: TOMLValue) throws(ConfigError) -> String {
+        let fix = "set artifact_dir to a directory path, e.g. \"artifacts\""
+        let path = try string(value, "output.artifact_dir", fix: fix)
+        guard !path.isEmpty, !path.unicodeScalars.contains(where: isControl) else {
+            throw invalid(
+                value, "output.artifact_dir",
+                "must be a non-empty path without control characters, got \(TOMLSyntax.quoted(path))", fix: fix)
         }
-    }
-
-    private func decodeTarget(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "radius_m":
-                config.radiusMeters = try number(
-                    value, "target.radius_m",
-                    Interval(lower: .exclusive(0), upper: .inclusive(100_000)),
-                    fix: "set radius_m to a distance in metres, e.g. 3000")
-            case "location_freshness_days":
-                config.locationFreshnessDays = try integer(
-                    value, "target.location_freshness_days", 1...3650,
-                    fix: "set location_freshness_days to a number of days, e.g. 90")
-            case "max_per_store":
-                config.maxPerStore = try integer(
-                    value, "target.max_per_store", 1...Int.max,
-                    fix: "set max_per_store to a positive count, e.g. 500, or remove it for no quota")
-            case "min_p_alive":
-                config.minPAlive = try number(
-                    value, "target.min_p_alive",
-                    Interval(lower: .inclusive(0), upper: .inclusive(1)),
-                    fix: "set min_p_alive to a probability, e.g. 0.0 to keep everyone")
-            case "min_reachability":
-                config.minReachability = try number(
-                    value, "target.min_reachability",
-                    Interval(lower: .inclusive(0), upper: .inclusive(1)),
-                    fix: "set min_reachability to a score between 0 and 1, e.g. 0.0")
-            case "cooldown_days":
-                config.cooldownDays = try integer(
-                    value, "target.cooldown_days", 0...3650,
-                    fix: "set cooldown_days to a number of days, e.g. 30 (0 = no cooldown)")
-            case "channels":
-                config.channels = try channels(value)
-            default: throw unknownKey(entry.key, value, inSection: "target")
-            }
-        }
-    }
-
-    private func decodeHoldout(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "fraction":
-                config.holdoutFraction = try number(
-                    value, "holdout.fraction",
-                    Interval(lower: .exclusive(0), upper: .exclusive(1)),
-                    fix: "set fraction to the share kept as control, e.g. 0.10")
-            case "global_fraction":
-                config.globalHoldoutFraction = try number(
-                    value, "holdout.global_fraction",
-                    Interval(lower: .inclusive(0), upper: .exclusive(1)),
-                    fix: "set global_fraction to a share below 1, e.g. 0.0 for no global holdout")
-            case "key":
-                config.holdoutKey = try holdoutKey(value)
-            default: throw unknownKey(entry.key, value, inSection: "holdout")
-            }
-        }
-    }
-
-    private func decodeCoupon(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "face_value":
-                config.faceValueCents = try money(
-                    value, "coupon.face_value",
-                    Interval(lower: .exclusive(0), upper: .inclusive(100_000)),
-                    fix: "set face_value to an amount with at most 2 decimals, e.g. 20.00")
-            case "min_spend":
-                config.minSpendCents = try money(
-                    value, "coupon.min_spend", Interval(lower: .inclusive(0)),
-                    fix: "set min_spend to an amount with at most 2 decimals, e.g. 100.00 (0 = none)")
-            case "valid_days":
-                config.validDays = try integer(
-                    value, "coupon.valid_days", 1...365,
-                    fix: "set valid_days to a number of days, e.g. 30")
-            case "max_coupons":
-                config.maxCoupons = try integer(
-                    value, "coupon.max_coupons", 1...Int.max,
-                    fix: "set max_coupons to a positive count, e.g. 50000, or remove it for no cap")
-            case "max_face_value_total":
-                config.maxFaceValueTotalCents = try money(
-                    value, "coupon.max_face_value_total", Interval(lower: .exclusive(0)),
-                    fix: "set max_face_value_total to an amount, e.g. 1000000.00, or remove it for no cap")
-            default: throw unknownKey(entry.key, value, inSection: "coupon")
-            }
-        }
-    }
-
-    private func decodeAttribution(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "window_days":
-                config.windowDays = try integer(
-                    value, "attribution.window_days", 1...365,
-                    fix: "set window_days to a number of days, e.g. 30")
-            case "expected_lift":
-                config.expectedLift = try number(
-                    value, "attribution.expected_lift",
-                    Interval(lower: .exclusive(0), upper: .exclusive(1)),
-                    fix: "set expected_lift to a rate difference, e.g. 0.02 for two percentage points")
-            case "confidence":
-                config.confidence = try number(
-                    value, "attribution.confidence",
-                    Interval(lower: .exclusive(0.5), upper: .exclusive(1)),
-                    fix: "set confidence to a level such as 0.95")
-            default: throw unknownKey(entry.key, value, inSection: "attribution")
-            }
-        }
-    }
-
-    private func decodeOutput(_ table: TOMLTable, _ config: inout PipelineConfig) throws(ConfigError) {
-        for entry in table.entries {
-            let value = entry.value
-            switch entry.key {
-            case "artifact_dir":
-                let fix = "set artifact_dir to a directory path, e.g. \"artifacts\""
-                let path = try string(value, "output.artifact_dir", fix: fix)
-                guard !path.isEmpty, !path.unicodeScalars.contains(where: isControl) else {
-                    throw invalid(
-                        value, "output.artifact_dir",
-                        "must be a non-empty path without control characters, got \(TOMLSyntax.quoted(path))",
-                        fix: fix)
-                }
-                config.artifactDir = path
-            default: throw unknownKey(entry.key, value, inSection: "output")
-            }
-        }
+        return path
     }
 
     // MARK: Typed readers
@@ -322,14 +310,14 @@ private struct ConfigDecoder {
         return table
     }
 
-    private func string(_ value: TOMLValue, _ path: String, fix: String) throws(ConfigError) -> String {
+    func string(_ value: TOMLValue, _ path: String, fix: String) throws(ConfigError) -> String {
         guard case .string(let string) = value.kind else {
             throw wrongType(value, path, expected: "a string in quotes", fix: fix)
         }
         return string
     }
 
-    private func boolean(_ value: TOMLValue, _ path: String, fix: String) throws(ConfigError) -> Bool {
+    func boolean(_ value: TOMLValue, _ path: String, fix: String) throws(ConfigError) -> Bool {
         guard case .boolean(let flag) = value.kind else {
             throw wrongType(value, path, expected: "true or false", fix: fix)
         }
@@ -337,7 +325,7 @@ private struct ConfigDecoder {
     }
 
     /// Integer keys refuse floats: 180.5 days is a mistake, not something to round silently.
-    private func integer(
+    func integer(
         _ value: TOMLValue, _ path: String, _ range: ClosedRange<Int>, fix: String
     ) throws(ConfigError) -> Int {
         guard case .integer(let wide) = value.kind else {
@@ -354,7 +342,7 @@ private struct ConfigDecoder {
     }
 
     /// Float keys accept integer literals (`radius_m = 3000`) but not inf or nan.
-    private func number(
+    func number(
         _ value: TOMLValue, _ path: String, _ interval: Interval, fix: String
     ) throws(ConfigError) -> Double {
         let number: Double
@@ -374,7 +362,7 @@ private struct ConfigDecoder {
 
     /// Money becomes exact integer cents, computed from the literal text rather than the
     /// binary float, so 19.99 is 1999 cents and 19.999 is refused instead of rounded.
-    private func money(
+    func money(
         _ value: TOMLValue, _ path: String, _ interval: Interval, fix: String
     ) throws(ConfigError) -> Int64 {
         _ = try number(value, path, interval, fix: fix)
@@ -389,7 +377,7 @@ private struct ConfigDecoder {
         }
     }
 
-    private func campaignName(_ value: TOMLValue) throws(ConfigError) -> String {
+    func campaignName(_ value: TOMLValue) throws(ConfigError) -> String {
         let fix = "use a lowercase name such as \"spring-wakeup\""
         let name = try string(value, "campaign", fix: fix)
         let scalars = Array(name.unicodeScalars)
@@ -407,7 +395,7 @@ private struct ConfigDecoder {
     }
 
     /// The schema ends up in SQL; the pipeline quotes it, but only plain identifiers get that far.
-    private func schemaName(_ value: TOMLValue) throws(ConfigError) -> String {
+    func schemaName(_ value: TOMLValue) throws(ConfigError) -> String {
         let fix =
             "name a schema with letters, digits and '_' only, e.g. src; map other tables with views in such a schema"
         let name = try string(value, "source.schema", fix: fix)
@@ -426,7 +414,7 @@ private struct ConfigDecoder {
     }
 
     /// Only the shape is checked here; PostgreSQL knows the real list of zones.
-    private func timeZone(_ value: TOMLValue) throws(ConfigError) -> String {
+    func timeZone(_ value: TOMLValue) throws(ConfigError) -> String {
         let fix = "use an IANA time zone name, e.g. \"Asia/Shanghai\""
         let name = try string(value, "source.business_timezone", fix: fix)
         let scalars = Array(name.unicodeScalars)
@@ -445,7 +433,7 @@ private struct ConfigDecoder {
         return name
     }
 
-    private func channels(_ value: TOMLValue) throws(ConfigError) -> [MarketingChannel] {
+    func channels(_ value: TOMLValue) throws(ConfigError) -> [MarketingChannel] {
         let path = "target.channels"
         let allowed = MarketingChannel.allCases.map(\.rawValue)
         let fix = "list channels in order of preference, e.g. channels = [\"wechat_card\", \"sms\"]"
@@ -480,7 +468,7 @@ private struct ConfigDecoder {
     }
 
     /// The key is a secret, so errors describe it without ever echoing it.
-    private func holdoutKey(_ value: TOMLValue) throws(ConfigError) -> String {
+    func holdoutKey(_ value: TOMLValue) throws(ConfigError) -> String {
         let path = "holdout.key"
         let fix = "set key to 32 hexadecimal digits, e.g. the output of `openssl rand -hex 16`"
         guard case .string(let key) = value.kind else {
