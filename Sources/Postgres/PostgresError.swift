@@ -22,6 +22,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var detail: String?
     public var hint: String?
+    /// The constraint a violation names (`coupons_pkey`), so a caller can tell which one failed.
+    public var constraint: String?
 
     public init(
         kind: Kind, operation: String, sqlState: String? = nil, message: String,

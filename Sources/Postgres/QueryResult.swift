@@ -61,6 +61,7 @@ enum DiagnosticField {
     static let primary = Int32(UInt8(ascii: "M"))
     static let detail = Int32(UInt8(ascii: "D"))
     static let hint = Int32(UInt8(ascii: "H"))
+    static let constraint = Int32(UInt8(ascii: "n"))
 }
 
 extension PostgresError {
@@ -84,5 +85,6 @@ extension PostgresError {
             kind: resolvedKind, operation: operation, sqlState: sqlState,
             message: redact(message.trimmingTrailingWhitespace()),
             detail: field(DiagnosticField.detail).map(redact), hint: field(DiagnosticField.hint).map(redact))
+        constraint = field(DiagnosticField.constraint)
     }
 }

@@ -54,6 +54,8 @@ struct BenchCommand: ParsableCommand {
                 for table in ["coupons", "coupon_skips", "waves"] {
                     try connection.query("DELETE FROM reactivation.\(table) WHERE campaign = $1 AND as_of = $2::date", [config.campaign, asOf])
                 }
+                // As on a fresh date: no dead rows for the unique indexes to check new codes against.
+                try connection.execute("VACUUM reactivation.coupons, reactivation.coupon_outbox, reactivation.coupon_skips, reactivation.waves")
             }
             if stage == .score {
                 // Measure a date's first scoring, the daily path: a rerun's COPY over the rows it just
