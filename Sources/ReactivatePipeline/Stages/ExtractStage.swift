@@ -102,30 +102,8 @@ public struct ExtractStage: Stage {
         let estimate = try? first.query(
             "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", ["\(Connection.quoteIdentifier(schema)).transactions"]
         ).scalar.flatMap { Int($0) }
-        let table = "\(Connection.quoteIdentifier(schema)).members"
-        let range = try first.query(
-            """
-            SELECT min(member_id), max(member_id),
-                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1) AND reltuples > 0)
-            FROM \(table)
-            """, [table], operation: "read member id range").rows.first
-        // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
-        let memberCount = try range?[2].flatMap { Int64($0) }
-            ?? first.query("SELECT count(*) FROM \(table)", operation: "count members").scalar.flatMap { Int64($0) } ?? 0
-        let slots: MemberSlots
-        if let compact = MemberSlots.range(
-            low: range?[0].flatMap { Int64($0) }, high: range?[1].flatMap { Int64($0) },
-            members: memberCount)
-        {
-            slots = compact
-        } else {
-            var ids: [Int64] = []
-            try first.copyOut(ExtractQuery.memberIds(schema: schema), fieldCount: 1, operation: "extract member ids") { row in
-                ids.append(try row.int64(0))
-            }
-            slots = .index(ascending: ids)
-            clock.lap("member ids (scattered)")
-        }
+        let slots = try Self.memberSlots(first, schema: schema)
+        clock.lap("member slots")
         let plan = Mutex(
             TransactionScanPlan(
                 blocks: try ExtractQuery.transactionBlocks(first, schema: schema), chunks: scanChunks,
@@ -145,7 +123,7 @@ public struct ExtractStage: Stage {
         let leading = Mutex<TransactionScan.Part?>(nil)
         let tail = Mutex<TransactionScan.Part?>(nil)
         let failure = Mutex<(any Error)?>(nil)
-        clock.lap("snapshot, slots and scan plan")
+        clock.lap("scan plan and second connection")
         let started = DispatchTime.now().uptimeNanoseconds
         /// The first connection: member facts, then the tail of the transactions if any is left.
         @Sendable func readMemberFactsThenHelp() throws {
@@ -246,6 +224,30 @@ public struct ExtractStage: Stage {
                 part.table.add(member: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
             }
         }
+    }
+
+    /// Where each member's rows fold: the id range when ids are compact, else the sorted list of ids.
+    static func memberSlots(_ connection: Connection, schema: String) throws -> MemberSlots {
+        let table = "\(Connection.quoteIdentifier(schema)).members"
+        let range = try connection.query(
+            """
+            SELECT min(member_id), max(member_id),
+                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1) AND reltuples > 0)
+            FROM \(table)
+            """, [table], operation: "read member id range").rows.first
+        // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
+        let memberCount = try range?[2].flatMap { Int64($0) }
+            ?? connection.query("SELECT count(*) FROM \(table)", operation: "count members").scalar.flatMap { Int64($0) } ?? 0
+        if let compact = MemberSlots.range(
+            low: range?[0].flatMap { Int64($0) }, high: range?[1].flatMap { Int64($0) }, members: memberCount)
+        {
+            return compact
+        }
+        var ids: [Int64] = []
+        try connection.copyOut(ExtractQuery.memberIds(schema: schema), fieldCount: 1, operation: "extract member ids") { row in
+            ids.append(try row.int64(0))
+        }
+        return .index(ascending: ids)
     }
 
     /// Re-reads, in member and time order, the transactions of members whose rows came out of order.
