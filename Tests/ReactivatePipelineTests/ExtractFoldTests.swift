@@ -5,9 +5,9 @@ import Testing
 
 /// The order-independent pieces of the extract: the scan hand-over and the member-fact folds.
 @Suite struct ExtractFoldTests {
-    /// Every block from 0 on is read exactly once, the leader's part ascending and the tail after it.
-    static func expectCoversEveryBlockOnce(leader: [TransactionScanPlan.Blocks], tail: TransactionScanPlan.Blocks?) {
-        let parts = leader + (tail.map { [$0] } ?? [])
+    /// Every block from 0 on is read exactly once: the parts, in block order, meet without gap or overlap.
+    static func expectCoversEveryBlockOnce(_ parts: [TransactionScanPlan.Blocks]) {
+        let parts = parts.sorted { $0.lower < $1.lower }
         #expect(parts.first?.lower == 0)
         for (part, next) in zip(parts, parts.dropFirst()) {
             #expect(part.upper == next.lower, "\(part) then \(next)")
@@ -16,37 +16,71 @@ import Testing
         #expect(parts.dropLast().allSatisfy { part in part.upper.map { $0 > part.lower } ?? false }, "no empty part")
     }
 
-    @Test func withoutAHandOverTheLeaderReadsEveryBlockInChunks() {
+    @Test func withoutAStealTheFirstSegmentReadsEveryBlockInChunks() {
         var plan = TransactionScanPlan(blocks: 1_000, chunks: 8, minimumChunk: 1)
-        var leader: [TransactionScanPlan.Blocks] = []
-        while let blocks = plan.nextChunk() { leader.append(blocks) }
-        #expect(leader.count == 8)
-        Self.expectCoversEveryBlockOnce(leader: leader, tail: nil)
-        #expect(plan.handOverTail() == nil)
+        var chunks: [TransactionScanPlan.Blocks] = []
+        while let blocks = plan.nextChunk(in: TransactionScanPlan.first) { chunks.append(blocks) }
+        #expect(chunks.count == 8)
+        Self.expectCoversEveryBlockOnce(chunks)
+        #expect(plan.steal() == nil)
     }
 
     @Test(arguments: 0..<9)
-    func aHandOverAfterAnyChunkSplitsTheRestInHalvesWithoutGapOrOverlap(chunksBefore: Int) {
+    func aStealAfterAnyChunkTakesTheBackHalfOfTheUnreadBlocks(chunksBefore: Int) {
         var plan = TransactionScanPlan(blocks: 1_000, chunks: 8, minimumChunk: 1)
-        var leader: [TransactionScanPlan.Blocks] = []
-        for _ in 0..<chunksBefore { if let blocks = plan.nextChunk() { leader.append(blocks) } }
-        let unclaimed = leader.last.map { $0.upper ?? 1_000 } ?? 0
-        let tail = plan.handOverTail()
-        while let blocks = plan.nextChunk() { leader.append(blocks) }
-        Self.expectCoversEveryBlockOnce(leader: leader, tail: tail)
-        if chunksBefore >= 7 {
-            #expect(tail == nil)  // less than two chunks left (or none): not worth a second stream
+        var first: [TransactionScanPlan.Blocks] = []
+        for _ in 0..<chunksBefore { if let blocks = plan.nextChunk(in: TransactionScanPlan.first) { first.append(blocks) } }
+        let unclaimed = first.last.map { $0.upper ?? 1_000 } ?? 0
+        let stolen = plan.steal()
+        var second: [TransactionScanPlan.Blocks] = []
+        if let stolen { while let blocks = plan.nextChunk(in: stolen) { second.append(blocks) } }
+        while let blocks = plan.nextChunk(in: TransactionScanPlan.first) { first.append(blocks) }
+        Self.expectCoversEveryBlockOnce(first + second)
+        if 1_000 - unclaimed >= 250 {  // two chunks of 125
+            #expect(second.first?.lower == unclaimed + (1_000 - unclaimed) / 2)
         } else {
-            #expect(tail?.lower == unclaimed + (1_000 - unclaimed) / 2)
+            #expect(stolen == nil, "less than two chunks left: not worth a second stream")
         }
-        #expect(plan.handOverTail() == nil, "the tail is handed over once")
+    }
+
+    @Test(arguments: 0..<50)
+    func connectionsStealingFromEachOtherInAnyInterleavingReadEveryBlockOnceInAscendingSegments(seed: Int) {
+        var random = SplitMix64(state: UInt64(seed))
+        var plan = TransactionScanPlan(blocks: 997, chunks: 64, minimumChunk: 1)
+        // Worker 0 starts on the first segment; worker 1 joins after a random number of steps.
+        var current: [Int?] = [TransactionScanPlan.first, nil]
+        var joined = [true, false]
+        var reads: [Int: [TransactionScanPlan.Blocks]] = [:]
+        while joined.contains(false) || current.contains(where: { $0 != nil }) {
+            let worker = Int(random.next() % 2)
+            if !joined[worker] {
+                guard random.next() % 8 == 0 else { continue }
+                joined[worker] = true
+                current[worker] = plan.steal()
+                continue
+            }
+            guard let segment = current[worker] else { continue }
+            if let blocks = plan.nextChunk(in: segment) {
+                reads[segment, default: []].append(blocks)
+            } else {
+                current[worker] = plan.steal()
+            }
+        }
+        Self.expectCoversEveryBlockOnce(reads.values.flatMap { $0 })
+        #expect(plan.segments.count <= plan.maximumSegments)
+        for (segment, chunks) in reads {
+            #expect(chunks.first?.lower == plan.segments[segment].lower)
+            for (chunk, next) in zip(chunks, chunks.dropFirst()) {
+                #expect(chunk.upper == next.lower, "segment \(segment) reads its blocks in order")
+            }
+        }
     }
 
     @Test func aTableThatCannotBeSplitIsReadInOneStatement() {
         var plan = TransactionScanPlan(blocks: nil)
-        #expect(plan.handOverTail() == nil)
-        #expect(plan.nextChunk() == .all)
-        #expect(plan.nextChunk() == nil)
+        #expect(plan.steal() == nil)
+        #expect(plan.nextChunk(in: TransactionScanPlan.first) == .all)
+        #expect(plan.nextChunk(in: TransactionScanPlan.first) == nil)
     }
 
     @Test func blockRangesBecomeTIDConditionsAndTheWholeTableNone() {

@@ -77,8 +77,8 @@ public struct ExtractStage: Stage {
     }
 
     /// Two connections on one snapshot: members, channels and locations on the first, the transactions
-    /// before D on the second in block chunks — until the first is free and takes the back half of what
-    /// is left (`TransactionScanPlan`). Every stream is a plain scan folded by member slot in arrival
+    /// before D on the second in block chunks — until the first is free and steals the back half of what
+    /// is left, and so on while a steal is worth it (`TransactionScanPlan`). Every stream is a plain scan folded by member slot in arrival
     /// order; members whose purchases arrived out of chronological order are re-folded from an ordered
     /// stream.
     func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
@@ -120,36 +120,42 @@ public struct ExtractStage: Stage {
             schema: schema, slots: slots, calendar: calendar, preStartDay: context.asOfDay - Int32(config.prePeriodDays),
             progress: progress)
         let facts = Mutex<MemberFacts?>(nil)
-        let leading = Mutex<TransactionScan.Part?>(nil)
-        let tail = Mutex<TransactionScan.Part?>(nil)
+        let segments = Mutex<[FinishedSegment]>([])
         let failure = Mutex<(any Error)?>(nil)
         clock.lap("scan plan and second connection")
         let started = DispatchTime.now().uptimeNanoseconds
-        /// The first connection: member facts, then the tail of the transactions if any is left.
-        @Sendable func readMemberFactsThenHelp() throws {
+        /// Reads segments until none is left worth stealing, `start` first when given.
+        @Sendable func readSegments(on connection: Connection, start: Int?, byMemberFactsConnection: Bool) throws {
+            var laps = PhaseClock(logger: context.logger, last: started)
+            var segment = start ?? plan.withLock { $0.steal() }
+            while let index = segment {
+                let lower = plan.withLock { $0.segments[index].lower }
+                var part = scan.emptyPart()
+                while let blocks = plan.withLock({ $0.nextChunk(in: index) }) {
+                    try scan.read(blocks, on: connection, into: &part)
+                }
+                laps.lap("transactions from block \(lower)")
+                segments.withLock { $0.append(FinishedSegment(lower: lower, part: part, byMemberFactsConnection: byMemberFactsConnection)) }
+                segment = plan.withLock { $0.steal() }
+            }
+        }
+        /// The first connection: member facts, then whatever transactions are left to steal.
+        @Sendable func readMemberFactsThenTransactions() throws {
             var laps = PhaseClock(logger: context.logger, last: started)
             var part = MemberFacts(slots: slots.count)
             try Self.streamMemberFacts(first, schema: schema, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, laps: &laps)
             facts.withLock { $0 = part }
-            guard let blocks = plan.withLock({ $0.handOverTail() }) else { return }
-            var purchases = scan.emptyPart()
-            try scan.read(blocks, on: first, into: &purchases)
-            laps.lap("transactions from block \(blocks.lower)")
-            tail.withLock { $0 = purchases }
-        }
-        /// The second connection: transactions chunk by chunk from the first block.
-        @Sendable func readLeadingTransactions() throws {
-            var laps = PhaseClock(logger: context.logger, last: started)
-            var purchases = scan.emptyPart()
-            while let blocks = plan.withLock({ $0.nextChunk() }) {
-                try scan.read(blocks, on: second, into: &purchases)
-            }
-            laps.lap("transactions")
-            leading.withLock { $0 = purchases }
+            try readSegments(on: first, start: nil, byMemberFactsConnection: true)
         }
         DispatchQueue.concurrentPerform(iterations: 2) { task in
             do {
-                try withBatchScheduling { try task == 0 ? readMemberFactsThenHelp() : readLeadingTransactions() }
+                try withBatchScheduling {
+                    if task == 0 {
+                        try readMemberFactsThenTransactions()
+                    } else {
+                        try readSegments(on: second, start: TransactionScanPlan.first, byMemberFactsConnection: false)
+                    }
+                }
             } catch {
                 let firstFailure = failure.withLock { current -> Bool in
                     guard current == nil else { return false }
@@ -161,17 +167,21 @@ public struct ExtractStage: Stage {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        guard let folded = facts.withLock({ $0.take() }), var purchases = leading.withLock({ $0.take() }) else {
+        // Taken out of the mutex so each table has one owner and joins in place, without a copy.
+        var finished = segments.withLock { list in
+            defer { list = [] }
+            return list
+        }.sorted { $0.lower < $1.lower }
+        let segmentCount = finished.count
+        let readAfterMemberFacts = finished.filter(\.byMemberFactsConnection).reduce(0) { $0 + $1.part.tally.transactions }
+        guard let folded = facts.withLock({ $0.take() }), !finished.isEmpty else {
             throw PipelineError(.runtime, "extract streams finished without results")
         }
-        var helped = 0
-        if let later = tail.withLock({ $0.take() }) {
-            helped = later.tally.transactions
-            purchases.append(later: later)
-            clock.lap("join the two transaction parts")
-        }
+        var purchases = finished.removeFirst().part
+        while !finished.isEmpty { purchases.append(later: finished.removeFirst().part) }
+        clock.lap("join \(segmentCount) transaction segments")
         var tally = purchases.tally
-        tally.transactionsReadAfterMemberFacts = helped
+        tally.transactionsReadAfterMemberFacts = readAfterMemberFacts
         tally.refoldedMembers = purchases.table.needsOrderedRefold.count
         try Self.refold(&purchases.table, connection: second, schema: schema, calendar: calendar, id: slots.id(ofSlot:))
         clock.lap("re-fold out-of-order members")
@@ -181,6 +191,13 @@ public struct ExtractStage: Stage {
         tally.transactionsOfUnknownMembers += nonMembers
         clock.lap("streams joined")
         return (histories, tally)
+    }
+
+    /// A segment of the transaction table, read and folded.
+    struct FinishedSegment: Sendable {
+        let lower: Int
+        let part: TransactionScan.Part
+        let byMemberFactsConnection: Bool
     }
 
     /// Reads block ranges of the transaction table and folds them by member slot.

@@ -1,10 +1,13 @@
 /// How the extract's two connections share the transaction scan.
 ///
-/// The transaction connection walks the table's blocks from the start, a chunk per statement. When
-/// the other connection has finished the member facts, it takes the back half of the blocks nobody
-/// has claimed yet. Each part is read in ascending block order, so in a table appended in time order
-/// a member's purchases arrive chronologically within each part, and the two parts join exactly at
-/// one boundary (`PurchaseTable.append(later:)`). Pure, so the hand-over is tested without a server.
+/// The table's blocks are read in segments: contiguous ranges, each read by one connection in
+/// ascending order, a chunk per statement, and folded into its own `PurchaseTable`. The transaction
+/// connection starts with the one segment covering the whole table. A connection with nothing left to
+/// read — the member-facts connection once its streams are done, or either one at the end of its
+/// segment — steals the back half of the segment with the most unread blocks. In a table appended in
+/// time order a member's purchases then arrive chronologically within every segment, and the
+/// segments join exactly in block order (`PurchaseTable.append(later:)`). Pure, so the sharing is
+/// tested without a server.
 struct TransactionScanPlan: Sendable {
     /// A block range of the table; `upper == nil` reads to the end, including blocks added after planning.
     struct Blocks: Equatable, Sendable {
@@ -14,54 +17,84 @@ struct TransactionScanPlan: Sendable {
         static let all = Blocks(lower: 0, upper: nil)
     }
 
+    /// A contiguous range being read by one connection.
+    struct Segment: Equatable, Sendable {
+        /// Its first block: segments join in this order.
+        let lower: Int
+        /// The first block not yet claimed.
+        fileprivate(set) var next: Int
+        /// Where it ends; nil reads to the end of the table.
+        fileprivate(set) var stop: Int?
+        fileprivate(set) var done = false
+    }
+
     /// The table's size in blocks when planned; nil when it cannot be split (a view, or a server
     /// without TID range scans), and one statement reads everything.
     let blocks: Int?
-    /// Blocks per statement of the leading connection; also the smallest tail worth handing over.
+    /// Blocks per statement.
     let chunk: Int
-    /// The first block nobody has claimed.
-    private(set) var next = 0
-    /// Where the leading connection stops once the tail is handed over.
-    private(set) var stop: Int?
-    private var leaderDone = false
+    /// The fewest unread blocks worth stealing: below this a second stream costs more than it saves.
+    let minimumSteal: Int
+    /// Each segment holds a purchase table of a few words per member until the end, so there are few.
+    let maximumSegments: Int
+    private(set) var segments: [Segment]
 
-    /// A statement per chunk costs about a millisecond; 64 chunks keep that negligible while the hand-over
-    /// waits for at most one chunk.
-    init(blocks: Int?, chunks: Int = 64, minimumChunk: Int = 128) {
+    /// A statement per chunk costs about a millisecond; 64 chunks keep that negligible while a steal
+    /// waits for at most one chunk. A steal takes at least a sixteenth of the table.
+    init(blocks: Int?, chunks: Int = 64, minimumChunk: Int = 128, maximumSegments: Int = 4) {
         self.blocks = blocks
         chunk = max((blocks ?? 0) / max(chunks, 1), minimumChunk, 1)
+        minimumSteal = max(2 * chunk, (blocks ?? 0) / 16)
+        self.maximumSegments = maximumSegments
+        segments = [Segment(lower: 0, next: 0, stop: nil)]
     }
 
-    /// The leading connection's next range, or nil when its part is done.
-    mutating func nextChunk() -> Blocks? {
-        guard !leaderDone else { return nil }
+    /// The segment the transaction connection starts with.
+    static let first = 0
+
+    /// The next chunk of `segment`, or nil when the segment is done.
+    mutating func nextChunk(in index: Int) -> Blocks? {
+        var segment = segments[index]
+        defer { segments[index] = segment }
+        guard !segment.done else { return nil }
         guard let blocks else {
-            leaderDone = true
+            segment.done = true
             return .all
         }
-        if let stop {
-            guard next < stop else {
-                leaderDone = true
+        let start = segment.next
+        if let stop = segment.stop {
+            guard start < stop else {
+                segment.done = true
                 return nil
             }
-            let upper = min(next + chunk, stop)
-            defer { next = upper }
-            return Blocks(lower: next, upper: upper)
+            segment.next = min(start + chunk, stop)
+            return Blocks(lower: start, upper: segment.next)
         }
-        guard next + chunk < blocks else {
-            leaderDone = true
-            return Blocks(lower: next, upper: nil)
+        guard start + chunk < blocks else {
+            // The last chunk reads to the end, so blocks added since planning are not missed.
+            segment.done = true
+            return Blocks(lower: start, upper: nil)
         }
-        defer { next += chunk }
-        return Blocks(lower: next, upper: next + chunk)
+        segment.next = start + chunk
+        return Blocks(lower: start, upper: segment.next)
     }
 
-    /// The back half of the unclaimed blocks for the helping connection, or nil when less than two
-    /// chunks are left (not worth a second stream) or the plan cannot split.
-    mutating func handOverTail() -> Blocks? {
-        guard let blocks, stop == nil, !leaderDone, blocks - next >= 2 * chunk else { return nil }
-        let middle = next + (blocks - next) / 2
-        stop = middle
-        return Blocks(lower: middle, upper: nil)
+    /// Unread blocks of a segment (for an open-ended one, up to the planned size).
+    func unread(_ segment: Segment) -> Int {
+        guard !segment.done, let blocks else { return 0 }
+        return max((segment.stop ?? blocks) - segment.next, 0)
+    }
+
+    /// Splits the segment with the most unread blocks: its back half becomes a new segment for the
+    /// caller. Nil when no segment has enough left, the plan cannot split, or segments are at the cap.
+    mutating func steal() -> Int? {
+        guard blocks != nil, segments.count < maximumSegments,
+            let victim = segments.indices.max(by: { unread(segments[$0]) < unread(segments[$1]) }),
+            unread(segments[victim]) >= minimumSteal
+        else { return nil }
+        let middle = segments[victim].next + unread(segments[victim]) / 2
+        segments.append(Segment(lower: middle, next: middle, stop: segments[victim].stop))
+        segments[victim].stop = middle
+        return segments.count - 1
     }
 }
