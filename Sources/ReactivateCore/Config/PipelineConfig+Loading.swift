@@ -108,9 +108,6 @@ private struct KeyRule: Sendable {
     let name: String
     let apply: @Sendable (ConfigDecoder, TOMLValue, inout PipelineConfig) throws(ConfigError) -> Void
 
-    /// The dotted path errors name: `dormancy.dormant_days`, or `campaign` at the top level.
-    var path: String { section.isEmpty ? name : section + "." + name }
-
     init(
         _ section: String, _ name: String,
         apply: @escaping @Sendable (ConfigDecoder, TOMLValue, inout PipelineConfig) throws(ConfigError) -> Void
@@ -120,59 +117,41 @@ private struct KeyRule: Sendable {
         self.apply = apply
     }
 
-    static func integer(
-        _ section: String, _ name: String, _ key: Field<Int>, _ range: ClosedRange<Int>,
-        fix: String
+    /// A key that sets one property through a typed reader, which names the key by its dotted path.
+    static func setting<Value>(
+        _ section: String, _ name: String, _ key: Field<Value>,
+        read: @escaping @Sendable (ConfigDecoder, TOMLValue, String) throws(ConfigError) -> Value
     ) -> KeyRule {
-        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
-            config[keyPath: key] = try decoder.integer(value, section + "." + name, range, fix: fix)
+        let path = section + "." + name
+        return KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
+            config[keyPath: key] = try read(decoder, value, path)
         }
+    }
+
+    static func integer(_ section: String, _ name: String, _ key: Field<Int>, _ range: ClosedRange<Int>, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.integer(value, path, range, fix: fix) }
     }
 
     /// An optional limit: absent means none.
-    static func integer(
-        _ section: String, _ name: String, _ key: Field<Int?>, _ range: ClosedRange<Int>,
-        fix: String
-    ) -> KeyRule {
-        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
-            config[keyPath: key] = try decoder.integer(value, section + "." + name, range, fix: fix)
-        }
+    static func integer(_ section: String, _ name: String, _ key: Field<Int?>, _ range: ClosedRange<Int>, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.integer(value, path, range, fix: fix) }
     }
 
-    static func number(
-        _ section: String, _ name: String, _ key: Field<Double>, _ interval: Interval,
-        fix: String
-    ) -> KeyRule {
-        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
-            config[keyPath: key] = try decoder.number(value, section + "." + name, interval, fix: fix)
-        }
+    static func number(_ section: String, _ name: String, _ key: Field<Double>, _ interval: Interval, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.number(value, path, interval, fix: fix) }
     }
 
-    static func money(
-        _ section: String, _ name: String, _ key: Field<Int64>, _ interval: Interval,
-        fix: String
-    ) -> KeyRule {
-        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
-            config[keyPath: key] = try decoder.money(value, section + "." + name, interval, fix: fix)
-        }
+    static func money(_ section: String, _ name: String, _ key: Field<Int64>, _ interval: Interval, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.money(value, path, interval, fix: fix) }
     }
 
     /// An optional cap: absent means none.
-    static func money(
-        _ section: String, _ name: String, _ key: Field<Int64?>, _ interval: Interval,
-        fix: String
-    ) -> KeyRule {
-        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
-            config[keyPath: key] = try decoder.money(value, section + "." + name, interval, fix: fix)
-        }
+    static func money(_ section: String, _ name: String, _ key: Field<Int64?>, _ interval: Interval, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.money(value, path, interval, fix: fix) }
     }
 
-    static func boolean(
-        _ section: String, _ name: String, _ key: Field<Bool>, fix: String
-    ) -> KeyRule {
-        KeyRule(section, name) { (decoder, value, config) throws(ConfigError) in
-            config[keyPath: key] = try decoder.boolean(value, section + "." + name, fix: fix)
-        }
+    static func boolean(_ section: String, _ name: String, _ key: Field<Bool>, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.boolean(value, path, fix: fix) }
     }
 }
 
