@@ -3,7 +3,7 @@ import ReactivateCore
 @testable import ReactivatePipeline
 import Testing
 
-/// The order-independent pieces of the extract: the scan hand-over and the member-fact folds.
+/// The order-independent pieces of the extract: sharing the scan and folding member facts.
 @Suite struct ExtractFoldTests {
     /// Every block from 0 on is read exactly once: the parts, in block order, meet without gap or overlap.
     static func expectCoversEveryBlockOnce(_ parts: [TransactionScanPlan.Blocks]) {

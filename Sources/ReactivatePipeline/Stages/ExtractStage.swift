@@ -9,7 +9,7 @@ import Synchronization
 /// Point-in-time member histories as of D, streamed with binary COPY into a zstd artifact.
 ///
 /// Only rows timestamped before D 00:00 in the business time zone count, so re-running a past date
-/// later gives byte-identical output. Slices of the member-id space stream on parallel connections.
+/// later gives byte-identical output. Two connections on one snapshot share the reading (see `stream`).
 public struct ExtractStage: Stage {
     public let name = StageName.extract
 
@@ -21,7 +21,7 @@ public struct ExtractStage: Stage {
         self.init(scanChunks: 64, minimumChunkBlocks: 128)
     }
 
-    /// Tests cut small tables finely so that the hand-over between connections happens.
+    /// Tests cut small tables finely so that the connections steal from each other.
     init(scanChunks: Int, minimumChunkBlocks: Int) {
         self.scanChunks = scanChunks
         self.minimumChunkBlocks = minimumChunkBlocks
