@@ -52,14 +52,24 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         // `make reliability` raises the number of kill points.
         let rounds = 6 * (Int(ProcessInfo.processInfo.environment["REACTIVATE_SOAK_ROUNDS"] ?? "") ?? 2)
-        for round in 0..<rounds {
+        func forgetTheWave() throws {
             try connection.execute("""
                 DELETE FROM reactivation.coupon_outbox; DELETE FROM reactivation.coupons;
                 DELETE FROM reactivation.coupon_skips; DELETE FROM reactivation.waves;
                 UPDATE reactivation.stage_runs SET status = 'failed' WHERE stage = 'issue';
                 """)
-            // Spread kill points over the whole run (process start to commit and file writing).
-            let delay = Double(round % 12) * 0.06 + Double.random(in: 0..<0.05, using: &generator)
+        }
+        // Kill points are fractions of one uninterrupted run, timed here, so they keep covering both
+        // phases however fast this machine or the stage is.
+        try forgetTheWave()
+        let timed = Date()
+        #expect(try CommandLine.run(issue).status == 0)
+        let fullRun = Date().timeIntervalSince(timed)
+        for round in 0..<rounds {
+            try forgetTheWave()
+            // Spread kill points from the process start to well past a typical run's end (1.6×), so both
+            // sides of the commit are hit even when one run is faster or slower than the timed one.
+            let delay = fullRun * 1.6 * Double(round % 12) / 11 + Double.random(in: 0..<(fullRun / 40), using: &generator)
             let process = Process()
             process.executableURL = CommandLine.binary
             process.arguments = issue + ["--log-level", "error"]
