@@ -9,7 +9,7 @@ extension Connection {
     /// - Returns: the number of rows decoded.
     @discardableResult
     public func copyOut(
-        _ sql: String, fieldCount: Int? = nil, operation: String = "COPY out",
+        _ sql: SQL, fieldCount: Int? = nil, operation: String = "COPY out",
         onRow: (borrowing BinaryCopyRow) throws -> Void
     ) throws -> Int {
         var decoder = BinaryCopyDecoder(expectedFieldCount: fieldCount)
@@ -22,9 +22,9 @@ extension Connection {
 
     /// The raw chunk stream of a COPY TO STDOUT; the floor the extract stage is measured against.
     public func copyOutChunks(
-        _ sql: String, operation: String = "COPY out", onChunk: (UnsafeRawBufferPointer) throws -> Void
+        _ sql: SQL, operation: String = "COPY out", onChunk: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        try startCopy(sql, expecting: PGRES_COPY_OUT, operation: operation)
+        try startCopy(sql.inlined, expecting: PGRES_COPY_OUT, operation: operation)
         var consumerError: (any Error)?
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
@@ -61,9 +61,9 @@ extension Connection {
     /// - Returns: the number of rows written.
     @discardableResult
     public func copyIn(
-        _ sql: String, operation: String = "COPY in", _ write: (inout BinaryCopyWriter) throws -> Void
+        _ sql: SQL, operation: String = "COPY in", _ write: (inout BinaryCopyWriter) throws -> Void
     ) throws -> Int {
-        try startCopy(sql, expecting: PGRES_COPY_IN, operation: operation)
+        try startCopy(sql.inlined, expecting: PGRES_COPY_IN, operation: operation)
         var writer = BinaryCopyWriter(connection: self, operation: operation)
         do {
             try write(&writer)

@@ -25,8 +25,9 @@ public final class Connection: @unchecked Sendable {
             throw PostgresError(kind: .connection, operation: "connect to \(connectionString)", message: message)
         }
         finished = false
-        _ = try? query("SET application_name = \(Connection.quoteLiteral(applicationName))")
-        try execute("SET client_min_messages = warning")
+        _ = try? query("SELECT set_config('application_name', \(applicationName), false)")
+        // SQL.inlined escapes literals by doubling quotes, which is the whole rule only under this setting.
+        try execute("SET client_min_messages = warning; SET standard_conforming_strings = on")
     }
 
     private var finished = true
@@ -51,8 +52,18 @@ public final class Connection: @unchecked Sendable {
     /// Parameters travel separately from the SQL text (`PQexecParams`), so values can never change the
     /// statement. Their values never appear in errors.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresParameter] = [], operation: String? = nil) throws -> QueryResult {
-        let texts = parameters.map { $0.postgresText }
+    public func query(_ sql: SQL, operation: String? = nil) throws -> QueryResult {
+        let statement = sql.parameterized
+        return try query(statement.text, statement.values, operation: operation)
+    }
+
+    /// Runs a statement with its values given apart; prefer the ``SQL`` form, which cannot misnumber them.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresParameter], operation: String? = nil) throws -> QueryResult {
+        try query(sql, parameters.map { $0.postgresText }, operation: operation)
+    }
+
+    private func query(_ sql: String, _ texts: [String?], operation: String?) throws -> QueryResult {
         let result = withCStrings(texts) { pointers in
             PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
         }

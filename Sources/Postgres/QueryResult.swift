@@ -4,9 +4,11 @@ internal import CLibPQ
 ///
 /// Bulk data never comes through here; it streams through COPY. Copying keeps ownership trivial:
 /// no `PGresult` outlives the call that produced it.
-public struct QueryResult: Sendable {
+public struct QueryResult: Sendable, RandomAccessCollection {
     public let columns: [String]
+    /// The raw text values; product code reads rows through ``PostgresRow`` instead.
     public let rows: [[String?]]
+    let operation: String
     /// Rows affected, from the command tag (INSERT/UPDATE/DELETE), else 0.
     public let affectedRows: Int
 
@@ -17,6 +19,7 @@ public struct QueryResult: Sendable {
                 message: connection.connectionString.redact(Connection.errorText(connection.handle)))
         }
         defer { PQclear(result) }
+        self.operation = operation
         let status = PQresultStatus(result)
         switch status {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
@@ -47,6 +50,17 @@ public struct QueryResult: Sendable {
 
     /// The single value of a one-row, one-column result, or nil.
     public var scalar: String? { rows.first?.first ?? nil }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { rows.count }
+    public subscript(position: Int) -> PostgresRow {
+        PostgresRow(values: rows[position], columns: columns, operation: operation)
+    }
+
+    /// The first column of the first row decoded, or nil when there is no row or it is NULL.
+    public func scalar<Value: PostgresTextDecodable>(_ type: Value.Type) throws -> Value? {
+        try first?.decodeIfPresent(0, as: type)
+    }
 
     /// Value by row index and column name.
     public func value(_ row: Int, _ column: String) -> String? {

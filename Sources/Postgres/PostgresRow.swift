@@ -1,0 +1,62 @@
+/// One row of a small query result, decoded to Swift types by column index.
+///
+/// A NULL where a value is required, or text that is not the asked-for type, throws an error naming
+/// the statement and the column instead of turning into a silent default.
+public struct PostgresRow: Sendable {
+    let values: [String?]
+    let columns: [String]
+    let operation: String
+
+    public var count: Int { values.count }
+
+    public func isNull(_ column: Int) -> Bool { values[column] == nil }
+
+    /// The value of `column`; throws on NULL.
+    public func decode<Value: PostgresTextDecodable>(_ column: Int, as type: Value.Type = Value.self) throws -> Value {
+        guard let value = try decodeIfPresent(column, as: type) else {
+            throw PostgresError(kind: .query, operation: operation, message: "column \(name(column)) is NULL")
+        }
+        return value
+    }
+
+    /// The value of `column`, or nil for NULL.
+    public func decodeIfPresent<Value: PostgresTextDecodable>(_ column: Int, as type: Value.Type = Value.self) throws -> Value? {
+        guard let text = values[column] else { return nil }
+        guard let value = Value(postgresText: text) else {
+            throw PostgresError(
+                kind: .query, operation: operation, message: "column \(name(column)) is not \(Value.self): '\(text.prefix(40))'")
+        }
+        return value
+    }
+
+    private func name(_ column: Int) -> String { column < columns.count ? "'\(columns[column])'" : "#\(column + 1)" }
+}
+
+/// A Swift type that reads itself from PostgreSQL's text output format.
+public protocol PostgresTextDecodable: Sendable {
+    init?(postgresText: String)
+}
+
+extension String: PostgresTextDecodable { public init?(postgresText: String) { self = postgresText } }
+extension Int: PostgresTextDecodable { public init?(postgresText: String) { self.init(postgresText) } }
+extension Int64: PostgresTextDecodable { public init?(postgresText: String) { self.init(postgresText) } }
+extension Int32: PostgresTextDecodable { public init?(postgresText: String) { self.init(postgresText) } }
+extension Double: PostgresTextDecodable {
+    public init?(postgresText: String) {
+        switch postgresText {
+        case "NaN": self = .nan
+        case "Infinity": self = .infinity
+        case "-Infinity": self = -.infinity
+        default: self.init(postgresText)
+        }
+    }
+}
+extension Bool: PostgresTextDecodable {
+    public init?(postgresText: String) {
+        switch postgresText {
+        case "t", "true": self = true
+        case "f", "false": self = false
+        default: return nil
+        }
+    }
+}
