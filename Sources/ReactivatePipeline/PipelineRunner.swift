@@ -65,16 +65,21 @@ public struct PipelineRunner {
 
     public func run(_ request: Request) throws -> Outcome {
         let config = request.config
-        let asOf = PostgresEpoch.format(request.asOfDay)
         let connection = try Connection(connectionString)
         try Self.requireMigrated(connection)
+        // Everything the run depends on is resolved and checked before anything is written.
+        let plan = try RunPlan.resolve(request, connection: connection)
+        let asOf = plan.asOf.description
         let ledger = RunLedger(connection: connection)
         // Live and dry runs of a campaign exclude each other; backfill dates only exclude the same date,
         // so `backfill --jobs N` can replay several past dates at once.
         let lockScope = request.mode == .backfill ? "\(config.campaign)/backfill/\(asOf)" : config.campaign
         try ledger.lockCampaign(config.campaign, scope: lockScope)
         defer { try? ledger.unlockCampaign(lockScope) }
-        let runId = try ledger.beginRun(campaign: config.campaign, asOf: asOf, mode: request.mode, configText: request.configText)
+        if request.mode == .live, request.stages?.contains(.extract) ?? true {
+            try preflight(plan, connection: connection)
+        }
+        let runId = try ledger.beginRun(campaign: config.campaign, asOf: plan.asOf, mode: request.mode, configText: request.configText)
         var logger = self.logger
         logger[metadataKey: "run.id"] = "\(runId)"
         logger[metadataKey: "campaign"] = "\(config.campaign)"
@@ -82,19 +87,32 @@ public struct PipelineRunner {
         let directory = try Self.prepareArtifactDirectory(config: config, asOf: asOf, mode: request.mode)
         let selected = Self.available.filter { request.stages?.contains($0.name) ?? true }
         var reports: [StageReport] = []
+        /// Output tokens of stages run or reused in this invocation, newer than the ledger's.
+        var tokens: [StageName: String] = [:]
         for stage in selected {
             var stageLogger = logger
             stageLogger[metadataKey: "stage"] = "\(stage.name.rawValue)"
             var context = StageContext(
-                config: config, asOfDay: request.asOfDay, runId: runId, mode: request.mode,
-                connectionString: connectionString, logger: stageLogger, artifactDirectory: directory,
-                sliceCount: request.sliceCount, issueAt: request.issueAt)
-            context.attributeWave = request.attributeWave
+                plan: plan, runId: runId, connectionString: connectionString, logger: stageLogger, artifactDirectory: directory)
             try Cancellation.shared.checkpoint()
-            if !request.force, try isDone(stage.name, runId: runId, ledger: ledger, logger: stageLogger) {
-                stageLogger.info("stage already done; skipped")
+            let record = try ledger.stageRecord(runId, stage.name)
+            var upstreamTokens: [StageName: String] = [:]
+            for name in stage.upstream {
+                upstreamTokens[name] = try tokens[name] ?? ledger.stageRecord(runId, name).flatMap { $0.status == "succeeded" ? $0.outputToken : nil }
+            }
+            let inputs = StageFingerprint.inputs(stage, plan: plan, upstreamTokens: upstreamTokens)
+            let digest = StageFingerprint.digest(inputs)
+            if !request.force, let record, try isReusable(record, digest: digest, logger: stageLogger) {
+                stageLogger.info("stage already done with the same inputs; reused")
+                if let token = record.outputToken { tokens[stage.name] = token }
                 reports.append(StageReport(stage: stage.name, skipped: true, seconds: 0, result: nil))
                 continue
+            }
+            if let record, record.status == "succeeded" {
+                let changes = record.inputDigest == digest ? nil : StageFingerprint.changes(from: record.inputs, to: inputs)
+                let reason = request.force ? (["--force"] + [changes].compactMap { $0 }).joined(separator: "; ") : changes ?? "its earlier result could not be reused"
+                context.rerunReason = reason
+                stageLogger.notice("running the stage again: its inputs changed", metadata: ["reason": "\(reason)"])
             }
             try ledger.startStage(runId, stage.name)
             stageLogger.info("stage started")
@@ -102,10 +120,13 @@ public struct PipelineRunner {
             do {
                 let result = try stage.run(context)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                let token = StageFingerprint.newToken()
                 try ledger.finishStage(
                     runId, stage.name, status: "succeeded", rowsIn: result.rowsIn, rowsOut: result.rowsOut,
                     artifactPath: result.artifactPath, artifactChecksum: result.artifactChecksum,
-                    statsJSON: JSONValue.object(result.stats).jsonText)
+                    statsJSON: JSONValue.object(result.stats).jsonText,
+                    fingerprint: RunLedger.Fingerprint(digest: digest, inputs: inputs, outputToken: token))
+                tokens[stage.name] = token
                 try ledger.addRunStats(runId, json: JSONValue.object([stage.name.rawValue: .object(result.stats)]).jsonText)
                 stageLogger.info(
                     "stage finished",
@@ -135,9 +156,14 @@ public struct PipelineRunner {
         return Outcome(runId: runId, reports: reports)
     }
 
-    /// A stage counts as done when the ledger says so and its artifact (if any) still verifies.
-    private func isDone(_ stage: StageName, runId: Int64, ledger: RunLedger, logger: Logger) throws -> Bool {
-        guard let record = try ledger.stageRecord(runId, stage), record.status == "succeeded" else { return false }
+    /// Checks a live run makes of its source before extracting anything.
+    private func preflight(_ plan: RunPlan, connection: Connection) throws {
+        _ = plan
+    }
+
+    /// A stage can be reused when it succeeded from the same inputs and its artifact (if any) still verifies.
+    private func isReusable(_ record: RunLedger.StageRecord, digest: String, logger: Logger) throws -> Bool {
+        guard record.status == "succeeded", record.inputDigest == digest else { return false }
         guard let path = record.artifactPath else { return true }
         do {
             let summary = try ArtifactReader.verify(path: path)
@@ -153,10 +179,12 @@ public struct PipelineRunner {
     }
 
     static func requireMigrated(_ connection: Connection) throws {
-        let ready = try connection.query("SELECT to_regclass('reactivation.stage_runs') IS NOT NULL").scalar == "t"
+        let ready = try connection.query(
+            "SELECT to_regclass('reactivation.stage_runs') IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'reactivation' AND table_name = 'stage_runs' AND column_name = 'input_digest')"
+        ).scalar(Bool.self) ?? false
         guard ready else {
             throw PipelineError(
-                .runtime, "the reactivation schema is missing in this database",
+                .runtime, "the reactivation schema is missing or not migrated to this version in this database",
                 fix: "run `reactivate migrate` first")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import ReactivateCore
 
 /// Which stages exist, in the order they run.
 public enum StageName: String, CaseIterable, Sendable, Codable {
@@ -14,10 +15,11 @@ public enum RunMode: String, Sendable, Codable, CaseIterable {
     case backfill
 }
 
-/// The `reactivation.runs` / `stage_runs` bookkeeping: what ran, when, with what result.
+/// The `reactivation.runs` / `stage_runs` bookkeeping: what ran, when, from what, with what result.
 ///
 /// A run is the pair (campaign, as-of date) in one mode. Running it again reuses the row, so the
-/// ledger says how many attempts it took and each stage row shows its latest attempt.
+/// ledger says how many attempts it took and each stage row shows its latest attempt, the digest of
+/// the inputs it was computed from and the token downstream stages were computed against.
 public struct RunLedger {
     public let connection: Connection
 
@@ -25,8 +27,7 @@ public struct RunLedger {
 
     /// The advisory-lock key for a campaign, computed by the server so every client agrees.
     public func lockKey(campaign: String) throws -> Int64 {
-        let value = try connection.query("SELECT hashtextextended('reactivate:campaign:' || $1, 0)", [campaign]).scalar
-        return Int64(value ?? "") ?? 0
+        try connection.query("SELECT hashtextextended('reactivate:campaign:' || \(campaign), 0)").scalar(Int64.self) ?? 0
     }
 
     /// Takes the campaign lock or throws `.locked` naming who holds it.
@@ -35,12 +36,13 @@ public struct RunLedger {
         guard try connection.tryAdvisoryLock(key) else {
             let holder = try connection.query(
                 """
-                SELECT run_id, as_of, mode, host, pid, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ')
-                FROM reactivation.runs WHERE campaign = $1 AND status = 'running'
+                SELECT run_id, as_of::text, mode, host, pid, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ')
+                FROM reactivation.runs WHERE campaign = \(campaign) AND status = 'running'
                 ORDER BY started_at DESC LIMIT 1
-                """, [campaign])
-            let who = holder.rows.first.map { row in
-                "run \(row[0] ?? "?") (as of \(row[1] ?? "?"), \(row[2] ?? "?")) on host \(row[3] ?? "?") pid \(row[4] ?? "?") since \(row[5] ?? "?")"
+                """)
+            let who = try holder.first.map { row in
+                func field(_ column: Int) throws -> String { try row.decodeIfPresent(column, as: String.self) ?? "?" }
+                return "run \(try field(0)) (as of \(try field(1)), \(try field(2))) on host \(try field(3)) pid \(try field(4)) since \(try field(5))"
             } ?? "a session that has not recorded its run yet"
             throw PipelineError(
                 .locked, "campaign '\(campaign)' is locked by \(who)",
@@ -53,74 +55,90 @@ public struct RunLedger {
     }
 
     /// Creates the run or reopens it for another attempt; returns its id.
-    public func beginRun(campaign: String, asOf: String, mode: RunMode, configText: String) throws -> Int64 {
+    public func beginRun(campaign: String, asOf: CalendarDay, mode: RunMode, configText: String) throws -> Int64 {
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(getpid())
-        let result = try connection.query(
+        let id = try connection.query(
             """
             INSERT INTO reactivation.runs AS r (campaign, as_of, mode, status, host, pid, config_sha256)
-            VALUES ($1, $2::date, $3, 'running', $4, $5, encode(sha256(convert_to($6, 'UTF8')), 'hex'))
+            VALUES (\(campaign), \(asOf), \(mode), 'running', \(host), \(pid), encode(sha256(convert_to(\(configText), 'UTF8')), 'hex'))
             ON CONFLICT (campaign, as_of, mode) DO UPDATE
                SET status = 'running', started_at = now(), finished_at = NULL, host = EXCLUDED.host,
                    pid = EXCLUDED.pid, config_sha256 = EXCLUDED.config_sha256, attempts = r.attempts + 1
             RETURNING run_id
-            """, [campaign, asOf, mode.rawValue, host, pid, configText], operation: "record run start")
-        guard let id = result.scalar.flatMap({ Int64($0) }) else {
-            throw PipelineError(.runtime, "the run ledger returned no run id")
-        }
+            """, operation: "record run start").scalar(Int64.self)
+        guard let id else { throw PipelineError(.runtime, "the run ledger returned no run id") }
         return id
     }
 
     public func finishRun(_ runId: Int64, status: String) throws {
         try connection.query(
-            "UPDATE reactivation.runs SET status = $2, finished_at = now() WHERE run_id = $1", [runId, status],
-            operation: "record run end")
+            "UPDATE reactivation.runs SET status = \(status), finished_at = now() WHERE run_id = \(runId)", operation: "record run end")
     }
 
     /// Merges `stats` (a JSON object) into the run's stats.
     public func addRunStats(_ runId: Int64, json: String) throws {
         try connection.query(
-            "UPDATE reactivation.runs SET stats = stats || $2::jsonb WHERE run_id = $1", [runId, json],
-            operation: "record run stats")
+            "UPDATE reactivation.runs SET stats = stats || \(json)::jsonb WHERE run_id = \(runId)", operation: "record run stats")
     }
 
     public struct StageRecord: Sendable {
         public var status: String
         public var artifactPath: String?
         public var artifactChecksum: String?
+        /// Digest of what the stage was computed from; nil for rows written before digests existed.
+        public var inputDigest: String?
+        /// The inputs themselves (`key → value`), to name what changed.
+        public var inputs: [String: String]
+        /// Changes whenever the stage really runs; downstream digests include it.
+        public var outputToken: String?
     }
 
     public func stageRecord(_ runId: Int64, _ stage: StageName) throws -> StageRecord? {
         let result = try connection.query(
-            "SELECT status, artifact_path, artifact_checksum FROM reactivation.stage_runs WHERE run_id = $1 AND stage = $2",
-            [runId, stage.rawValue])
-        return result.rows.first.map { StageRecord(status: $0[0] ?? "", artifactPath: $0[1], artifactChecksum: $0[2]) }
+            """
+            SELECT status, artifact_path, artifact_checksum, input_digest, coalesce(inputs, '{}')::text, output_token
+            FROM reactivation.stage_runs WHERE run_id = \(runId) AND stage = \(stage)
+            """)
+        return try result.first.map { row in
+            let inputsText = try row.decode(4, as: String.self)
+            let inputs = (try? JSONDecoder().decode([String: String].self, from: Data(inputsText.utf8))) ?? [:]
+            return StageRecord(
+                status: try row.decode(0), artifactPath: try row.decodeIfPresent(1), artifactChecksum: try row.decodeIfPresent(2),
+                inputDigest: try row.decodeIfPresent(3), inputs: inputs, outputToken: try row.decodeIfPresent(5))
+        }
     }
 
     public func startStage(_ runId: Int64, _ stage: StageName) throws {
         try connection.query(
             """
-            INSERT INTO reactivation.stage_runs (run_id, stage, status) VALUES ($1, $2, 'running')
+            INSERT INTO reactivation.stage_runs (run_id, stage, status) VALUES (\(runId), \(stage), 'running')
             ON CONFLICT (run_id, stage) DO UPDATE
                SET status = 'running', started_at = now(), finished_at = NULL, error = NULL,
-                   rows_in = NULL, rows_out = NULL
-            """, [runId, stage.rawValue], operation: "record stage start")
+                   rows_in = NULL, rows_out = NULL, input_digest = NULL, output_token = NULL
+            """, operation: "record stage start")
+    }
+
+    /// What a finished stage was computed from, recorded with its result.
+    public struct Fingerprint: Sendable {
+        public var digest: String
+        public var inputs: [String: String]
+        public var outputToken: String
     }
 
     public func finishStage(
         _ runId: Int64, _ stage: StageName, status: String, rowsIn: Int?, rowsOut: Int?, error: String? = nil,
-        artifactPath: String? = nil, artifactChecksum: String? = nil, statsJSON: String = "{}"
+        artifactPath: String? = nil, artifactChecksum: String? = nil, statsJSON: String = "{}", fingerprint: Fingerprint? = nil
     ) throws {
+        let inputsJSON = fingerprint.map { JSONValue.object($0.inputs.mapValues { .string($0) }).jsonText }
         try connection.query(
             """
             UPDATE reactivation.stage_runs
-               SET status = $3, finished_at = now(), rows_in = $4, rows_out = $5, error = $6,
-                   artifact_path = coalesce($7, artifact_path), artifact_checksum = coalesce($8, artifact_checksum),
-                   stats = $9::jsonb
-             WHERE run_id = $1 AND stage = $2
-            """,
-            [runId, stage.rawValue, status, rowsIn.map(Int64.init), rowsOut.map(Int64.init), error, artifactPath,
-             artifactChecksum, statsJSON],
-            operation: "record stage end")
+               SET status = \(status), finished_at = now(), rows_in = \(rowsIn.map(Int64.init)), rows_out = \(rowsOut.map(Int64.init)),
+                   error = \(error), artifact_path = coalesce(\(artifactPath), artifact_path),
+                   artifact_checksum = coalesce(\(artifactChecksum), artifact_checksum), stats = \(statsJSON)::jsonb,
+                   input_digest = \(fingerprint?.digest), inputs = \(inputsJSON)::jsonb, output_token = \(fingerprint?.outputToken)
+             WHERE run_id = \(runId) AND stage = \(stage)
+            """, operation: "record stage end")
     }
 }

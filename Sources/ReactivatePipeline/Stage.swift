@@ -3,39 +3,45 @@ import Logging
 import Postgres
 import ReactivateCore
 
-/// Everything a stage may use: the run's identity and configuration, the database, its artifact folder.
+/// Everything a stage may use: the run plan, the run's identity, the database, its artifact folder.
 public struct StageContext: Sendable {
-    public let config: PipelineConfig
-    public let asOfDay: Int32
+    public let plan: RunPlan
     public let runId: Int64
-    public let mode: RunMode
     public let connectionString: ConnectionString
     public let logger: Logger
     /// `<artifact_dir>/<campaign>/<as-of>/<mode>/`, created with owner-only permissions.
     public let artifactDirectory: URL
-    /// Slices of the member-id space processed in parallel (one connection each).
-    public let sliceCount: Int
-    /// When the issue stage stamps its coupons (µs since 2000-01-01 UTC); nil = the commit time.
-    public let issueAt: Int64?
-    /// Attribute only this wave (its as-of day); nil = every wave issued before the as-of date.
-    public var attributeWave: Int32? = nil
+    /// Why the runner runs this stage again instead of reusing it (a changed input), if it ran before.
+    public var rerunReason: String?
 
-    public init(
-        config: PipelineConfig, asOfDay: Int32, runId: Int64, mode: RunMode, connectionString: ConnectionString,
-        logger: Logger, artifactDirectory: URL, sliceCount: Int, issueAt: Int64?
-    ) {
-        self.config = config
-        self.asOfDay = asOfDay
+    public init(plan: RunPlan, runId: Int64, connectionString: ConnectionString, logger: Logger, artifactDirectory: URL) {
+        self.plan = plan
         self.runId = runId
-        self.mode = mode
         self.connectionString = connectionString
         self.logger = logger
         self.artifactDirectory = artifactDirectory
-        self.sliceCount = sliceCount
-        self.issueAt = issueAt
     }
 
-    public var asOf: String { PostgresEpoch.format(asOfDay) }
+    /// A context for running one stage outside the runner (tests, tools): the plan is resolved against
+    /// the server exactly as the runner resolves it.
+    public static func resolving(
+        config: PipelineConfig, asOfDay: Int32, runId: Int64, mode: RunMode, connectionString: ConnectionString,
+        logger: Logger, artifactDirectory: URL, sliceCount: Int, issueAt: Int64?
+    ) throws -> StageContext {
+        let request = PipelineRunner.Request(
+            config: config, configText: "", asOfDay: asOfDay, mode: mode, issueAt: issueAt, sliceCount: sliceCount)
+        let plan = try RunPlan.resolve(request, connection: try Connection(connectionString))
+        return StageContext(
+            plan: plan, runId: runId, connectionString: connectionString, logger: logger, artifactDirectory: artifactDirectory)
+    }
+
+    public var config: PipelineConfig { plan.config }
+    public var mode: RunMode { plan.mode }
+    public var asOfDay: Int32 { plan.asOf.number }
+    public var sliceCount: Int { plan.sliceCount }
+    public var attributeWave: Int32? { plan.attributeWave?.number }
+    /// D as text, for code that still formats it; new code binds ``RunPlan/asOf`` instead.
+    public var asOf: String { plan.asOf.description }
 
     public func artifactPath(_ stage: StageName) -> String {
         artifactDirectory.appendingPathComponent("\(stage.rawValue).ract").path
@@ -71,5 +77,10 @@ public struct StageResult: Sendable {
 /// renamed artifact) so a failure at any point leaves the previous results or nothing.
 public protocol Stage: Sendable {
     var name: StageName { get }
+    /// The stages whose results this one reads; when one of them runs again, so does this one.
+    var upstream: [StageName] { get }
+    /// The configuration this stage reads, by TOML key, with canonical values: a changed key re-runs
+    /// exactly the stages that read it (and those downstream of them).
+    func configurationInputs(_ config: PipelineConfig) -> [String: String]
     func run(_ context: StageContext) throws -> StageResult
 }

@@ -22,7 +22,7 @@ import Testing
         }
         func read(_ table: String) throws -> [Row] {
             var rows: [Row] = []
-            try connection.copyOut("COPY (SELECT * FROM \(table) ORDER BY id) TO STDOUT (FORMAT binary)", fieldCount: 8) { row in
+            try connection.copyOut("COPY (SELECT * FROM \(identifier: table) ORDER BY id) TO STDOUT (FORMAT binary)", fieldCount: 8) { row in
                 rows.append(Row(
                     id: try row.int64(0), n: try row.optionalInt32(1), x: try row.optionalFloat64(2),
                     amount: row.isNull(3) ? nil : try row.numeric(3), at: try row.optionalTimestamp(4),

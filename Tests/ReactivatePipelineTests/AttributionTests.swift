@@ -26,10 +26,10 @@ import Testing
         try fixture.run(config, stages: [.extract, .score, .target, .issue])
         _ = try fixture.simulate("merge-test", uplift: 0.2)
         let connection = try fixture.database.connect()
-        try fixture.run(config, stages: [.attribute], asOf: "2026-12-05", slices: 1, wave: PipelineFixture.asOf)
+        try fixture.run(config, stages: [.attribute], asOf: "2026-12-02", slices: 1, wave: PipelineFixture.asOf)
         let whole = try Self.attributionRows(connection, "merge-test")
         #expect(whole.count > 3)
-        #expect(whole.first?[2] == "t")  // complete: 30 days have passed by 2026-12-05
+        #expect(whole.first?[2] == "t")  // complete: 30 days have passed by 2026-12-02
         // The report shows exactly the stored numbers, with the funnel and power analysis of the issuing run.
         let report = try ReportLoader(connection: connection, config: config).load(wave: PipelineFixture.asOfDay)
         let headline = try #require(report.waves.first?.headline)
@@ -42,7 +42,7 @@ import Testing
         #expect((report.waves.first?.daily.count ?? 0) == 60)
         for format in ReportFormat.allCases { #expect(ReportRenderer.render(report, as: format).contains("merge-test")) }
         for slices in [2, 3, 7] {
-            try fixture.run(config, stages: [.attribute], asOf: "2026-12-05", force: true, slices: slices, wave: PipelineFixture.asOf)
+            try fixture.run(config, stages: [.attribute], asOf: "2026-12-02", force: true, slices: slices, wave: PipelineFixture.asOf)
             #expect(try Self.attributionRows(connection, "merge-test") == whole, "\(slices) slices differ from one piece")
         }
     }
@@ -83,7 +83,7 @@ import Testing
                 }
                 try fixture.run(config, stages: [.extract, .score, .target, .issue])
                 let truth = try fixture.simulate(campaign, uplift: uplift, upliftDropped: uplift)
-                try fixture.run(config, stages: [.attribute], asOf: "2026-12-05", wave: PipelineFixture.asOf)
+                try fixture.run(config, stages: [.attribute], asOf: "2026-12-02", wave: PipelineFixture.asOf)
                 let row = try #require(try connection.query(
                     "SELECT incremental_sales, ci_low, ci_high FROM reactivation.attribution WHERE campaign = $1 AND level = 'campaign'",
                     [campaign]).rows.first)

@@ -10,8 +10,8 @@ import Testing
 @Suite struct ExtractScanTests {
     static let config = PipelineConfig.defaults(campaign: "test")
 
-    static func context(_ fixture: PipelineFixture) -> StageContext {
-        StageContext(
+    static func context(_ fixture: PipelineFixture) throws -> StageContext {
+        try StageContext.resolving(
             config: config, asOfDay: PipelineFixture.asOfDay, runId: 1, mode: .live,
             connectionString: fixture.database.connectionString, logger: Logger(label: "test"),
             artifactDirectory: fixture.artifacts, sliceCount: 2, issueAt: nil)

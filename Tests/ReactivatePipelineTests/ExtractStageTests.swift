@@ -57,8 +57,8 @@ import Testing
         return (database, connection, try TestDatabase.temporaryFolder())
     }
 
-    static func context(_ database: TestDatabase, artifacts: URL, runId: Int64 = 1) -> StageContext {
-        StageContext(
+    static func context(_ database: TestDatabase, artifacts: URL, runId: Int64 = 1) throws -> StageContext {
+        try StageContext.resolving(
             config: PipelineConfig.defaults(campaign: "test"), asOfDay: PostgresEpoch.parseDate(asOf) ?? 0, runId: runId,
             mode: .live, connectionString: database.connectionString, logger: Logger(label: "test"),
             artifactDirectory: artifacts, sliceCount: 2, issueAt: nil)

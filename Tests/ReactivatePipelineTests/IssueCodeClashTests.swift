@@ -45,7 +45,7 @@ import Testing
             "SELECT run_id FROM reactivation.runs WHERE campaign = 'clash' AND mode = 'live'").scalar ?? ""))
         // The 5th code of the first batch clashes; the whole batch is drawn again.
         let codes = ScriptedCodes(first: Array(repeating: "", count: 4).map { _ in CouponCode.random().canonical } + [taken])
-        let context = StageContext(
+        let context = try StageContext.resolving(
             config: config, asOfDay: PipelineFixture.asOfDay, runId: runId, mode: .live,
             connectionString: fixture.database.connectionString, logger: Logger(label: "test"),
             artifactDirectory: fixture.artifacts, sliceCount: 1, issueAt: PipelineFixture.micros("2026-11-01T10:00:00+08:00"))

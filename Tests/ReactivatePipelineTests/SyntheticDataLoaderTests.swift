@@ -54,7 +54,7 @@ import Testing
         #expect(summary.members == 20_000)
         let perMember = Double(summary.transactions) / Double(summary.members)
         #expect(perMember > 8 && perMember < 18)
-        func number(_ sql: String) throws -> Double { Double(try connection.query(sql).scalar ?? "") ?? .nan }
+        func number(_ sql: String) throws -> Double { Double(try connection.query(SQL(trusted: sql)).scalar ?? "") ?? .nan }
         let cutoff = "('2026-11-01'::timestamp AT TIME ZONE 'Asia/Shanghai')"
         let dormantShare = try number("""
             SELECT avg(CASE WHEN last_day <= DATE '2026-11-01' - 180 THEN 1.0 ELSE 0.0 END) FROM (

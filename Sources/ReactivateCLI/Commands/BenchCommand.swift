@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
         case .floor:
             let connection = try global.connect()
             rows = try connection.copyOut(
-                "COPY (SELECT member_id, occurred_at, amount FROM \(Connection.quoteIdentifier(config.sourceSchema)).transactions) TO STDOUT (FORMAT binary)",
+                "COPY (SELECT member_id, occurred_at, amount FROM \(identifier: config.sourceSchema).transactions) TO STDOUT (FORMAT binary)",
                 fieldCount: 3
             ) { _ in }
         case .fit:

@@ -196,6 +196,9 @@ private let keyRules: [KeyRule] = [
     .integer(
         "target", "cooldown_days", \.cooldownDays, 0...3650,
         fix: "set cooldown_days to a number of days, e.g. 30 (0 = no cooldown)"),
+    .boolean(
+        "target", "protect_open_experiments", \.protectOpenExperiments,
+        fix: "set protect_open_experiments to true (keep other waves' control arms untouched) or false"),
     KeyRule("target", "channels") { (decoder, value, config) throws(ConfigError) in
         config.channels = try decoder.channels(value)
     },

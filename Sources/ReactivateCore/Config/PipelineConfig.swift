@@ -44,6 +44,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var minReachability: Double
     /// `target.cooldown_days`: no coupon to a member who got one from any campaign this recently.
     public var cooldownDays: Int
+    /// `target.protect_open_experiments`: never target a member who is in the control arm of any
+    /// campaign's wave whose outcome window is still open, so one campaign cannot spoil another's holdout.
+    public var protectOpenExperiments: Bool
     /// `target.channels`: usable channels in order of preference; non-empty, no duplicates.
     public var channels: [MarketingChannel]
 
@@ -105,6 +108,7 @@ public struct PipelineConfig: Sendable, Equatable {
             minPAlive: 0,
             minReachability: 0,
             cooldownDays: 30,
+            protectOpenExperiments: true,
             channels: [.wechatCard, .wechatOA, .sms, .momentsAd],
             holdoutFraction: 0.10,
             globalHoldoutFraction: 0,

@@ -51,8 +51,8 @@ public struct CampaignSimulator: Sendable {
     public func simulate(_ options: Options) throws -> Summary {
         try Identifier.validate(options.schema, what: "--schema")
         try Identifier.validate(options.simSchema, what: "--sim-schema")
-        let s = Connection.quoteIdentifier(options.schema)
-        let sim = Connection.quoteIdentifier(options.simSchema)
+        let s = SQL(trusted: Connection.quoteIdentifier(options.schema))
+        let sim = SQL(trusted: Connection.quoteIdentifier(options.simSchema))
         let connection = try Connection(connectionString)
         let asOf = PostgresEpoch.format(options.waveDay)
         guard let generation = try connection.query("SELECT members, stores, seed, as_of - DATE '2000-01-01' FROM \(sim).generation LIMIT 1").rows.first,
@@ -74,12 +74,11 @@ public struct CampaignSimulator: Sendable {
                 fix: "run the pipeline with the issue stage for that date first")
         }
         var targets: [(memberId: Int64, treated: Bool, code: String?)] = []
-        try connection.query("SELECT set_config('reactivate.campaign', $1, false), set_config('reactivate.as_of', $2, false)", [options.campaign, asOf])
         try connection.copyOut(
             """
             COPY (SELECT t.member_id, t.arm = 'treatment', c.code FROM reactivation.targets t
                   LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
-                  WHERE t.campaign = current_setting('reactivate.campaign') AND t.as_of = current_setting('reactivate.as_of')::date
+                  WHERE t.campaign = \(options.campaign) AND t.as_of = \(asOf)::date AND t.mode = 'live'
                   ORDER BY t.member_id) TO STDOUT (FORMAT binary)
             """, fieldCount: 3, operation: "read wave targets"
         ) { row in targets.append((try row.int64(0), try row.bool(1), try row.optionalText(2))) }

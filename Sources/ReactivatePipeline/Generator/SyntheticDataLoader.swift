@@ -107,7 +107,7 @@ public struct SyntheticDataLoader: Sendable {
             throw PipelineError(.configuration, "cannot generate: \(error)")
         }
         let stores = retail.stores
-        let s = Connection.quoteIdentifier(staging)
+        let s = SQL(trusted: Connection.quoteIdentifier(staging))
         let connection = try Connection(connectionString)
         try connection.copyIn("COPY \(s).stores FROM STDIN (FORMAT binary)", operation: "load stores") { writer in
             for store in stores {
@@ -169,7 +169,7 @@ public struct SyntheticDataLoader: Sendable {
     }
 
     private static func copy(_ batch: MemberBatch, into schema: String, simSchema: String, connection: Connection) throws {
-        let s = Connection.quoteIdentifier(schema)
+        let s = SQL(trusted: Connection.quoteIdentifier(schema))
         try connection.copyIn("COPY \(s).members FROM STDIN (FORMAT binary)", operation: "load members") { writer in
             for row in batch.members {
                 writer.encoder.beginRow(fieldCount: 5)
@@ -204,7 +204,7 @@ public struct SyntheticDataLoader: Sendable {
             }
         }
         try copyTransactions(batch.transactions, into: schema, connection: connection, operation: "load transactions")
-        try connection.copyIn("COPY \(Connection.quoteIdentifier(simSchema)).member_truth FROM STDIN (FORMAT binary)", operation: "load sim.member_truth") { writer in
+        try connection.copyIn("COPY \(identifier: simSchema).member_truth FROM STDIN (FORMAT binary)", operation: "load sim.member_truth") { writer in
             for row in batch.truths {
                 writer.encoder.beginRow(fieldCount: 14)
                 writer.encoder.append(row.memberId)
@@ -230,7 +230,7 @@ public struct SyntheticDataLoader: Sendable {
     static func copyTransactions(
         _ rows: some Sequence<TransactionRow>, into schema: String, connection: Connection, operation: String
     ) throws {
-        try connection.copyIn("COPY \(Connection.quoteIdentifier(schema)).transactions FROM STDIN (FORMAT binary)", operation: operation) { writer in
+        try connection.copyIn("COPY \(identifier: schema).transactions FROM STDIN (FORMAT binary)", operation: operation) { writer in
             for row in rows {
                 writer.encoder.beginRow(fieldCount: 6)
                 writer.encoder.append(row.txnId)
@@ -246,7 +246,7 @@ public struct SyntheticDataLoader: Sendable {
 
     /// Keys and indexes, statistics, then the swap: old schemas out, staging schemas renamed in.
     private func finish(_ connection: Connection, options: Options, staging: String, simStaging: String) throws {
-        let s = Connection.quoteIdentifier(staging)
+        let s = SQL(trusted: Connection.quoteIdentifier(staging))
         let indexes = try String(contentsOf: sqlDirectory.appendingPathComponent("source/src_indexes.sql"), encoding: .utf8)
         try connection.execute(
             """
@@ -270,24 +270,6 @@ public struct SyntheticDataLoader: Sendable {
                 ALTER SCHEMA \(s) RENAME TO \(Connection.quoteIdentifier(options.schema));
                 ALTER SCHEMA \(Connection.quoteIdentifier(simStaging)) RENAME TO \(Connection.quoteIdentifier(options.simSchema));
                 """, operation: "swap in generated data")
-        }
-    }
-}
-
-/// SQL identifiers that come from configuration or flags: validated here, quoted when used.
-public enum Identifier {
-    public static func isValid(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63 else { return false }
-        let letters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-        let rest = letters.union(CharacterSet(charactersIn: "0123456789"))
-        return letters.contains(first) && name.unicodeScalars.allSatisfy { rest.contains($0) }
-    }
-
-    public static func validate(_ name: String, what: String) throws {
-        guard isValid(name) else {
-            throw PipelineError(
-                .configuration, "\(what) '\(name)' is not a plain SQL identifier",
-                fix: "use letters, digits and underscores, starting with a letter or underscore (at most 63)")
         }
     }
 }

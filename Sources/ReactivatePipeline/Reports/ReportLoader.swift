@@ -51,7 +51,7 @@ public struct ReportLoader {
     }
 
     private func storeNames() throws -> [String: String] {
-        let rows = try connection.query("SELECT store_id::text, name FROM \(Connection.quoteIdentifier(config.sourceSchema)).stores").rows
+        let rows = try connection.query("SELECT store_id::text, name FROM \(identifier: config.sourceSchema).stores").rows
         var names: [String: String] = [:]
         for row in rows { if let id = row[0] { names[id] = row[1] ?? id } }
         return names
@@ -64,23 +64,25 @@ public struct ReportLoader {
                    reactivation_lift, reactivation_ci_low, reactivation_ci_high, sales_per_member_diff,
                    incremental_sales, ci_low, ci_high, cuped_incremental_sales, cuped_ci_low, cuped_ci_high,
                    redemptions, coupon_cost, net_incremental_sales, net_ci_low, net_ci_high, return_per_cost
-            FROM reactivation.attribution WHERE campaign = $1 AND as_of = $2::date AND window_days = $3
+            FROM reactivation.attribution
+            WHERE campaign = \(config.campaign) AND as_of = \(wave)::date AND window_days = \(config.windowDays)
+              AND mode = 'live' AND key <> 'all_waves' AND observed_through = \(latestObservation(wave: wave))
             ORDER BY level, key
-            """, [config.campaign, wave, config.windowDays], operation: "read attribution for the report"
-        ).rows.map { r in
-            func int(_ i: Int) -> Int64 { r[i].flatMap { Int64($0) } ?? 0 }
-            func double(_ i: Int) -> Double? { r[i].flatMap { Double($0) } }
-            let level = r[0] ?? ""
-            let key = r[1] ?? ""
+            """, operation: "read attribution for the report"
+        ).map { r in
+            func int(_ i: Int) throws -> Int64 { try r.decodeIfPresent(i) ?? 0 }
+            func double(_ i: Int) throws -> Double? { try r.decodeIfPresent(i) }
+            let level = try r.decode(0, as: String.self)
+            let key = try r.decode(1, as: String.self)
             let label = level == "store" ? (names[key] ?? "store \(key)") : key
             return ReportAttributionRow(
-                level: level, key: key, label: label, nTreatment: int(2), nControl: int(3), reactivatedTreatment: int(4),
-                reactivatedControl: int(5), salesTreatment: double(6) ?? 0, salesControl: double(7) ?? 0,
-                reactivationLift: double(8), reactivationCILow: double(9), reactivationCIHigh: double(10),
-                salesPerMemberDifference: double(11), incrementalSales: double(12), ciLow: double(13), ciHigh: double(14),
-                cupedIncrementalSales: double(15), cupedCILow: double(16), cupedCIHigh: double(17), redemptions: int(18),
-                couponCost: double(19) ?? 0, netIncrementalSales: double(20), netCILow: double(21), netCIHigh: double(22),
-                returnPerCost: double(23))
+                level: level, key: key, label: label, nTreatment: try int(2), nControl: try int(3), reactivatedTreatment: try int(4),
+                reactivatedControl: try int(5), salesTreatment: try double(6) ?? 0, salesControl: try double(7) ?? 0,
+                reactivationLift: try double(8), reactivationCILow: try double(9), reactivationCIHigh: try double(10),
+                salesPerMemberDifference: try double(11), incrementalSales: try double(12), ciLow: try double(13), ciHigh: try double(14),
+                cupedIncrementalSales: try double(15), cupedCILow: try double(16), cupedCIHigh: try double(17), redemptions: try int(18),
+                couponCost: try double(19) ?? 0, netIncrementalSales: try double(20), netCILow: try double(21), netCIHigh: try double(22),
+                returnPerCost: try double(23))
         }
     }
 
@@ -88,13 +90,23 @@ public struct ReportLoader {
         try connection.query(
             """
             SELECT day, arm, members, cumulative_sales, cumulative_reactivated FROM reactivation.attribution_daily
-            WHERE campaign = $1 AND as_of = $2::date ORDER BY arm, day
-            """, [config.campaign, wave], operation: "read daily series for the report"
-        ).rows.map { r in
+            WHERE campaign = \(config.campaign) AND as_of = \(wave)::date AND mode = 'live'
+              AND observed_through = \(latestObservation(wave: wave))
+            ORDER BY arm, day
+            """, operation: "read daily series for the report"
+        ).map { r in
             ReportDailyPoint(
-                day: r[0].flatMap { Int($0) } ?? 0, arm: r[1] ?? "", members: r[2].flatMap { Int64($0) } ?? 0,
-                cumulativeSales: r[3].flatMap { Double($0) } ?? 0, cumulativeReactivated: r[4].flatMap { Int64($0) } ?? 0)
+                day: try r.decode(0), arm: try r.decode(1), members: try r.decode(2),
+                cumulativeSales: try r.decode(3), cumulativeReactivated: try r.decode(4))
         }
+    }
+
+    /// The date of the wave's latest live observation: the report shows what analysts' views show.
+    private func latestObservation(wave: String) -> SQL {
+        """
+        (SELECT max(observed_through) FROM reactivation.attribution
+         WHERE campaign = \(config.campaign) AND as_of = \(wave)::date AND mode = 'live' AND level = 'campaign' AND key = 'all')
+        """
     }
 
     static func funnel(_ stats: [String: Any]) -> [ReportFunnelStep] {

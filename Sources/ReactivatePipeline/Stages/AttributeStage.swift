@@ -35,10 +35,15 @@ public struct AttributeStage: Stage {
         var totals: [WaveStatistics.Arms] = []
         for wave in waves {
             let result = try Self.attribute(wave, context: context)
-            try Self.write(result, wave: wave, context: context, connection: connection)
-            rows += result.rowCount
+            let written = try Self.write(result, wave: wave, context: context, connection: connection)
+            rows += written ? result.rowCount : 0
             members += Int(result.total.treatment.count + result.total.control.count)
-            stats[PostgresEpoch.format(wave.asOfDay)] = result.summaryJSON(wave: wave, confidence: context.config.confidence)
+            var summary = result.summaryJSON(wave: wave, confidence: context.config.confidence)
+            if !written, case .object(var fields) = summary {
+                fields["final_kept"] = .bool(true)
+                summary = .object(fields)
+            }
+            stats[PostgresEpoch.format(wave.asOfDay)] = summary
             estimates.append(try AttributionEstimate(
                 treatment: result.total.treatment, control: result.total.control, confidenceLevel: context.config.confidence))
             totals.append(result.total)
@@ -61,33 +66,32 @@ public struct AttributeStage: Stage {
         return StageResult(rowsIn: members, rowsOut: rows, stats: result)
     }
 
-    /// Issued waves of the campaign before the as-of cut-off (or the one asked for).
+    /// Issued waves of the campaign before the observation end (or the one asked for).
+    ///
+    /// A window is complete when it ended before both the as-of cut-off and the server's clock.
     static func waves(_ connection: Connection, context: StageContext) throws -> [Wave] {
-        let config = context.config
+        let plan = context.plan
+        let end = plan.observationEnd
+        let window = plan.config.windowDays
         let result = try connection.query(
             """
-            WITH p AS (SELECT ($2::date::timestamp AT TIME ZONE $3) AS cutoff)
-            SELECT as_of - DATE '2000-01-01',
-                   (extract(epoch FROM issued_at) * 1000000)::int8 - 946684800000000,
-                   (extract(epoch FROM least(issued_at + make_interval(days => $4), p.cutoff)) * 1000000)::int8 - 946684800000000,
-                   issued_at + make_interval(days => $4) <= p.cutoff
-            FROM reactivation.waves, p
-            WHERE campaign = $1 AND status = 'issued' AND issued_at < p.cutoff
-              AND ($5::date IS NULL OR as_of = $5::date)
+            SELECT \(PostgresUnits.dayNumber("as_of")),
+                   \(PostgresUnits.microseconds("issued_at")),
+                   \(PostgresUnits.microseconds("least(issued_at + make_interval(days => \(window)), \(end)::timestamptz)")),
+                   issued_at + make_interval(days => \(window)) <= \(end)::timestamptz
+            FROM reactivation.waves
+            WHERE campaign = \(plan.campaign) AND status = 'issued' AND issued_at < \(end)::timestamptz
+              AND (\(plan.attributeWave)::date IS NULL OR as_of = \(plan.attributeWave)::date)
             ORDER BY as_of
-            """,
-            [config.campaign, context.asOf, config.businessTimeZone, config.windowDays,
-             context.attributeWave.map(PostgresEpoch.format)], operation: "find waves to attribute")
-        let waves = result.rows.compactMap { row -> Wave? in
-            guard let day = row[0].flatMap({ Int32($0) }), let issued = row[1].flatMap({ Int64($0) }),
-                let until = row[2].flatMap({ Int64($0) })
-            else { return nil }
-            return Wave(asOfDay: day, issuedAt: issued, observedUntil: until, complete: row[3] == "t")
+            """, operation: "find waves to attribute")
+        let waves = try result.map { row in
+            Wave(
+                asOfDay: try row.decode(0), issuedAt: try row.decode(1), observedUntil: try row.decode(2), complete: try row.decode(3))
         }
-        if let wanted = context.attributeWave, waves.isEmpty {
+        if let wanted = plan.attributeWave, waves.isEmpty {
             throw PipelineError(
                 .configuration,
-                "campaign '\(config.campaign)' has no wave issued on \(PostgresEpoch.format(wanted)) before \(context.asOf)",
+                "campaign '\(plan.campaign)' has no wave issued on \(wanted) before \(plan.asOf)",
                 fix: "check --wave and --as-of (attribution needs an issued wave and an as-of date after its issue time)")
         }
         return waves
@@ -157,29 +161,25 @@ public struct AttributeStage: Stage {
         return statistics
     }
 
-    static func bind(_ connection: Connection, wave: Wave, context: StageContext) throws {
-        try connection.query(
-            """
-            SELECT set_config('reactivate.campaign', $1, false), set_config('reactivate.wave', $2, false),
-                   set_config('reactivate.until', $3, false)
-            """,
-            [context.config.campaign, PostgresEpoch.format(wave.asOfDay), String(wave.observedUntil)])
+    /// The wave's issue time and observation end as a CTE, bound from the values already resolved.
+    static func waveWindow(_ wave: Wave) -> SQL {
+        """
+        w AS (SELECT \(Instant(microseconds: wave.issuedAt))::timestamptz AS issued_at,
+                     \(Instant(microseconds: wave.observedUntil))::timestamptz AS until)
+        """
     }
 
     static func memberOutcomes(
         _ connection: Connection, wave: Wave, context: StageContext, slice: Int, sliceCount: Int
     ) throws -> WaveStatistics {
-        try Identifier.validate(context.config.sourceSchema, what: "source.schema")
-        try bind(connection, wave: wave, context: context)
-        let s = Connection.quoteIdentifier(context.config.sourceSchema)
+        let plan = context.plan
+        let s = plan.sourceSchema
+        let waveDay = CalendarDay(wave.asOfDay)
         var statistics = WaveStatistics()
         try connection.copyOut(
             """
             COPY (
-              WITH w AS (SELECT issued_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'
-                                           + make_interval(secs => current_setting('reactivate.until')::float8 / 1000000) AS until
-                         FROM reactivation.waves
-                         WHERE campaign = current_setting('reactivate.campaign') AND as_of = current_setting('reactivate.wave')::date)
+              WITH \(waveWindow(wave))
               SELECT t.member_id, t.arm = 'treatment', t.store_id, coalesce(t.segment, 'unknown'),
                      (coalesce(t.pre_sales, 0) * 100)::int8,
                      (coalesce(sum(x.amount), 0) * 100)::int8,
@@ -189,7 +189,7 @@ public struct AttributeStage: Stage {
               FROM reactivation.targets t CROSS JOIN w
               LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
               LEFT JOIN \(s).transactions x ON x.member_id = t.member_id AND x.occurred_at >= w.issued_at AND x.occurred_at < w.until
-              WHERE t.campaign = current_setting('reactivate.campaign') AND t.as_of = current_setting('reactivate.wave')::date
+              WHERE t.campaign = \(plan.campaign) AND t.as_of = \(waveDay)::date AND t.mode = 'live'
                 AND (t.member_id % \(sliceCount) + \(sliceCount)) % \(sliceCount) = \(slice)
               GROUP BY t.member_id, t.arm, t.store_id, t.segment, t.pre_sales, c.code, c.face_value
             ) TO STDOUT (FORMAT binary)
@@ -218,8 +218,9 @@ public struct AttributeStage: Stage {
     /// Sales and first purchases per arm and day since issue, for the cumulative series.
     static func daily(wave: Wave, context: StageContext, into statistics: inout WaveStatistics) throws {
         let connection = try context.connect()
-        try bind(connection, wave: wave, context: context)
-        let s = Connection.quoteIdentifier(context.config.sourceSchema)
+        let plan = context.plan
+        let s = plan.sourceSchema
+        let waveDay = CalendarDay(wave.asOfDay)
         let days = context.config.windowDays
         statistics.windowDays = days
         for arm in Arm.allCases {
@@ -229,14 +230,11 @@ public struct AttributeStage: Stage {
         try connection.copyOut(
             """
             COPY (
-              WITH w AS (SELECT issued_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'
-                                           + make_interval(secs => current_setting('reactivate.until')::float8 / 1000000) AS until
-                         FROM reactivation.waves
-                         WHERE campaign = current_setting('reactivate.campaign') AND as_of = current_setting('reactivate.wave')::date),
+              WITH \(waveWindow(wave)),
               x AS (SELECT t.member_id, t.arm, floor(extract(epoch FROM (x.occurred_at - w.issued_at)) / 86400)::int4 + 1 AS day, x.amount
                     FROM reactivation.targets t CROSS JOIN w
                     JOIN \(s).transactions x ON x.member_id = t.member_id AND x.occurred_at >= w.issued_at AND x.occurred_at < w.until
-                    WHERE t.campaign = current_setting('reactivate.campaign') AND t.as_of = current_setting('reactivate.wave')::date),
+                    WHERE t.campaign = \(plan.campaign) AND t.as_of = \(waveDay)::date AND t.mode = 'live'),
               firsts AS (SELECT member_id, arm, min(day) AS day FROM x WHERE amount > 0 GROUP BY member_id, arm)
               SELECT arm, day, sum(sales)::int8, sum(firsts)::int8 FROM (
                 SELECT arm, day, (sum(amount) * 100)::int8 AS sales, 0::int8 AS firsts FROM x GROUP BY arm, day
@@ -263,51 +261,79 @@ public struct AttributeStage: Stage {
         for total in totals { arms.merge(total) }
         let config = context.config
         func yuan(_ cents: Double?) -> Double? { cents.map { $0 / 100 } }
+        let plan = context.plan
+        let waveDay = CalendarDay(wave.asOfDay)
+        let salesTreatment = String(arms.treatment.sumSalesCents), salesControl = String(arms.control.sumSalesCents)
+        let couponCost = String(Int64(rollup.couponCostCents.rounded()))
+        let returnPerCost = rollup.couponCostCents > 0 ? rollup.incrementalSalesCents.map { $0 / rollup.couponCostCents } : nil
         try connection.transaction {
-            try connection.query(
-                "DELETE FROM reactivation.attribution WHERE campaign = $1 AND level = 'campaign' AND key = 'all_waves' AND window_days = $2",
-                [config.campaign, config.windowDays], operation: "replace campaign rollup")
+            // Only this observation (same last wave, mode and observed-through date) is replaced.
             try connection.query(
                 """
-                INSERT INTO reactivation.attribution (campaign, as_of, window_days, complete, level, key, n_treatment, n_control,
+                DELETE FROM reactivation.attribution
+                WHERE campaign = \(plan.campaign) AND as_of = \(waveDay)::date AND level = 'campaign' AND key = 'all_waves'
+                  AND window_days = \(config.windowDays) AND mode = \(plan.mode) AND observed_through = \(plan.asOf)::date
+                """, operation: "replace campaign rollup")
+            try connection.query(
+                """
+                INSERT INTO reactivation.attribution (campaign, as_of, window_days, complete, level, key, mode, observed_through,
+                  n_treatment, n_control,
                   reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
                   reactivation_ci_low, reactivation_ci_high, incremental_sales, ci_low, ci_high, cuped_incremental_sales,
                   cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales, net_ci_low, net_ci_high, return_per_cost)
-                VALUES ($1, $2::date, $3, $4, 'campaign', 'all_waves', $5, $6, $7, $8, $9::numeric / 100, $10::numeric / 100,
-                        $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::numeric / 100, $22, $23, $24, $25)
-                """,
-                [config.campaign, PostgresEpoch.format(wave.asOfDay), config.windowDays, complete,
-                 arms.treatment.count, arms.control.count, arms.treatment.reactivatedCount, arms.control.reactivatedCount,
-                 String(arms.treatment.sumSalesCents), String(arms.control.sumSalesCents),
-                 rollup.reactivationLift, rollup.reactivationInterval?.lower, rollup.reactivationInterval?.upper,
-                 yuan(rollup.incrementalSalesCents), yuan(rollup.interval?.lower), yuan(rollup.interval?.upper),
-                 yuan(rollup.cupedIncrementalSalesCents), yuan(rollup.cupedInterval?.lower), yuan(rollup.cupedInterval?.upper),
-                 arms.treatment.redeemedCount, String(Int64(rollup.couponCostCents.rounded())),
-                 yuan(rollup.netIncrementalSalesCents), yuan(rollup.netInterval?.lower), yuan(rollup.netInterval?.upper),
-                 rollup.couponCostCents > 0 ? rollup.incrementalSalesCents.map { $0 / rollup.couponCostCents } : nil],
-                operation: "write campaign rollup")
+                VALUES (\(plan.campaign), \(waveDay)::date, \(config.windowDays), \(complete), 'campaign', 'all_waves',
+                        \(plan.mode), \(plan.asOf)::date,
+                        \(arms.treatment.count), \(arms.control.count), \(arms.treatment.reactivatedCount), \(arms.control.reactivatedCount),
+                        \(salesTreatment)::numeric / 100, \(salesControl)::numeric / 100,
+                        \(rollup.reactivationLift), \(rollup.reactivationInterval?.lower), \(rollup.reactivationInterval?.upper),
+                        \(yuan(rollup.incrementalSalesCents)), \(yuan(rollup.interval?.lower)), \(yuan(rollup.interval?.upper)),
+                        \(yuan(rollup.cupedIncrementalSalesCents)), \(yuan(rollup.cupedInterval?.lower)), \(yuan(rollup.cupedInterval?.upper)),
+                        \(arms.treatment.redeemedCount), \(couponCost)::numeric / 100,
+                        \(yuan(rollup.netIncrementalSalesCents)), \(yuan(rollup.netInterval?.lower)), \(yuan(rollup.netInterval?.upper)),
+                        \(returnPerCost))
+                """, operation: "write campaign rollup")
         }
     }
 
-    /// Replaces the wave's attribution and daily rows in one transaction.
-    static func write(_ statistics: WaveStatistics, wave: Wave, context: StageContext, connection: Connection) throws {
+    /// Records this observation of the wave (its attribution and daily rows) in one transaction.
+    ///
+    /// Observations are a history keyed by the date they observed through, so an earlier one never
+    /// replaces a later one; only a re-run of the same observation is replaced. Once a window is
+    /// complete its first final numbers stand: a later recomputation that differs (late-arriving data)
+    /// is not written and the stage says so.
+    /// - Returns: false when a final observation with other numbers was kept.
+    @discardableResult
+    static func write(_ statistics: WaveStatistics, wave: Wave, context: StageContext, connection: Connection) throws -> Bool {
         let config = context.config
-        let waveDate = PostgresEpoch.format(wave.asOfDay)
+        let plan = context.plan
+        let waveDay = CalendarDay(wave.asOfDay)
         var rows: [(level: String, key: String, arms: WaveStatistics.Arms)] = [("campaign", "all", statistics.total)]
         for store in statistics.byStore.keys.sorted() { rows.append(("store", String(store), statistics.byStore[store] ?? .init())) }
         for segment in statistics.bySegment.keys.sorted() { rows.append(("segment", segment, statistics.bySegment[segment] ?? .init())) }
         // Days already observed: the cumulative series stops where the as-of date cuts an open window.
         let observedDays = min(config.windowDays, Int((wave.observedUntil - wave.issuedAt + PostgresEpoch.microsecondsPerDay - 1) / PostgresEpoch.microsecondsPerDay))
-        try connection.transaction {
+        return try connection.transaction {
+            if wave.complete, let final = try finalTotals(connection, plan: plan, wave: waveDay), final != FinalTotals(statistics.total) {
+                context.logger.warning(
+                    "the wave's window is complete and its final numbers stand; a recomputation differs (late-arriving data?) and was not written",
+                    metadata: ["wave": "\(waveDay)"])
+                return false
+            }
             try connection.query(
-                "DELETE FROM reactivation.attribution WHERE campaign = $1 AND as_of = $2::date AND window_days = $3",
-                [config.campaign, waveDate, config.windowDays], operation: "replace attribution")
+                """
+                DELETE FROM reactivation.attribution
+                WHERE campaign = \(plan.campaign) AND as_of = \(waveDay)::date AND window_days = \(config.windowDays)
+                  AND mode = \(plan.mode) AND observed_through = \(plan.asOf)::date AND key <> 'all_waves'
+                """, operation: "replace this observation's attribution")
             try connection.query(
-                "DELETE FROM reactivation.attribution_daily WHERE campaign = $1 AND as_of = $2::date",
-                [config.campaign, waveDate], operation: "replace attribution_daily")
+                """
+                DELETE FROM reactivation.attribution_daily
+                WHERE campaign = \(plan.campaign) AND as_of = \(waveDay)::date AND mode = \(plan.mode)
+                  AND observed_through = \(plan.asOf)::date
+                """, operation: "replace this observation's attribution_daily")
             try connection.copyIn(
                 """
-                COPY reactivation.attribution (campaign, as_of, window_days, complete, level, key, n_treatment, n_control,
+                COPY reactivation.attribution (campaign, as_of, mode, observed_through, window_days, complete, level, key, n_treatment, n_control,
                   reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
                   reactivation_ci_low, reactivation_ci_high, sales_per_member_diff, incremental_sales, ci_low, ci_high,
                   cuped_incremental_sales, cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales,
@@ -316,9 +342,11 @@ public struct AttributeStage: Stage {
             ) { writer in
                 for row in rows {
                     let estimate = try AttributionEstimate(treatment: row.arms.treatment, control: row.arms.control, confidenceLevel: config.confidence)
-                    writer.encoder.beginRow(fieldCount: 28)
+                    writer.encoder.beginRow(fieldCount: 30)
                     writer.encoder.append(config.campaign)
                     writer.encoder.appendDate(wave.asOfDay)
+                    writer.encoder.append(plan.mode.rawValue)
+                    writer.encoder.appendDate(plan.asOf.number)
                     writer.encoder.append(Int32(config.windowDays))
                     writer.encoder.append(wave.complete)
                     writer.encoder.append(row.level)
@@ -349,7 +377,7 @@ public struct AttributeStage: Stage {
                 }
             }
             try connection.copyIn(
-                "COPY reactivation.attribution_daily (campaign, as_of, day, arm, members, cumulative_sales, cumulative_reactivated) FROM STDIN (FORMAT binary)",
+                "COPY reactivation.attribution_daily (campaign, as_of, mode, observed_through, day, arm, members, cumulative_sales, cumulative_reactivated) FROM STDIN (FORMAT binary)",
                 operation: "write attribution_daily"
             ) { writer in
                 for arm in Arm.allCases {
@@ -359,9 +387,11 @@ public struct AttributeStage: Stage {
                     for day in 0..<observedDays {
                         sales += statistics.dailySalesCents[arm.rawValue]?[day] ?? 0
                         reactivated += statistics.dailyFirstPurchasers[arm.rawValue]?[day] ?? 0
-                        writer.encoder.beginRow(fieldCount: 7)
+                        writer.encoder.beginRow(fieldCount: 9)
                         writer.encoder.append(config.campaign)
                         writer.encoder.appendDate(wave.asOfDay)
+                        writer.encoder.append(plan.mode.rawValue)
+                        writer.encoder.appendDate(plan.asOf.number)
                         writer.encoder.append(Int32(day + 1))
                         writer.encoder.append(arm.rawValue)
                         writer.encoder.append(members)
@@ -371,6 +401,37 @@ public struct AttributeStage: Stage {
                     }
                 }
             }
+            return true
+        }
+    }
+
+    /// The counts and sums of a wave's first complete observation in this mode, if there is one.
+    static func finalTotals(_ connection: Connection, plan: RunPlan, wave: CalendarDay) throws -> FinalTotals? {
+        try connection.query(
+            """
+            SELECT n_treatment, n_control, reactivated_treatment, reactivated_control,
+                   (sales_treatment * 100)::int8, (sales_control * 100)::int8, redemptions
+            FROM reactivation.attribution
+            WHERE campaign = \(plan.campaign) AND as_of = \(wave)::date AND window_days = \(plan.config.windowDays)
+              AND level = 'campaign' AND key = 'all' AND mode = \(plan.mode) AND complete
+            ORDER BY observed_through LIMIT 1
+            """, operation: "read the wave's final attribution"
+        ).first.map { row in
+            FinalTotals(values: try (0..<7).map { try row.decode($0, as: Int64.self) })
+        }
+    }
+
+    /// The integer sufficient statistics that decide whether two observations of a wave agree.
+    struct FinalTotals: Equatable {
+        var values: [Int64]
+
+        init(values: [Int64]) { self.values = values }
+
+        init(_ arms: WaveStatistics.Arms) {
+            values = [
+                arms.treatment.count, arms.control.count, arms.treatment.reactivatedCount, arms.control.reactivatedCount,
+                Int64(clamping: arms.treatment.sumSalesCents), Int64(clamping: arms.control.sumSalesCents), arms.treatment.redeemedCount,
+            ]
         }
     }
 }

@@ -141,7 +141,7 @@ enum ExtractQuery {
         try connection.copyOut(
             """
             COPY (SELECT (d::timestamp AT TIME ZONE current_setting('reactivate.tz'))
-                  FROM generate_series(DATE '2000-01-01' + \(first), DATE '2000-01-01' + \(asOfDay + 1), interval '1 day') d
+                  FROM generate_series(DATE '2000-01-01' + \(first)::int, DATE '2000-01-01' + \(asOfDay + 1)::int, interval '1 day') d
                   ORDER BY d) TO STDOUT (FORMAT binary)
             """, fieldCount: 1, operation: "read business-day boundaries"
         ) { row in midnights.append(try row.timestamp(0)) }

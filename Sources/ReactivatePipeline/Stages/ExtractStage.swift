@@ -225,7 +225,7 @@ public struct ExtractStage: Stage {
 
         func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
             try connection.copyOut(
-                ExtractQuery.transactions(schema: schema, blocks: blocks), fieldCount: 3, operation: "extract transactions"
+                SQL(trusted: ExtractQuery.transactions(schema: schema, blocks: blocks)), fieldCount: 3, operation: "extract transactions"
             ) { row in
                 part.tally.transactions += 1
                 if part.tally.transactions & 0xFFFF == 0 {
@@ -254,14 +254,14 @@ public struct ExtractStage: Stage {
             """, [table], operation: "read member id range").rows.first
         // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
         let memberCount = try range?[2].flatMap { Int64($0) }
-            ?? connection.query("SELECT count(*) FROM \(table)", operation: "count members").scalar.flatMap { Int64($0) } ?? 0
+            ?? connection.query(SQL(trusted: "SELECT count(*) FROM \(table)"), operation: "count members").scalar.flatMap { Int64($0) } ?? 0
         if let compact = MemberSlots.range(
             low: range?[0].flatMap { Int64($0) }, high: range?[1].flatMap { Int64($0) }, members: memberCount)
         {
             return compact
         }
         var ids: [Int64] = []
-        try connection.copyOut(ExtractQuery.memberIds(schema: schema), fieldCount: 1, operation: "extract member ids") { row in
+        try connection.copyOut(SQL(trusted: ExtractQuery.memberIds(schema: schema)), fieldCount: 1, operation: "extract member ids") { row in
             ids.append(try row.int64(0))
         }
         return .index(ascending: ids)
@@ -284,7 +284,7 @@ public struct ExtractStage: Stage {
         }
         for member in flagged { table.reset(member: member) }
         var cursor = 0
-        try connection.copyOut(ExtractQuery.refoldTransactions(schema: schema), fieldCount: 3, operation: "re-fold out-of-order members") { row in
+        try connection.copyOut(SQL(trusted: ExtractQuery.refoldTransactions(schema: schema)), fieldCount: 3, operation: "re-fold out-of-order members") { row in
             let member = try row.int64(0)
             while cursor < flagged.count && id(flagged[cursor]) < member { cursor += 1 }
             guard cursor < flagged.count, id(flagged[cursor]) == member else { return }
@@ -298,7 +298,7 @@ public struct ExtractStage: Stage {
         _ connection: Connection, schema: String, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
         into facts: inout MemberFacts, laps: inout PhaseClock
     ) throws {
-        try connection.copyOut(ExtractQuery.members(schema: schema), fieldCount: 4, operation: "extract members") { row in
+        try connection.copyOut(SQL(trusted: ExtractQuery.members(schema: schema)), fieldCount: 4, operation: "extract members") { row in
             let id = try row.int64(0)
             // The slots come from the same snapshot, so every member has one.
             guard let slot = slots.slot(of: id) else { return }
@@ -309,7 +309,7 @@ public struct ExtractStage: Stage {
         }
         laps.lap("members")
         let channelNames = MemberHistories.channelOrder.map { Array($0.rawValue.utf8) }
-        try connection.copyOut(ExtractQuery.channels(schema: schema), fieldCount: 5, operation: "extract channels") { row in
+        try connection.copyOut(SQL(trusted: ExtractQuery.channels(schema: schema)), fieldCount: 5, operation: "extract channels") { row in
             // Compare the name's bytes in place: no String per row on a 2M-row stream.
             let name = row.bytes(1)
             guard let slot = slots.slot(of: try row.int64(0)),
@@ -324,7 +324,7 @@ public struct ExtractStage: Stage {
                 deliveredDay: delivered.map { calendar.day(of: $0) })
         }
         laps.lap("channels")
-        try connection.copyOut(ExtractQuery.locations(schema: schema), fieldCount: 4, operation: "extract locations") { row in
+        try connection.copyOut(SQL(trusted: ExtractQuery.locations(schema: schema)), fieldCount: 4, operation: "extract locations") { row in
             guard let slot = slots.slot(of: try row.int64(0)) else { return }
             let observedAt = try row.timestamp(3)
             facts.addLocation(

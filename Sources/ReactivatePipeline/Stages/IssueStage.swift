@@ -28,19 +28,25 @@ public struct IssueStage: Stage {
         guard context.mode == .live else {
             return StageResult(rowsIn: 0, rowsOut: 0, stats: ["issued": 0, "note": .string("\(context.mode.rawValue) run: no coupon written")])
         }
-        let config = context.config
+        let plan = context.plan
         let connection = try context.connect()
-        let cutoff = try Self.cutoffMicros(connection, asOf: context.asOf, timeZone: config.businessTimeZone)
-        if let pinned = context.issueAt, pinned < cutoff {
+        // A wave is only issued from targets this live run committed. Issuing without them would record
+        // an empty wave as issued, which every later run skips: its members would never get a coupon.
+        let targetStage = try RunLedger(connection: connection).stageRecord(context.runId, .target)
+        let targets = try WaveTargets.liveCounts(connection, plan: plan)
+        guard targetStage?.status == "succeeded" || targets.all > 0 else {
             throw PipelineError(
-                .configuration, "--issue-at is before \(context.asOf) 00:00 in \(config.businessTimeZone)",
-                fix: "pin the issue time on or after the as-of date's midnight")
+                .configuration, "wave \(plan.campaign) as of \(plan.asOf) has no committed targets, so there is nothing to issue",
+                fix: "run the target stage for this date first (`reactivate run … --as-of \(plan.asOf)` without --stages)")
+        }
+        guard targets.treated > 0 else {
+            context.logger.notice("no treated targets on this date; no wave recorded")
+            return StageResult(rowsIn: 0, rowsOut: 0, stats: ["issued_now": 0, "note": "no treated targets: no wave recorded"])
         }
         let outcome = try connection.transaction { try issue(context, connection: connection) }
         let file = try DeliveryFile.write(context: context, connection: connection)
         try connection.query(
-            "UPDATE reactivation.waves SET delivery_file = $3 WHERE campaign = $1 AND as_of = $2::date",
-            [config.campaign, context.asOf, file])
+            "UPDATE reactivation.waves SET delivery_file = \(file) WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date")
         return StageResult(
             rowsIn: outcome.treated, rowsOut: outcome.issued,
             stats: [
@@ -60,48 +66,41 @@ public struct IssueStage: Stage {
         var faceValueTotalCents: Int64 = 0
     }
 
-    static func cutoffMicros(_ connection: Connection, asOf: String, timeZone: String) throws -> Int64 {
-        let value = try connection.query(
-            "SELECT (extract(epoch FROM ($1::date::timestamp AT TIME ZONE $2)) * 1000000)::int8 - 946684800000000",
-            [asOf, timeZone]).scalar
-        return Int64(value ?? "") ?? 0
-    }
-
     func issue(_ context: StageContext, connection: Connection) throws -> Outcome {
         let config = context.config
         var outcome = Outcome()
-        let wave: [any PostgresParameter] = [config.campaign, context.asOf]
-        let pinned: String? = context.issueAt.map { micros in
-            "\(Double(micros) / 1_000_000 + 946_684_800)"
-        }
+        let plan = context.plan
         try connection.query(
             """
-            INSERT INTO reactivation.waves (campaign, as_of, run_id, issued_at, status)
-            VALUES ($1, $2::date, $3, coalesce(to_timestamp($4::float8), now()), 'issuing')
+            INSERT INTO reactivation.waves (campaign, as_of, run_id, issued_at, status, window_days)
+            VALUES (\(plan.campaign), \(plan.asOf)::date, \(context.runId), \(plan.issueTime)::timestamptz, 'issuing', \(config.windowDays))
             ON CONFLICT (campaign, as_of) DO NOTHING
-            """, [config.campaign, context.asOf, context.runId, pinned], operation: "open wave")
-        let waveRow = try connection.query(
-            "SELECT issued_at, to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM reactivation.waves WHERE campaign = $1 AND as_of = $2::date FOR UPDATE",
-            wave, operation: "lock wave")
-        outcome.issuedAt = waveRow.rows.first?[1] ?? ""
-        try connection.query(
-            "SELECT set_config('reactivate.campaign', $1, true), set_config('reactivate.as_of', $2, true), set_config('reactivate.cooldown', $3, true)",
-            [config.campaign, context.asOf, String(config.cooldownDays)])
-        // Treated members without a coupon yet, with whether another campaign reached them in the cooldown.
+            """, operation: "open wave")
+        guard let waveRow = try connection.query(
+            """
+            SELECT \(PostgresUnits.microseconds("issued_at")), to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date FOR UPDATE
+            """, operation: "lock wave").first
+        else { throw PipelineError(.runtime, "the wave row vanished while issuing") }
+        let issuedAt = Instant(microseconds: try waveRow.decode(0, as: Int64.self))
+        outcome.issuedAt = try waveRow.decode(1, as: String.self)
+        // Treated members without a coupon yet, with whether another wave's coupon cools them down
+        // (the same ``CooldownRule`` the target stage applied, anchored at this wave's issue time).
+        // Without cooldown the bounds are NULL and nothing matches.
+        let cooldown = plan.cooldown.window(anchoredAt: issuedAt)
         struct Pending { var memberId: Int64; var storeId: Int64; var channel: String; var cooling: Bool }
         var pending: [Pending] = []
         try connection.copyOut(
             """
             COPY (
               SELECT t.member_id, t.store_id, coalesce(t.channel, 'sms'),
-                     EXISTS (SELECT 1 FROM reactivation.coupons o
-                             WHERE o.member_id = t.member_id AND NOT (o.campaign = t.campaign AND o.as_of = t.as_of)
-                               AND o.issued_at > w.issued_at - make_interval(days => current_setting('reactivate.cooldown')::int)
-                               AND o.issued_at <= w.issued_at)
+                     EXISTS (
+                         SELECT 1 FROM reactivation.coupons o
+                         WHERE o.member_id = t.member_id AND NOT (o.campaign = t.campaign AND o.as_of = t.as_of)
+                           AND o.issued_at > \(cooldown?.after)::timestamptz AND o.issued_at <= \(cooldown?.through)::timestamptz)
               FROM reactivation.targets t
-              JOIN reactivation.waves w ON w.campaign = t.campaign AND w.as_of = t.as_of
               LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
-              WHERE t.campaign = current_setting('reactivate.campaign') AND t.as_of = current_setting('reactivate.as_of')::date
+              WHERE t.campaign = \(plan.campaign) AND t.as_of = \(plan.asOf)::date AND t.mode = 'live'
                 AND t.arm = 'treatment' AND c.code IS NULL
               ORDER BY t.score DESC, t.member_id
             ) TO STDOUT (FORMAT binary)
@@ -110,11 +109,13 @@ public struct IssueStage: Stage {
             pending.append(Pending(memberId: try row.int64(0), storeId: try row.int64(1), channel: try row.text(2), cooling: try row.bool(3)))
         }
         let existing = try connection.query(
-            "SELECT count(*), coalesce(sum(face_value) * 100, 0)::int8 FROM reactivation.coupons WHERE campaign = $1 AND as_of = $2::date",
-            wave)
-        outcome.alreadyIssued = Int(existing.rows.first?[0] ?? "0") ?? 0
+            """
+            SELECT count(*), coalesce(sum(face_value) * 100, 0)::int8 FROM reactivation.coupons
+            WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
+            """).first
+        outcome.alreadyIssued = try existing?.decode(0, as: Int.self) ?? 0
         var issuedCount = outcome.alreadyIssued
-        var faceTotal = Int64(existing.rows.first?[1] ?? "0") ?? 0
+        var faceTotal = try existing?.decode(1, as: Int64.self) ?? 0
         outcome.treated = pending.count + outcome.alreadyIssued
         var skips: [(Int64, String)] = []
         var toIssue: [Pending] = []
@@ -153,17 +154,16 @@ public struct IssueStage: Stage {
             do {
                 try connection.query(
                     """
-                    WITH w AS (SELECT issued_at FROM reactivation.waves WHERE campaign = $1 AND as_of = $2::date),
+                    WITH w AS (SELECT issued_at FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
                     inserted AS (
                       INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
-                      SELECT n.code, $1, $2::date, $3, n.member_id, n.store_id, n.channel, $4::numeric / 100, $5::numeric / 100,
-                             w.issued_at, w.issued_at + make_interval(days => $6)
+                      SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(context.runId), n.member_id, n.store_id, n.channel,
+                             \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
+                             w.issued_at, w.issued_at + make_interval(days => \(config.validDays))
                       FROM new_coupons n, w
                       RETURNING code, channel, member_id)
                     INSERT INTO reactivation.coupon_outbox (code, channel, member_id) SELECT code, channel, member_id FROM inserted
-                    """,
-                    [config.campaign, context.asOf, context.runId, config.faceValueCents, config.minSpendCents, config.validDays],
-                    operation: "insert coupons and outbox rows")
+                    """, operation: "insert coupons and outbox rows")
             } catch let error as PostgresError where error.sqlState == "23505" && error.constraint == "coupons_pkey" {
                 try connection.execute("ROLLBACK TO SAVEPOINT new_codes")
                 context.logger.warning("a new coupon code clashed with an existing one; drawing the batch again", metadata: ["attempt": "\(attempts)"])
@@ -189,11 +189,11 @@ public struct IssueStage: Stage {
         outcome.faceValueTotalCents = faceTotal
         try connection.query(
             """
-            UPDATE reactivation.waves SET status = 'issued', run_id = $3,
-                   coupons = (SELECT count(*) FROM reactivation.coupons WHERE campaign = $1 AND as_of = $2::date),
-                   skipped = (SELECT count(*) FROM reactivation.coupon_skips WHERE campaign = $1 AND as_of = $2::date)
-            WHERE campaign = $1 AND as_of = $2::date
-            """, [config.campaign, context.asOf, context.runId], operation: "close wave")
+            UPDATE reactivation.waves SET status = 'issued', run_id = \(context.runId),
+                   coupons = (SELECT count(*) FROM reactivation.coupons WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
+                   skipped = (SELECT count(*) FROM reactivation.coupon_skips WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date)
+            WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
+            """, operation: "close wave")
         return outcome
     }
 }
@@ -202,9 +202,7 @@ public struct IssueStage: Stage {
 enum DeliveryFile {
     static func write(context: StageContext, connection: Connection) throws -> String {
         let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.asOf).jsonl.zst").path
-        try connection.query(
-            "SELECT set_config('reactivate.campaign', $1, false), set_config('reactivate.as_of', $2, false)",
-            [context.config.campaign, context.asOf])
+        let plan = context.plan
         let compressor = try ZstdCompressor(level: 3)
         let file = try AtomicFile(path: path)
         var line: [UInt8] = []
@@ -213,7 +211,7 @@ enum DeliveryFile {
             COPY (SELECT code, member_id, channel, store_id,
                          to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                   FROM reactivation.coupons
-                  WHERE campaign = current_setting('reactivate.campaign') AND as_of = current_setting('reactivate.as_of')::date
+                  WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
                   ORDER BY code) TO STDOUT (FORMAT binary)
             """, fieldCount: 5, operation: "read coupons for the delivery file"
         ) { row in

@@ -57,7 +57,8 @@ public struct TargetSelection: Sendable {
 
     /// Selects the wave's targets. `histories` and `scores` are sorted by member id (as the artifacts are).
     public func select(
-        histories: MemberHistories, scores: MemberScores, stores: [Store], cooldownMembers: Set<Int64>
+        histories: MemberHistories, scores: MemberScores, stores: [Store], cooldownMembers: Set<Int64>,
+        protectedMembers: Set<Int64> = []
     ) -> Outcome {
         var outcome = Outcome()
         var excluded: [String: Int] = [:]
@@ -65,7 +66,7 @@ public struct TargetSelection: Sendable {
         let campaign = holdout.forCampaign(config.campaign)
         var candidates: [StoreAssignment.Candidate] = []
         var details: [Int64: (score: Double, segment: DormancySegment, channel: MarketingChannel?, pre: Int64, p: Double, m: Int64)] = [:]
-        var dormant = 0, reachable = 0, thresholds = 0, notCooling = 0, notGlobal = 0, located = 0, inRadius = 0
+        var dormant = 0, reachable = 0, thresholds = 0, notCooling = 0, notProtected = 0, notGlobal = 0, located = 0, inRadius = 0
         var historyIndex = 0
         var hits: [StoreHit] = []
         let freshestAllowed = asOfDay - Int32(config.locationFreshnessDays)
@@ -89,6 +90,8 @@ public struct TargetSelection: Sendable {
             thresholds += 1
             guard !cooldownMembers.contains(memberId) else { excluded["cooldown", default: 0] += 1; continue }
             notCooling += 1
+            guard !protectedMembers.contains(memberId) else { excluded["open_experiment_control", default: 0] += 1; continue }
+            notProtected += 1
             if config.globalHoldoutFraction > 0, holdout.isInGlobalHoldout(memberId: memberId, fraction: config.globalHoldoutFraction) {
                 excluded["global_holdout", default: 0] += 1
                 continue
@@ -149,7 +152,7 @@ public struct TargetSelection: Sendable {
         outcome.funnel = [
             ("members", histories.count), ("buyers", histories.purchaseDays.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }),
             ("dormant", dormant), ("reachable", reachable), ("passes_thresholds", thresholds),
-            ("not_in_cooldown", notCooling), ("not_in_global_holdout", notGlobal), ("fresh_valid_location", located),
+            ("not_in_cooldown", notCooling), ("not_in_open_experiment", notProtected), ("not_in_global_holdout", notGlobal), ("fresh_valid_location", located),
             ("in_radius", inRadius), ("eligible", outcome.targets.count), ("treatment", treated), ("control", control),
         ]
         outcome.exclusions = excluded
