@@ -11,14 +11,19 @@ DEMO_SEED ?= 7
 DEMO_AS_OF ?= 2026-11-01
 PIPELINE ?= pipelines/spring-wakeup.toml
 BIN = .build/release/reactivate
+PREFIX ?= /usr/local
+# The self-contained binary (Swift runtime and Foundation linked in) needs objects compiled for static
+# linking, so it is built in a scratch folder of its own; mixing the two in .build/ fails to link.
+STATIC = --static-swift-stdlib --scratch-path .build/static --product reactivate
 
-.PHONY: help deps build release db-start db-stop test reliability demo bench clean
+.PHONY: help deps build release install db-start db-stop test reliability demo bench clean
 
 help:
 	@echo "make demo    set up everything, generate demo data, run the pipeline, print the summary"
 	@echo "make test    run the test suite against a real PostgreSQL (started if needed)"
 	@echo "make bench   release-mode benchmarks on a kept 1M-member database (BENCH_MEMBERS=…)"
 	@echo "make reliability   the longer fault soak (SOAK_ROUNDS=40)"
+	@echo "make install PREFIX=/usr/local   one self-contained binary in PREFIX/bin (needs only libpq5, libzstd1)"
 	@echo "make db-start / db-stop / clean"
 
 deps:
@@ -30,6 +35,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product reactivate
 
+# One file, $(PREFIX)/bin/reactivate: migrations inside, Swift runtime linked statically, libpq and libzstd shared.
+install: deps
+	@scripts/embed-sql.sh
+	$(SWIFT) build -c release $(STATIC)
+	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -m 0755 .build/static/release/reactivate '$(DESTDIR)$(PREFIX)/bin/reactivate'
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/reactivate"
+
 db-start: deps
 	@scripts/db.sh start
 
@@ -38,7 +51,9 @@ db-stop:
 
 test: db-start
 	$(SWIFT) build --build-tests
-	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate $(SWIFT) test --skip-build
+	$(SWIFT) build $(STATIC)
+	DATABASE_URL='$(DB_URL)' REACTIVATE_BIN=$(CURDIR)/.build/debug/reactivate \
+	  REACTIVATE_STATIC_BIN=$(CURDIR)/.build/static/debug/reactivate $(SWIFT) test --skip-build
 
 # The longer soak: hundreds of kill points while issuing, repeated database outages mid-run.
 reliability: db-start

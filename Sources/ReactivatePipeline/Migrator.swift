@@ -2,10 +2,13 @@ import Foundation
 import Logging
 import Postgres
 
-/// Applies `sql/migrations/NNNN_name.sql` in order, each in its own transaction, recorded with a checksum.
+/// Applies the numbered migrations (`sql/migrations/NNNN_name.sql`) in order, each in its own transaction,
+/// recorded with a checksum.
 ///
-/// Forward-only: an applied file that changed since is refused by name, because silently running a
-/// different history on another database is how schemas drift apart.
+/// The files come from the binary itself (`SQLSource.embedded`) unless `REACTIVATE_SQL_DIR` names a
+/// folder. Forward-only: an applied file that changed since is refused by name, because silently running
+/// a different history on another database is how schemas drift apart. The embedded copy is byte for byte
+/// the file, so a database migrated from files and one migrated by an installed binary agree.
 public struct Migrator {
     public struct Migration: Sendable {
         public let version: Int
@@ -13,27 +16,41 @@ public struct Migrator {
         public let sql: String
     }
 
-    public let directory: URL
+    /// Where the migrations are, for messages: a folder, or the binary.
+    let origin: String
+    private let load: @Sendable () throws -> [(name: String, sql: String)]
 
-    public init(directory: URL) { self.directory = directory }
+    public init(source: SQLSource) {
+        switch source {
+        case .embedded: origin = source.origin
+        case .directory(let root): origin = root.appendingPathComponent("migrations").path
+        }
+        load = { try source.migrationFiles() }
+    }
 
-    /// Migration files sorted by their number; a malformed file name is an error, not skipped.
+    /// Migrations from one folder of `NNNN_name.sql` files (tests, and `REACTIVATE_SQL_DIR`/migrations).
+    public init(directory: URL) {
+        origin = directory.path
+        load = { try SQLSource.files(in: directory) }
+    }
+
+    /// Migrations sorted by their number; a malformed file name is an error, not skipped.
     public func migrations() throws -> [Migration] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+        let files = try load().sorted { $0.name < $1.name }
         var seen: [Int: String] = [:]
-        return try names.map { name in
+        return try files.map { file in
+            let name = file.name
             let prefix = name.prefix(while: \.isNumber)
             guard !prefix.isEmpty, let version = Int(prefix), name.dropFirst(prefix.count).hasPrefix("_") else {
                 throw PipelineError(
-                    .configuration, "migration file '\(name)' in \(directory.path) does not start with a number and '_'",
+                    .configuration, "migration file '\(name)' in \(origin) does not start with a number and '_'",
                     fix: "rename it like 0002_add_columns.sql")
             }
             if let other = seen[version] {
                 throw PipelineError(.configuration, "migrations '\(other)' and '\(name)' share number \(version)", fix: "renumber one of them")
             }
             seen[version] = name
-            let sql = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-            return Migration(version: version, name: name, sql: sql)
+            return Migration(version: version, name: name, sql: file.sql)
         }
     }
 
@@ -79,7 +96,7 @@ public struct Migrator {
             }
             if done {
                 applied.append(migration.name)
-                logger.info("migration applied", metadata: ["migration": "\(migration.name)"])
+                logger.info("migration applied", metadata: ["migration": "\(migration.name)", "migration.version": .stringConvertible(migration.version)])
             }
         }
         return applied

@@ -81,7 +81,7 @@ public struct PipelineRunner {
         }
         let runId = try ledger.beginRun(campaign: config.campaign, asOf: plan.asOf, mode: request.mode, configText: request.configText)
         var logger = self.logger
-        logger[metadataKey: "run.id"] = "\(runId)"
+        logger[metadataKey: "run.id"] = .stringConvertible(runId)
         logger[metadataKey: "campaign"] = "\(config.campaign)"
         logger[metadataKey: "as_of"] = "\(asOf)"
         let directory = try Self.prepareArtifactDirectory(config: config, asOf: asOf, mode: request.mode)
@@ -131,8 +131,8 @@ public struct PipelineRunner {
                 stageLogger.info(
                     "stage finished",
                     metadata: [
-                        "rows.in": "\(result.rowsIn)", "rows.out": "\(result.rowsOut)",
-                        "duration_ms": "\(Int(seconds * 1000))",
+                        "rows.in": .stringConvertible(result.rowsIn), "rows.out": .stringConvertible(result.rowsOut),
+                        "duration_ms": .stringConvertible(Int(seconds * 1000)),
                     ])
                 reports.append(StageReport(stage: stage.name, skipped: false, seconds: seconds, result: result))
             } catch {

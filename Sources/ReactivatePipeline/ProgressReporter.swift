@@ -52,9 +52,9 @@ public final class ProgressReporter: Sendable {
             line += String(format: " %.0f rows/s", rate) + (eta.map { String(format: " ETA %.0fs ", $0) } ?? "  ")
             FileHandle.standardError.write(Data(line.utf8))
         } else {
-            var metadata: Logger.Metadata = ["rows.done": "\(count)", "rows_per_s": "\(Int(rate))"]
-            if let total { metadata["rows.total"] = "\(total)" }
-            if let eta { metadata["eta_s"] = "\(Int(eta))" }
+            var metadata: Logger.Metadata = ["rows.done": .stringConvertible(count), "rows_per_s": .stringConvertible(Int(rate))]
+            if let total { metadata["rows.total"] = .stringConvertible(total) }
+            if let eta { metadata["eta_s"] = .stringConvertible(Int(eta)) }
             logger.info("progress", metadata: metadata)
         }
     }

@@ -144,6 +144,7 @@ import Testing
                 finished += 1
                 #expect(object["run.id"] != nil && object["campaign"] as? String == "life")
                 #expect(object["as_of"] as? String == Self.asOf && object["stage"] != nil)
+                #expect(object["duration_ms"] is Int && object["rows.out"] is Int && object["run.id"] is Int, "numbers, not strings: \(line)")
             }
         }
         #expect(finished == 2)

@@ -72,7 +72,7 @@ struct GenerateCommand: ParsableCommand {
         }
         guard let asOfDay = asOf.flatMap(PostgresEpoch.parseDate) else { throw ValidationError("bad --as-of") }
         let loader = SyntheticDataLoader(
-            connectionString: global.connectionString, sqlDirectory: try SQLDirectory.locate(), logger: logger)
+            connectionString: global.connectionString, sql: SQLSource.resolve(), logger: logger)
         let options = SyntheticDataLoader.Options(
             simulation: SimulationConfig(members: members, stores: stores, seed: seed, asOfDay: asOfDay),
             schema: schema, simSchema: simSchema, replace: replace)

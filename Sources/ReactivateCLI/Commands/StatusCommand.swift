@@ -12,12 +12,19 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this campaign.") var campaign: String?
-    @Option(help: "Output format: table or json.") var format: Format = .table
+    @Option(help: ArgumentHelp(
+        "Output format: table, or json (an array, one record per run with its stages, stats and full errors).",
+        valueName: "format"))
+    var format: Format = .table
     @Option(help: "How many runs to show.") var limit: Int = 20
 
     func run() throws {
         _ = try global.makeLogger()
         let connection = try global.connect()
+        if format == .json {
+            print(try RunStatusRecord.json(RunStatusRecord.load(connection, campaign: campaign, limit: limit)))
+            return
+        }
         let result = try connection.query(
             """
             SELECT coalesce(json_agg(r ORDER BY r.started_at DESC), '[]'::json)::text FROM (
@@ -36,10 +43,6 @@ struct StatusCommand: ParsableCommand {
             ) r
             """, [campaign, limit], operation: "read run ledger")
         let json = result.scalar ?? "[]"
-        if format == .json {
-            print(json)
-            return
-        }
         guard let runs = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]], !runs.isEmpty else {
             print("no runs recorded\(campaign.map { " for campaign '\($0)'" } ?? "")")
             return

@@ -51,7 +51,12 @@ struct TextLogHandler: LogHandler {
     }
 }
 
-/// One JSON object per line with `ts`, `level`, `msg` and the metadata as fields.
+/// One JSON object per line with `ts`, `level`, `msg` and the metadata as fields (keys sorted).
+///
+/// A metadata value logged as `.stringConvertible(x)` whose `x` is an integer, a finite floating-point
+/// number or a `Bool` becomes a JSON number or boolean (`"duration_ms":1289`), so log pipelines can sum
+/// and compare it; strings, including interpolated ones (`"\(x)"`), stay JSON strings. `ts`, `level`
+/// and `msg` are always the handler's own: metadata with those keys does not replace them.
 struct JSONLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info
@@ -65,26 +70,18 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var object: [String: Any] = ["ts": LogClock.iso8601(), "level": event.level.rawValue, "msg": "\(event.message)"]
-        for (key, value) in merged { object[key] = Self.json(value) }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
-            let line = String(data: data, encoding: .utf8)
-        else { return }
-        StandardError.write(line)
+        StandardError.write(Self.line(timestamp: LogClock.iso8601(), level: event.level, message: "\(event.message)", metadata: merged))
     }
 
-    static func json(_ value: Logger.MetadataValue) -> Any {
-        switch value {
-        case .string(let string): return string
-        case .stringConvertible(let convertible):
-            if let number = convertible as? Int { return number }
-            if let number = convertible as? Int64 { return number }
-            if let number = convertible as? Double, number.isFinite { return number }
-            if let flag = convertible as? Bool { return flag }
-            return convertible.description
-        case .array(let values): return values.map(json)
-        case .dictionary(let values): return values.mapValues(json)
-        }
+    /// The JSON text of one log line, without the line break.
+    static func line(timestamp: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var fields = metadata
+        fields["ts"] = .string(timestamp)
+        fields["level"] = .string(level.rawValue)
+        fields["msg"] = .string(message)
+        var text = ""
+        JSONLogEncoding.append(.dictionary(fields), to: &text)
+        return text
     }
 }
 

@@ -37,13 +37,17 @@ public struct SyntheticDataLoader: Sendable {
     }
 
     let connectionString: ConnectionString
-    let sqlDirectory: URL
+    let sql: SQLSource
     let logger: Logger
 
-    public init(connectionString: ConnectionString, sqlDirectory: URL, logger: Logger) {
+    public init(connectionString: ConnectionString, sql: SQLSource, logger: Logger) {
         self.connectionString = connectionString
-        self.sqlDirectory = sqlDirectory
+        self.sql = sql
         self.logger = logger
+    }
+
+    public init(connectionString: ConnectionString, sqlDirectory: URL, logger: Logger) {
+        self.init(connectionString: connectionString, sql: .directory(sqlDirectory), logger: logger)
     }
 
     public func load(_ options: Options) throws -> Summary {
@@ -79,8 +83,8 @@ public struct SyntheticDataLoader: Sendable {
 
     /// The contract DDL, run with the staging schema in place of `src`/`sim`.
     private func createStaging(_ connection: Connection, staging: String, simStaging: String) throws {
-        let source = try String(contentsOf: sqlDirectory.appendingPathComponent("source/src_tables.sql"), encoding: .utf8)
-        let sim = try String(contentsOf: sqlDirectory.appendingPathComponent("source/sim_tables.sql"), encoding: .utf8)
+        let source = try sql.sourceFile("src_tables.sql")
+        let sim = try sql.sourceFile("sim_tables.sql")
         try connection.transaction {
             try connection.execute("DROP SCHEMA IF EXISTS \(Connection.quoteIdentifier(staging)) CASCADE; DROP SCHEMA IF EXISTS \(Connection.quoteIdentifier(simStaging)) CASCADE")
             try connection.execute(Self.retarget(source, from: "src", to: staging), operation: "create staging source tables")
@@ -149,7 +153,7 @@ public struct SyntheticDataLoader: Sendable {
                     local.transactions += batch.transactions.count
                     let done = progress.add(taken, ordering: .relaxed).newValue
                     if done / 100_000 != (done - taken) / 100_000 {
-                        logger.info("generated members", metadata: ["members.done": "\(done)", "members.total": "\(memberCount)"])
+                        logger.info("generated members", metadata: ["members.done": .stringConvertible(done), "members.total": .stringConvertible(memberCount)])
                     }
                 }
                 totals.withLock {
@@ -247,7 +251,7 @@ public struct SyntheticDataLoader: Sendable {
     /// Keys and indexes, statistics, then the swap: old schemas out, staging schemas renamed in.
     private func finish(_ connection: Connection, options: Options, staging: String, simStaging: String) throws {
         let s = SQL(trusted: Connection.quoteIdentifier(staging))
-        let indexes = try String(contentsOf: sqlDirectory.appendingPathComponent("source/src_indexes.sql"), encoding: .utf8)
+        let indexes = try sql.sourceFile("src_indexes.sql")
         try connection.execute(
             """
             SET maintenance_work_mem = '512MB';

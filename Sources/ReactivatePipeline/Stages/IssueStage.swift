@@ -166,7 +166,7 @@ public struct IssueStage: Stage {
                     """, operation: "insert coupons and outbox rows")
             } catch let error as PostgresError where error.sqlState == "23505" && error.constraint == "coupons_pkey" {
                 try connection.execute("ROLLBACK TO SAVEPOINT new_codes")
-                context.logger.warning("a new coupon code clashed with an existing one; drawing the batch again", metadata: ["attempt": "\(attempts)"])
+                context.logger.warning("a new coupon code clashed with an existing one; drawing the batch again", metadata: ["attempt": .stringConvertible(attempts)])
                 continue
             }
             try connection.execute("RELEASE SAVEPOINT new_codes")

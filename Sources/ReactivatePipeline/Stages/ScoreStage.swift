@@ -234,7 +234,7 @@ struct PhaseClock {
 
     mutating func lap(_ phase: String) {
         let now = DispatchTime.now().uptimeNanoseconds
-        logger.debug("phase finished", metadata: ["phase": "\(phase)", "duration_ms": "\((now - last) / 1_000_000)"])
+        logger.debug("phase finished", metadata: ["phase": "\(phase)", "duration_ms": .stringConvertible((now - last) / 1_000_000)])
         last = now
     }
 }
