@@ -74,16 +74,16 @@ public struct Migrator {
                 // Serialise concurrent migrators; the lock ends with the transaction.
                 try connection.execute("SELECT pg_advisory_xact_lock(7262651413)", operation: "lock migrations")
                 let checksum = try connection.query(
-                    "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [migration.sql], operation: "checksum \(migration.name)"
-                ).scalar ?? ""
+                    "SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')", operation: "checksum \(migration.name)"
+                ).scalar(String.self) ?? ""
                 let recorded = try connection.query(
-                    "SELECT name, sha256 FROM reactivation.schema_migrations WHERE version = $1", [migration.version],
+                    "SELECT name, sha256 FROM reactivation.schema_migrations WHERE version = \(migration.version)",
                     operation: "read migration history")
-                if let row = recorded.rows.first {
-                    guard row[1] == checksum else {
+                if let row = recorded.first {
+                    guard try row.decodeIfPresent(1, as: String.self) == checksum else {
                         throw PipelineError(
                             .configuration,
-                            "migration \(migration.name) was changed after it was applied (as '\(row[0] ?? "?")') to this database",
+                            "migration \(migration.name) was changed after it was applied (as '\(try row.decodeIfPresent(0, as: String.self) ?? "?")') to this database",
                             fix: "restore the original file and put the change in a new, higher-numbered migration")
                     }
                     return false

@@ -22,6 +22,8 @@ public struct PipelineRunner {
         public var sliceCount: Int
         /// For the attribute stage: only this wave.
         public var attributeWave: Int32?
+        /// Run as of today in the business time zone (`--as-of today`); `asOfDay` is then ignored.
+        public var asOfToday = false
 
         public init(
             config: PipelineConfig, configText: String, asOfDay: Int32, mode: RunMode = .live,
@@ -49,6 +51,8 @@ public struct PipelineRunner {
 
     public struct Outcome: Sendable {
         public var runId: Int64
+        /// The as-of date the run resolved (today's date for `--as-of today`).
+        public var asOf: CalendarDay
         public var reports: [StageReport]
     }
 
@@ -153,7 +157,7 @@ public struct PipelineRunner {
             }
         }
         try ledger.finishRun(runId, status: "succeeded")
-        return Outcome(runId: runId, reports: reports)
+        return Outcome(runId: runId, asOf: plan.asOf, reports: reports)
     }
 
     /// Checks a live run makes of its source before extracting anything.

@@ -63,23 +63,25 @@ public struct RunPlan: Sendable {
                 .configuration, "source.business_timezone '\(zone)' is not a time zone this PostgreSQL server knows",
                 fix: "use an IANA zone name such as Asia/Shanghai (SELECT name FROM pg_timezone_names lists them)")
         }
-        let asOf = CalendarDay(request.asOfDay)
         let clock = try connection.query(
             """
-            SELECT \(PostgresUnits.microseconds("(\(asOf)::date::timestamp AT TIME ZONE \(zone))")),
-                   \(PostgresUnits.microseconds("now()")),
-                   \(PostgresUnits.dayNumber("(now() AT TIME ZONE \(zone))::date"))
-            """, operation: "resolve the run's cut-off")
+            SELECT \(PostgresUnits.microseconds("now()")), \(PostgresUnits.dayNumber("(now() AT TIME ZONE \(zone))::date"))
+            """, operation: "read the server's clock")
         guard let row = clock.first else { throw PipelineError(.runtime, "the server returned no clock") }
-        let cutoff = Instant(microseconds: try row.decode(0, as: Int64.self))
-        let now = Instant(microseconds: try row.decode(1, as: Int64.self))
-        let today = CalendarDay(try row.decode(2, as: Int32.self))
+        let now = Instant(microseconds: try row.decode(0, as: Int64.self))
+        let today = CalendarDay(try row.decode(1, as: Int32.self))
+        let asOf = request.asOfToday ? today : CalendarDay(request.asOfDay)
+        // The cut-off is the one place "D 00:00 in the business time zone" is computed, by the server's tz rules.
+        guard let cutoffMicros = try connection.query(
+            "SELECT \(PostgresUnits.microseconds("(\(asOf)::date::timestamp AT TIME ZONE \(zone))"))", operation: "resolve the run's cut-off"
+        ).scalar(Int64.self) else { throw PipelineError(.runtime, "the server returned no cut-off") }
+        let cutoff = Instant(microseconds: cutoffMicros)
         guard asOf <= today else {
             throw PipelineError(
                 .configuration, "--as-of \(asOf) is after today (\(today) in \(zone)): its data does not exist yet",
                 fix: "pass a date up to today (`--as-of today` names it)")
         }
-        if let wave = request.attributeWave, wave > request.asOfDay {
+        if let wave = request.attributeWave, wave > asOf.number {
             throw PipelineError(
                 .configuration, "--wave \(CalendarDay(wave)) is after --as-of \(asOf)",
                 fix: "attribute a wave as of a date on or after it")

@@ -120,7 +120,7 @@ public struct RunStatusRecord: Codable, Sendable, Equatable {
               ORDER BY runs.started_at DESC, runs.run_id DESC LIMIT $2
             ) r
             """, [campaign, limit], operation: "read run ledger")
-        let text = result.scalar ?? "[]"
+        let text = try result.scalar(String.self) ?? "[]"
         do {
             return try JSONDecoder().decode([RunStatusRecord].self, from: Data(text.utf8))
         } catch {

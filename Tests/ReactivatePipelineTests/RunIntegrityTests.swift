@@ -216,4 +216,20 @@ import Testing
             """) == "0", "members holding the earlier campaign's coupon were cooled down at targeting")
         #expect(issue.rowsOut > 0)
     }
+
+    // `--as-of today` is today in the business time zone, whatever the host's zone.
+    @Test func asOfTodayIsTodayInTheBusinessTimeZone() throws {
+        let fixture = try PipelineFixture(members: 1_000, seed: 19)
+        defer { fixture.cleanUp() }
+        let connection = try fixture.database.connect()
+        for zone in ["Asia/Shanghai", "America/Los_Angeles"] {
+            let config = fixture.config("today-\(zone.count)") { $0.businessTimeZone = zone }
+            var request = PipelineRunner.Request(config: config, configText: "", asOfDay: 0, mode: .dryRun, stages: [.extract])
+            request.asOfToday = true
+            let outcome = try PipelineRunner(connectionString: fixture.database.connectionString, logger: fixture.logger).run(request)
+            let today = try #require(try Self.scalar(connection, "SELECT (now() AT TIME ZONE \(zone))::date::text"))
+            #expect(outcome.asOf.description == today)
+            #expect(try Self.scalar(connection, "SELECT as_of::text FROM reactivation.runs WHERE run_id = \(outcome.runId)") == today)
+        }
+    }
 }

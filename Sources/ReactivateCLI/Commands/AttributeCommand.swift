@@ -18,31 +18,21 @@ struct AttributeCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Pipeline config file.") var pipeline: String
     @Option(help: "The wave's as-of date (YYYY-MM-DD).") var wave: String
-    @Option(name: .customLong("as-of"), help: "Observe outcomes up to this date's midnight (default: today in the business time zone).")
-    var asOf: String?
+    @Option(name: .customLong("as-of"), help: "Observe outcomes up to this date's midnight (YYYY-MM-DD or `today`, the default, in the business time zone; never later).")
+    var asOf: AsOfArgument = .today
 
     func validate() throws {
         guard PostgresEpoch.parseDate(wave) != nil else { throw ValidationError("--wave must be a date like 2026-11-01") }
-        if let asOf, PostgresEpoch.parseDate(asOf) == nil { throw ValidationError("--as-of must be a date like 2026-12-01") }
     }
 
     func run() throws {
         let logger = try global.makeLogger()
         let (config, text) = try PipelineFile.load(pipeline)
         guard let waveDay = PostgresEpoch.parseDate(wave) else { throw ValidationError("bad --wave") }
-        let observed: Int32
-        if let asOf, let day = PostgresEpoch.parseDate(asOf) {
-            observed = day
-        } else {
-            let connection = try global.connect()
-            let today = try connection.query("SELECT (now() AT TIME ZONE $1)::date::text", [config.businessTimeZone]).scalar ?? ""
-            guard let day = PostgresEpoch.parseDate(today) else { throw PipelineError(.runtime, "cannot read today's date from the server") }
-            observed = day
-        }
         SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
-            config: config, configText: text, asOfDay: observed, mode: .live, stages: [.attribute], force: true,
+            config: config, configText: text, asOf: asOf, mode: .live, stages: [.attribute], force: true,
             attributeWave: waveDay))
         guard let stats = outcome.reports.first?.result?.stats else { return }
         print(AttributionSummary.render(campaign: config.campaign, stats: stats))

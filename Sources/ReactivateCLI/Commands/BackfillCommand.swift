@@ -82,8 +82,7 @@ struct BackfillCommand: ParsableCommand {
     static func succeededDates(connectionString: Postgres.ConnectionString, campaign: String) throws -> Set<String> {
         let connection = try Postgres.Connection(connectionString)
         let rows = try connection.query(
-            "SELECT as_of::text FROM reactivation.runs WHERE campaign = $1 AND mode = 'backfill' AND status = 'succeeded'",
-            [campaign]).rows
-        return Set(rows.compactMap { $0[0] })
+            "SELECT as_of::text FROM reactivation.runs WHERE campaign = \(campaign) AND mode = 'backfill' AND status = 'succeeded'")
+        return Set(try rows.map { try $0.decode(0, as: String.self) })
     }
 }

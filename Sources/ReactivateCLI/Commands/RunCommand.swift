@@ -20,6 +20,38 @@ enum PipelineFile {
 
 extension StageName: ExpressibleByArgument {}
 
+/// `--as-of`: a date parsed once at the edge, or `today`, which the run plan resolves in the business
+/// time zone (the host's zone never decides which day it is).
+enum AsOfArgument: ExpressibleByArgument, Sendable {
+    case day(CalendarDay)
+    case today
+
+    init?(argument: String) {
+        if argument == "today" { self = .today; return }
+        guard let day = CalendarDay(parsing: argument) else { return nil }
+        self = .day(day)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+extension PipelineRunner.Request {
+    init(
+        config: PipelineConfig, configText: String, asOf: AsOfArgument, mode: RunMode = .live, stages: [StageName]? = nil,
+        force: Bool = false, issueAt: Int64? = nil, sliceCount: Int = 2, attributeWave: Int32? = nil
+    ) {
+        let day: Int32
+        switch asOf {
+        case .day(let value): day = value.number
+        case .today: day = 0
+        }
+        self.init(
+            config: config, configText: configText, asOfDay: day, mode: mode, stages: stages, force: force, issueAt: issueAt,
+            sliceCount: sliceCount, attributeWave: attributeWave)
+        if case .today = asOf { asOfToday = true }
+    }
+}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -33,8 +65,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Pipeline config file, e.g. pipelines/spring-wakeup.toml.") var pipeline: String
-    @Option(name: .customLong("as-of"), help: "The run date D (YYYY-MM-DD): only data before D 00:00 in the business time zone counts.")
-    var asOf: String
+    @Option(name: .customLong("as-of"), help: "The run date D (YYYY-MM-DD, or `today` in the business time zone): only data before D 00:00 there counts.")
+    var asOf: AsOfArgument
     @Option(help: "Comma-separated stages to run (default: all).", transform: { text in
         try text.split(separator: ",").map { name in
             guard let stage = StageName(rawValue: String(name).trimmingCharacters(in: .whitespaces)) else {
@@ -54,9 +86,6 @@ struct RunCommand: ParsableCommand {
     var issueAt: String?
 
     func validate() throws {
-        guard PostgresEpoch.parseDate(asOf) != nil else {
-            throw ValidationError("--as-of must be a date like 2026-11-01, got '\(asOf)'")
-        }
         guard (1...64).contains(slices) else { throw ValidationError("--slices must be 1…64") }
         if stages != nil && fromStage != nil { throw ValidationError("use either --stages or --from, not both") }
         if let issueAt, IssueTime.parse(issueAt) == nil {
@@ -67,7 +96,6 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var logger = try global.makeLogger()
         let (config, text) = try PipelineFile.load(pipeline)
-        guard let asOfDay = PostgresEpoch.parseDate(asOf) else { throw ValidationError("bad --as-of") }
         var selected = stages
         if let fromStage {
             selected = Array(StageName.allCases.drop(while: { $0 != fromStage }))
@@ -76,9 +104,9 @@ struct RunCommand: ParsableCommand {
         SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
-            config: config, configText: text, asOfDay: asOfDay, mode: dryRun ? .dryRun : .live,
+            config: config, configText: text, asOf: asOf, mode: dryRun ? .dryRun : .live,
             stages: selected, force: force, issueAt: issueAt.flatMap(IssueTime.parse), sliceCount: slices))
-        print("run \(outcome.runId): \(config.campaign) as of \(asOf)")
+        print("run \(outcome.runId): \(config.campaign) as of \(outcome.asOf)")
         for report in outcome.reports {
             if report.skipped {
                 print("  \(report.stage.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) already done (skipped)")

@@ -42,7 +42,7 @@ struct StatusCommand: ParsableCommand {
               ORDER BY started_at DESC LIMIT $2
             ) r
             """, [campaign, limit], operation: "read run ledger")
-        let json = result.scalar ?? "[]"
+        let json = try result.scalar(String.self) ?? "[]"
         guard let runs = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]], !runs.isEmpty else {
             print("no runs recorded\(campaign.map { " for campaign '\($0)'" } ?? "")")
             return

@@ -55,9 +55,9 @@ public struct CampaignSimulator: Sendable {
         let sim = SQL(trusted: Connection.quoteIdentifier(options.simSchema))
         let connection = try Connection(connectionString)
         let asOf = PostgresEpoch.format(options.waveDay)
-        guard let generation = try connection.query("SELECT members, stores, seed, as_of - DATE '2000-01-01' FROM \(sim).generation LIMIT 1").rows.first,
-            let members = generation[0].flatMap({ Int($0) }), let stores = generation[1].flatMap({ Int($0) }),
-            let seed = generation[2].flatMap({ Int64($0) }), let generatedDay = generation[3].flatMap({ Int32($0) })
+        guard let generation = try connection.query("SELECT members, stores, seed, as_of - DATE '2000-01-01' FROM \(sim).generation LIMIT 1").first,
+            let members = try generation.decodeIfPresent(0, as: Int.self), let stores = try generation.decodeIfPresent(1, as: Int.self),
+            let seed = try generation.decodeIfPresent(2, as: Int64.self), let generatedDay = try generation.decodeIfPresent(3, as: Int32.self)
         else {
             throw PipelineError(.configuration, "no generated data found in schema \(options.simSchema)",
                 fix: "simulate campaigns only on data made by `reactivate generate`")
@@ -67,8 +67,10 @@ public struct CampaignSimulator: Sendable {
             retail = try SyntheticRetail(config: SimulationConfig(members: members, stores: stores, seed: UInt64(bitPattern: seed), asOfDay: generatedDay))
         } catch { throw PipelineError(.runtime, "cannot rebuild the simulator: \(error)") }
         guard let issued = try connection.query(
-            "SELECT (extract(epoch FROM issued_at) * 1000000)::int8 - 946684800000000 FROM reactivation.waves WHERE campaign = $1 AND as_of = $2::date AND status = 'issued'",
-            [options.campaign, asOf]).scalar.flatMap({ Int64($0) })
+            """
+            SELECT \(PostgresUnits.microseconds("issued_at")) FROM reactivation.waves
+            WHERE campaign = \(options.campaign) AND as_of = \(asOf)::date AND status = 'issued'
+            """).scalar(Int64.self)
         else {
             throw PipelineError(.configuration, "campaign '\(options.campaign)' has no issued wave on \(asOf)",
                 fix: "run the pipeline with the issue stage for that date first")
@@ -86,8 +88,8 @@ public struct CampaignSimulator: Sendable {
         var summary = Summary()
         try connection.transaction {
             // Re-simulating a wave replaces its rows: the same seed gives the same rows again.
-            let existing = try connection.query("SELECT wave FROM \(sim).waves WHERE campaign = $1 AND as_of = $2::date", [options.campaign, asOf]).scalar
-            let wave = try existing.flatMap { Int($0) } ?? Int(connection.query("SELECT coalesce(max(wave) + 1, 0) FROM \(sim).waves").scalar ?? "0") ?? 0
+            let existing = try connection.query("SELECT wave FROM \(sim).waves WHERE campaign = \(options.campaign) AND as_of = \(asOf)::date").scalar(Int.self)
+            let wave = try existing ?? connection.query("SELECT coalesce(max(wave) + 1, 0) FROM \(sim).waves").scalar(Int.self) ?? 0
             guard wave <= WaveScenario.maxWave else { throw PipelineError(.runtime, "too many simulated waves (max \(WaveScenario.maxWave + 1))") }
             try connection.query(
                 """

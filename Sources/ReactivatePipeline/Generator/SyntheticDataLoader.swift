@@ -59,7 +59,7 @@ public struct SyntheticDataLoader: Sendable {
         let started = DispatchTime.now()
         let admin = try Connection(connectionString)
         let existing = try admin.query(
-            "SELECT to_regclass($1) IS NOT NULL", ["\(Connection.quoteIdentifier(options.schema)).members"]).scalar == "t"
+            "SELECT to_regclass(\(Connection.quoteIdentifier(options.schema) + ".members")) IS NOT NULL").scalar(Bool.self) == true
         if existing && !options.replace {
             throw PipelineError(
                 .configuration, "schema '\(options.schema)' already has source tables",
