@@ -33,7 +33,17 @@ let package = Package(
         // Pure computational core: no I/O, no logging.
         .target(name: "ReactivateCore"),
 
-        // Stages, ledger, migrations, generator loader.
+        // The demo world: a seeded synthetic retailer (pure, no I/O) and its database loader and
+        // campaign simulator. The product modules never depend on these.
+        .target(name: "ReactivateSimulation", dependencies: ["ReactivateCore"]),
+        .target(
+            name: "ReactivateDemo",
+            dependencies: [
+                "ReactivateSimulation", "ReactivatePipeline", "ReactivateCore", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // Stages, ledger, migrations.
         .target(
             name: "ReactivatePipeline",
             dependencies: [
@@ -46,7 +56,7 @@ let package = Package(
         .target(
             name: "ReactivateCLI",
             dependencies: [
-                "ReactivatePipeline", "ReactivateCore", "Postgres",
+                "ReactivatePipeline", "ReactivateCore", "Postgres", "ReactivateDemo", "ReactivateSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -55,13 +65,15 @@ let package = Package(
         // Shared by the database tests: a fresh database per test on the server the Makefile started.
         .target(name: "ReactivateTestSupport", dependencies: ["Postgres"], path: "Tests/Support"),
 
-        .testTarget(name: "ReactivateCoreTests", dependencies: ["ReactivateCore"]),
+        .testTarget(name: "ReactivateCoreTests", dependencies: ["ReactivateCore", "ReactivateSimulation"]),
+        .testTarget(name: "ReactivateSimulationTests", dependencies: ["ReactivateSimulation", "ReactivateCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "ReactivateTestSupport"]),
         .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts"]),
         .testTarget(
             name: "ReactivatePipelineTests",
             dependencies: [
-                "ReactivatePipeline", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport",
+                "ReactivatePipeline", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport", "ReactivateDemo",
+                "ReactivateSimulation",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "ReactivateCLITests", dependencies: ["ReactivateCLI", "Postgres", "ReactivateTestSupport"]),

@@ -20,12 +20,12 @@ extension StageName: PostgresParameter {
 }
 
 /// SQL fragments that turn server values into the core's units, written once.
-enum PostgresUnits {
+public enum PostgresUnits {
     /// Microseconds since 2000-01-01 UTC of a `timestamptz` expression, exact.
-    static func microseconds(_ expression: SQL) -> SQL {
+    public static func microseconds(_ expression: SQL) -> SQL {
         "(extract(epoch FROM (\(expression)) - TIMESTAMPTZ '2000-01-01 00:00:00+00') * 1000000)::int8"
     }
 
     /// Days since 2000-01-01 of a `date` expression.
-    static func dayNumber(_ expression: SQL) -> SQL { "((\(expression)) - DATE '2000-01-01')" }
+    public static func dayNumber(_ expression: SQL) -> SQL { "((\(expression)) - DATE '2000-01-01')" }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ReactivateCore
+import ReactivateSimulation
 
 /// Seeded xoshiro256** (state from SplitMix64), so every simulated base is the same on every run.
 struct BGNBDTestRandom: RandomNumberGenerator {

@@ -1,4 +1,5 @@
 import ReactivateCore
+import ReactivateSimulation
 import Testing
 
 @Suite struct DormancyTests {

@@ -1,5 +1,6 @@
 import Foundation
 import ReactivateCore
+import ReactivateSimulation
 
 /// SplitMix64: tiny, seedable, good enough to generate test data.
 struct GeoTestRandom: RandomNumberGenerator {

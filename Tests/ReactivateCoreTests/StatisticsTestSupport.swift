@@ -1,5 +1,6 @@
 import Foundation
 @testable import ReactivateCore
+import ReactivateSimulation
 
 /// SplitMix64: a tiny seeded generator, so every random test replays exactly.
 struct StatisticsTestRNG: RandomNumberGenerator {

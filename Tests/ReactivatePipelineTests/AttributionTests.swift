@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import ReactivateCore
+import ReactivateDemo
 import ReactivatePipeline
 import ReactivateTestSupport
 import Testing

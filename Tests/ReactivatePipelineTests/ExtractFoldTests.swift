@@ -1,5 +1,6 @@
 import Foundation
 import ReactivateCore
+import ReactivateSimulation
 @testable import ReactivatePipeline
 import Testing
 

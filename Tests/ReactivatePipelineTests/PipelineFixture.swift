@@ -4,6 +4,8 @@ import Postgres
 import ReactivateCore
 import ReactivatePipeline
 import ReactivateTestSupport
+import ReactivateSimulation
+import ReactivateDemo
 
 /// A migrated test database with generated data, and helpers to run stages on it in-process.
 struct PipelineFixture {

@@ -5,6 +5,8 @@ import ReactivateCore
 import ReactivatePipeline
 import ReactivateTestSupport
 import Testing
+import ReactivateSimulation
+import ReactivateDemo
 
 @Suite struct SyntheticDataLoaderTests {
     static let asOf = PostgresEpoch.parseDate("2026-11-01") ?? 0

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ReactivateCore
 import ReactivatePipeline
+import ReactivateSimulation
+import ReactivateDemo
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 import ReactivateCore
 import Testing
+import ReactivateSimulation
 
 /// The shared 20,000-member base looks like the hypermarket case and obeys the source tables' rules.
 @Suite struct SimulationPlausibilityTests {

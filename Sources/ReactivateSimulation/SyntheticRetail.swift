@@ -1,4 +1,5 @@
 import Foundation
+import ReactivateCore
 
 /// The synthetic retailer: stores, and members whose rows follow the BG/NBD story with known truth.
 ///

@@ -1,3 +1,4 @@
+import ReactivateCore
 /// A fast, seedable xoshiro256** pseudo-random generator.
 ///
 /// The simulator needs random streams that are reproducible from a seed and cheap to create per member,

@@ -1,4 +1,5 @@
 import ReactivateCore
+import ReactivateSimulation
 
 /// One simulated base shared by the plausibility tests: 20,000 members and 200 stores as of 2025-06-30.
 ///

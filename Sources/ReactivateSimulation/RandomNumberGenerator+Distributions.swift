@@ -1,4 +1,5 @@
 import Foundation
+import ReactivateCore
 
 /// Samplers for the distributions the simulator draws from.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import ReactivateCore
 import Testing
+import ReactivateSimulation
 
 @Suite struct SimulationRandomTests {
     @Test func splitMixMatchesTheReferenceSequenceForSeedZero() {

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import Postgres
 import ReactivateCore
+import ReactivatePipeline
+import ReactivateSimulation
 
 /// Plays out an issued wave from every targeted member's latent process: writes the post-issue
 /// transactions the member's arm would produce, and records both potential outcomes in `sim`.

@@ -1,6 +1,7 @@
 import Foundation
 import ReactivateCore
 import Testing
+import ReactivateSimulation
 
 /// Throughput check, off by default: `REACTIVATE_SIM_BENCH=1000000 swift test -c release --filter SimulationBenchmark`.
 @Suite struct SimulationBenchmarkTests {

@@ -1,4 +1,5 @@
 import Foundation
+import ReactivateCore
 
 /// A coupon wave as the simulator sees it: when it was issued, how long it is measured, and how much the
 /// coupon changes behaviour — the *true* effect that attribution is supposed to recover.

@@ -1,3 +1,4 @@
+import ReactivateCore
 /// Time arithmetic in PostgreSQL's binary units and the business time zone.
 ///
 /// Rows carry timestamps as `Int64` microseconds since 2000-01-01 00:00:00 UTC and dates as `Int32` days

@@ -1,4 +1,5 @@
 import Foundation
+import ReactivateCore
 
 /// The chain's store network, laid out once per configuration from its own random stream.
 ///

@@ -1,3 +1,4 @@
+import ReactivateCore
 /// A city the synthetic chain operates in.
 ///
 /// Real city-centre coordinates make distances, store clusters and "moved to another city" look like the

@@ -1,5 +1,6 @@
 import ReactivateCore
 import Testing
+import ReactivateSimulation
 
 @Suite struct SimulationStoreTests {
     let asOf = SimulationFixture.asOfDay

@@ -1,5 +1,6 @@
 import ReactivateCore
 import Testing
+import ReactivateSimulation
 
 @Suite struct SimulationDeterminismTests {
     private func retail(seed: UInt64 = 11, members: Int = 400, stores: Int = 60) throws -> SyntheticRetail {

@@ -4,6 +4,8 @@ import Logging
 import Postgres
 import ReactivateCore
 import Synchronization
+import ReactivatePipeline
+import ReactivateSimulation
 
 /// Loads the simulator's rows into the source tables with binary COPY, on two connections at once.
 ///

@@ -1,3 +1,4 @@
+import ReactivateCore
 // Rows as the loader writes them with binary COPY: timestamps are Int64 µs since 2000-01-01 00:00 UTC
 // (timestamptz), dates Int32 days since 2000-01-01 (date), money Int64 cents, optionals are NULLs.
 

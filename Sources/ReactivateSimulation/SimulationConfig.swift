@@ -1,3 +1,4 @@
+import ReactivateCore
 /// What `reactivate generate` asks the simulator for: size, seed, as-of date and the latent model's knobs.
 ///
 /// Defaults are tuned so that, on the as-of date, 30–45 % of buyers are dormant (180+ days since their last
