@@ -2,19 +2,6 @@ import Foundation
 import Postgres
 import ReactivateCore
 
-/// Which stages exist, in the order they run.
-public enum StageName: String, CaseIterable, Sendable, Codable {
-    case extract, score, target, issue, attribute
-}
-
-/// How a run treats the outside world: `live` issues coupons, `dry_run` computes everything and writes
-/// no coupon, `backfill` replays a past date without issuing.
-public enum RunMode: String, Sendable, Codable, CaseIterable {
-    case live
-    case dryRun = "dry_run"
-    case backfill
-}
-
 /// The `reactivation.runs` / `stage_runs` bookkeeping: what ran, when, from what, with what result.
 ///
 /// A run is the pair (campaign, as-of date) in one mode. Running it again reuses the row, so the

@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func hashedArmsAreBalancedWithinStores() throws {
-        let assigner = try HoldoutAssigner(fraction: 0.1)
+        let assigner = try HoldoutAssigner(key: pinnedTestKey, fraction: 0.1)
         let input = (Int64(0)..<150_000).map { id in
             (storeId: id * 7_919 % 300, arm: assigner.arm(campaign: "spring-2025", memberId: id))
         }

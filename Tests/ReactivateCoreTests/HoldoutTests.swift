@@ -64,9 +64,9 @@ import Testing
         #expect(reference == Self.referenceKey)
         #expect(try HoldoutKey(hex: "000102030405060708090A0B0C0D0E0F") == Self.referenceKey)
         #expect(reference.hex == "000102030405060708090a0b0c0d0e0f")
-        #expect(HoldoutKey.default.hex == "ef8bc76e656cf1910601ad521dea8e0b")
-        #expect(try HoldoutKey(hex: HoldoutKey.default.hex) == .default)
-        #expect(!String(describing: HoldoutKey.default).contains("ef8b"))
+        #expect(pinnedTestKey.hex == "ef8bc76e656cf1910601ad521dea8e0b")
+        #expect(try HoldoutKey(hex: pinnedTestKey.hex) == pinnedTestKey)
+        #expect(!String(describing: pinnedTestKey).contains("ef8b"))
     }
 
     static let badKeys: [(String, HoldoutKey.ParseError)] = [
@@ -91,12 +91,12 @@ import Testing
 
     @Test(arguments: [-0.01, 1.01, Double.nan, .infinity])
     func fractionsOutsideZeroToOneAreConfigurationErrors(fraction: Double) {
-        #expect(throws: HoldoutAssigner.ConfigurationError.self) { try HoldoutAssigner(fraction: fraction) }
+        #expect(throws: HoldoutAssigner.ConfigurationError.self) { try HoldoutAssigner(key: pinnedTestKey, fraction: fraction) }
     }
 
     @Test(arguments: [0.1, 0.5, 0.02])
     func controlShareIsWithinSamplingErrorOfTheFraction(fraction: Double) throws {
-        let assigner = try HoldoutAssigner(fraction: fraction)
+        let assigner = try HoldoutAssigner(key: pinnedTestKey, fraction: fraction)
         let n = 200_000
         let control = (0..<n).count { assigner.arm(campaign: "spring-2025", memberId: Int64($0) * 3 + 1_000_000) == .control }
         let sigma = (fraction * (1 - fraction) / Double(n)).squareRoot()
@@ -104,8 +104,8 @@ import Testing
     }
 
     @Test func armsAreStableAcrossCallsAndInstances() throws {
-        let first = try HoldoutAssigner(key: .default, fraction: 0.1)
-        let second = try HoldoutAssigner(fraction: 0.1)
+        let first = try HoldoutAssigner(key: pinnedTestKey, fraction: 0.1)
+        let second = try HoldoutAssigner(key: pinnedTestKey, fraction: 0.1)
         let prepared = second.forCampaign("autumn-2025")
         for id in Int64(-500)..<500 {
             let arm = first.arm(campaign: "autumn-2025", memberId: id)
@@ -116,10 +116,10 @@ import Testing
         }
     }
 
-    /// Pinned outputs of this implementation under the default key: a change here means every arm of every
+    /// Pinned outputs of this implementation under a fixed key: a change here means every arm of every
     /// past campaign would change — only acceptable with a deliberate key/encoding migration.
-    @Test func armsArePinnedUnderTheDefaultKey() throws {
-        let assigner = try HoldoutAssigner(fraction: 0.1)
+    @Test func armsArePinnedUnderAFixedKey() throws {
+        let assigner = try HoldoutAssigner(key: pinnedTestKey, fraction: 0.1)
         #expect(assigner.unitValue(campaign: "spring-2025", memberId: 1) == Self.pinnedSpring1)
         #expect(assigner.unitValue(campaign: "spring-2025", memberId: 123_456_789) == Self.pinnedSpring123456789)
         #expect(assigner.unitValue(campaign: "spring-2025", memberId: -7) == Self.pinnedSpringMinus7)
@@ -127,7 +127,7 @@ import Testing
         #expect(assigner.arm(campaign: "spring-2025", memberId: 1) == .control)
         #expect(assigner.arm(campaign: "spring-2025", memberId: 123_456_789) == .treatment)
         // Encoding spelled out with the raw hasher: 0x01, UInt64 LE length, UTF-8 bytes, Int64 LE id.
-        var hasher = SipHash24(key: .default)
+        var hasher = SipHash24(key: pinnedTestKey)
         hasher.append(contentsOf: [0x01] + [11, 0, 0, 0, 0, 0, 0, 0] + Array("spring-2025".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
         #expect(HoldoutAssigner.unitInterval(hasher.finalize()) == Self.pinnedSpring1)
     }
@@ -139,7 +139,7 @@ import Testing
     static let pinnedGlobal42 = 0.5015269000318724
 
     @Test func differentCampaignsSplitIndependently() throws {
-        let assigner = try HoldoutAssigner(fraction: 0.2)
+        let assigner = try HoldoutAssigner(key: pinnedTestKey, fraction: 0.2)
         let n = 200_000
         var both = 0
         for id in 0..<n {
@@ -153,7 +153,7 @@ import Testing
     }
 
     @Test func globalHoldoutIsIndependentOfCampaignArmsAndOfACampaignNamedGlobal() throws {
-        let assigner = try HoldoutAssigner(fraction: 0.1)
+        let assigner = try HoldoutAssigner(key: pinnedTestKey, fraction: 0.1)
         let n = 200_000
         var global = 0
         var globalAndControl = 0
@@ -176,8 +176,8 @@ import Testing
     }
 
     @Test func fractionsZeroAndOneMeanNobodyAndEverybody() throws {
-        let none = try HoldoutAssigner(fraction: 0)
-        let all = try HoldoutAssigner(fraction: 1)
+        let none = try HoldoutAssigner(key: pinnedTestKey, fraction: 0)
+        let all = try HoldoutAssigner(key: pinnedTestKey, fraction: 1)
         for id in Int64(0)..<2_000 {
             #expect(none.arm(campaign: "c", memberId: id) == .treatment)
             #expect(all.arm(campaign: "c", memberId: id) == .control)

@@ -4,53 +4,7 @@ import Logging
 import ReactivateCore
 import ReactivatePipeline
 
-/// Loads a pipeline config file, turning every problem into a configuration error (exit 2).
-enum PipelineFile {
-    static func load(_ path: String) throws -> (config: PipelineConfig, text: String) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw PipelineError(.configuration, "cannot read pipeline config \(path): \(error.localizedDescription)",
-                fix: "pass the path of a TOML file such as pipelines/spring-wakeup.toml")
-        }
-        return (try PipelineConfig.load(text: text, fileName: path), text)
-    }
-}
-
 extension StageName: ExpressibleByArgument {}
-
-/// `--as-of`: a date parsed once at the edge, or `today`, which the run plan resolves in the business
-/// time zone (the host's zone never decides which day it is).
-enum AsOfArgument: ExpressibleByArgument, Sendable {
-    case day(CalendarDay)
-    case today
-
-    init?(argument: String) {
-        if argument == "today" { self = .today; return }
-        guard let day = CalendarDay(parsing: argument) else { return nil }
-        self = .day(day)
-    }
-
-    static var defaultCompletionKind: CompletionKind { .default }
-}
-
-extension PipelineRunner.Request {
-    init(
-        config: PipelineConfig, configText: String, asOf: AsOfArgument, mode: RunMode = .live, stages: [StageName]? = nil,
-        force: Bool = false, issueAt: Int64? = nil, sliceCount: Int = 2, attributeWave: Int32? = nil
-    ) {
-        let day: Int32
-        switch asOf {
-        case .day(let value): day = value.number
-        case .today: day = 0
-        }
-        self.init(
-            config: config, configText: configText, asOfDay: day, mode: mode, stages: stages, force: force, issueAt: issueAt,
-            sliceCount: sliceCount, attributeWave: attributeWave)
-        if case .today = asOf { asOfToday = true }
-    }
-}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,39 +70,5 @@ struct RunCommand: ParsableCommand {
             print("  \(report.stage.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(result.rowsIn) in, \(result.rowsOut) out, \(String(format: "%.2f", report.seconds)) s")
             print(StageSummary.render(report.stage, result.stats))
         }
-    }
-}
-
-/// Short human summaries of a stage's stats for stdout.
-enum StageSummary {
-    static func render(_ stage: StageName, _ stats: [String: JSONValue]) -> String {
-        stats.keys.sorted().map { key in "      \(key): \(format(stats[key] ?? .null))" }.joined(separator: "\n")
-    }
-
-    static func format(_ value: JSONValue) -> String {
-        switch value {
-        case .integer(let number): return String(number)
-        case .number(let number): return String(format: "%.6g", number)
-        case .string(let text): return text
-        case .bool(let flag): return String(flag)
-        case .null: return "–"
-        case .array(let values): return "[" + values.map(format).joined(separator: ", ") + "]"
-        case .object(let object): return "{" + object.keys.sorted().map { "\($0): \(format(object[$0] ?? .null))" }.joined(separator: ", ") + "}"
-        }
-    }
-}
-
-/// `--issue-at` values: ISO 8601 with an explicit zone, to microseconds since 2000-01-01 UTC.
-enum IssueTime {
-    static func parse(_ text: String) -> Int64? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        var date = formatter.date(from: text)
-        if date == nil {
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            date = formatter.date(from: text)
-        }
-        guard let date else { return nil }
-        return Int64(((date.timeIntervalSince1970 - 946_684_800) * 1_000_000).rounded())
     }
 }

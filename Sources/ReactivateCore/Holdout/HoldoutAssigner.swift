@@ -43,9 +43,9 @@ public struct HoldoutAssigner: Sendable {
     static let globalDomain: UInt8 = 0x02
 
     /// - Parameters:
-    ///   - key: the holdout key; ``HoldoutKey/default`` unless the deployment configures its own.
+    ///   - key: the holdout key: `holdout.key`, whose one default is ``PipelineConfig/defaultHoldoutKey``.
     ///   - fraction: control share in 0...1; anything else (including NaN) is a configuration error.
-    public init(key: HoldoutKey = .default, fraction: Double) throws(ConfigurationError) {
+    public init(key: HoldoutKey, fraction: Double) throws(ConfigurationError) {
         guard fraction >= 0, fraction <= 1 else { throw .fractionOutOfRange(fraction) }
         self.key = key
         self.fraction = fraction

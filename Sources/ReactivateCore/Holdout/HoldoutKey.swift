@@ -17,14 +17,6 @@ public struct HoldoutKey: Sendable, Hashable, CustomStringConvertible {
         self.k1 = k1
     }
 
-    /// The built-in key, `ef8bc76e656cf1910601ad521dea8e0b`, drawn once from a CSPRNG when this code was
-    /// written and fixed forever, so arms are stable with zero configuration.
-    ///
-    /// It is public (it is in the source), which is acceptable for a holdout: members cannot choose their
-    /// ids, so knowing the key does not let anyone move between arms. Deployments that do not want
-    /// analysts to precompute arms can configure their own key.
-    public static let `default` = HoldoutKey(k0: 0x91f1_6c65_6ec7_8bef, k1: 0x0b8e_ea1d_52ad_0106)
-
     /// Why a key string was rejected.
     public enum ParseError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A character that is not a hex digit, at a 1-based position in the input.

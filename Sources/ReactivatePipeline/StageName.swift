@@ -1,0 +1,4 @@
+/// Which stages exist, in the order they run.
+public enum StageName: String, CaseIterable, Sendable, Codable {
+    case extract, score, target, issue, attribute
+}
