@@ -259,39 +259,9 @@ public struct AttributeStage: Stage {
     ) throws {
         var arms = WaveStatistics.Arms()
         for total in totals { arms.merge(total) }
-        let config = context.config
-        func yuan(_ cents: Double?) -> Double? { cents.map { $0 / 100 } }
-        let plan = context.plan
-        let waveDay = CalendarDay(wave.asOfDay)
-        let salesTreatment = String(arms.treatment.sumSalesCents), salesControl = String(arms.control.sumSalesCents)
-        let couponCost = String(Int64(rollup.couponCostCents.rounded()))
-        let returnPerCost = rollup.couponCostCents > 0 ? rollup.incrementalSalesCents.map { $0 / rollup.couponCostCents } : nil
+        let observation = AttributionTable.Observation(plan: context.plan, wave: CalendarDay(wave.asOfDay), complete: complete)
         try connection.transaction {
-            // Only this observation (same last wave, mode and observed-through date) is replaced.
-            try connection.query(
-                """
-                DELETE FROM reactivation.attribution
-                WHERE campaign = \(plan.campaign) AND as_of = \(waveDay)::date AND level = 'campaign' AND key = 'all_waves'
-                  AND window_days = \(config.windowDays) AND mode = \(plan.mode) AND observed_through = \(plan.asOf)::date
-                """, operation: "replace campaign rollup")
-            try connection.query(
-                """
-                INSERT INTO reactivation.attribution (campaign, as_of, window_days, complete, level, key, mode, observed_through,
-                  n_treatment, n_control,
-                  reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
-                  reactivation_ci_low, reactivation_ci_high, incremental_sales, ci_low, ci_high, cuped_incremental_sales,
-                  cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales, net_ci_low, net_ci_high, return_per_cost)
-                VALUES (\(plan.campaign), \(waveDay)::date, \(config.windowDays), \(complete), 'campaign', 'all_waves',
-                        \(plan.mode), \(plan.asOf)::date,
-                        \(arms.treatment.count), \(arms.control.count), \(arms.treatment.reactivatedCount), \(arms.control.reactivatedCount),
-                        \(salesTreatment)::numeric / 100, \(salesControl)::numeric / 100,
-                        \(rollup.reactivationLift), \(rollup.reactivationInterval?.lower), \(rollup.reactivationInterval?.upper),
-                        \(yuan(rollup.incrementalSalesCents)), \(yuan(rollup.interval?.lower)), \(yuan(rollup.interval?.upper)),
-                        \(yuan(rollup.cupedIncrementalSalesCents)), \(yuan(rollup.cupedInterval?.lower)), \(yuan(rollup.cupedInterval?.upper)),
-                        \(arms.treatment.redeemedCount), \(couponCost)::numeric / 100,
-                        \(yuan(rollup.netIncrementalSalesCents)), \(yuan(rollup.netInterval?.lower)), \(yuan(rollup.netInterval?.upper)),
-                        \(returnPerCost))
-                """, operation: "write campaign rollup")
+            try AttributionTable.replace([AttributionRow(rollup: rollup, arms: arms)], rollup: true, of: observation, connection: connection)
         }
     }
 
@@ -307,11 +277,16 @@ public struct AttributeStage: Stage {
         let config = context.config
         let plan = context.plan
         let waveDay = CalendarDay(wave.asOfDay)
-        var rows: [(level: String, key: String, arms: WaveStatistics.Arms)] = [("campaign", "all", statistics.total)]
-        for store in statistics.byStore.keys.sorted() { rows.append(("store", String(store), statistics.byStore[store] ?? .init())) }
-        for segment in statistics.bySegment.keys.sorted() { rows.append(("segment", segment, statistics.bySegment[segment] ?? .init())) }
+        var rows = [try AttributionRow(level: "campaign", key: "all", arms: statistics.total, confidence: config.confidence)]
+        for store in statistics.byStore.keys.sorted() {
+            rows.append(try AttributionRow(level: "store", key: String(store), arms: statistics.byStore[store] ?? .init(), confidence: config.confidence))
+        }
+        for segment in statistics.bySegment.keys.sorted() {
+            rows.append(try AttributionRow(level: "segment", key: segment, arms: statistics.bySegment[segment] ?? .init(), confidence: config.confidence))
+        }
         // Days already observed: the cumulative series stops where the as-of date cuts an open window.
         let observedDays = min(config.windowDays, Int((wave.observedUntil - wave.issuedAt + PostgresEpoch.microsecondsPerDay - 1) / PostgresEpoch.microsecondsPerDay))
+        let observation = AttributionTable.Observation(plan: plan, wave: waveDay, complete: wave.complete)
         return try connection.transaction {
             if wave.complete, let final = try finalTotals(connection, plan: plan, wave: waveDay), final != FinalTotals(statistics.total) {
                 context.logger.warning(
@@ -319,88 +294,8 @@ public struct AttributeStage: Stage {
                     metadata: ["wave": "\(waveDay)"])
                 return false
             }
-            try connection.query(
-                """
-                DELETE FROM reactivation.attribution
-                WHERE campaign = \(plan.campaign) AND as_of = \(waveDay)::date AND window_days = \(config.windowDays)
-                  AND mode = \(plan.mode) AND observed_through = \(plan.asOf)::date AND key <> 'all_waves'
-                """, operation: "replace this observation's attribution")
-            try connection.query(
-                """
-                DELETE FROM reactivation.attribution_daily
-                WHERE campaign = \(plan.campaign) AND as_of = \(waveDay)::date AND mode = \(plan.mode)
-                  AND observed_through = \(plan.asOf)::date
-                """, operation: "replace this observation's attribution_daily")
-            try connection.copyIn(
-                """
-                COPY reactivation.attribution (campaign, as_of, mode, observed_through, window_days, complete, level, key, n_treatment, n_control,
-                  reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
-                  reactivation_ci_low, reactivation_ci_high, sales_per_member_diff, incremental_sales, ci_low, ci_high,
-                  cuped_incremental_sales, cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales,
-                  net_ci_low, net_ci_high, return_per_cost) FROM STDIN (FORMAT binary)
-                """, operation: "write attribution"
-            ) { writer in
-                for row in rows {
-                    let estimate = try AttributionEstimate(treatment: row.arms.treatment, control: row.arms.control, confidenceLevel: config.confidence)
-                    writer.encoder.beginRow(fieldCount: 30)
-                    writer.encoder.append(config.campaign)
-                    writer.encoder.appendDate(wave.asOfDay)
-                    writer.encoder.append(plan.mode.rawValue)
-                    writer.encoder.appendDate(plan.asOf.number)
-                    writer.encoder.append(Int32(config.windowDays))
-                    writer.encoder.append(wave.complete)
-                    writer.encoder.append(row.level)
-                    writer.encoder.append(row.key)
-                    writer.encoder.append(row.arms.treatment.count)
-                    writer.encoder.append(row.arms.control.count)
-                    writer.encoder.append(row.arms.treatment.reactivatedCount)
-                    writer.encoder.append(row.arms.control.reactivatedCount)
-                    writer.encoder.append(PostgresNumeric(unscaled: row.arms.treatment.sumSalesCents, scale: 2))
-                    writer.encoder.append(PostgresNumeric(unscaled: row.arms.control.sumSalesCents, scale: 2))
-                    writer.encoder.append(estimate.reactivation.difference)
-                    writer.encoder.append(estimate.reactivation.interval?.lower)
-                    writer.encoder.append(estimate.reactivation.interval?.upper)
-                    writer.encoder.append(estimate.salesPerMember.difference.map { $0 / 100 })
-                    writer.encoder.append(estimate.incrementalSalesCents.map { $0 / 100 })
-                    writer.encoder.append(estimate.incrementalSalesInterval.map { $0.lower / 100 })
-                    writer.encoder.append(estimate.incrementalSalesInterval.map { $0.upper / 100 })
-                    writer.encoder.append(estimate.cupedIncrementalSalesCents.map { $0 / 100 })
-                    writer.encoder.append(estimate.cupedIncrementalSalesInterval.map { $0.lower / 100 })
-                    writer.encoder.append(estimate.cupedIncrementalSalesInterval.map { $0.upper / 100 })
-                    writer.encoder.append(estimate.redemptions)
-                    writer.encoder.append(PostgresNumeric(unscaled: estimate.couponCostCents, scale: 2))
-                    writer.encoder.append(estimate.netIncrementalSalesCents.map { $0 / 100 })
-                    writer.encoder.append(estimate.netIncrementalSalesInterval.map { $0.lower / 100 })
-                    writer.encoder.append(estimate.netIncrementalSalesInterval.map { $0.upper / 100 })
-                    writer.encoder.append(estimate.incrementalSalesPerCouponCost)
-                    try writer.rowDone()
-                }
-            }
-            try connection.copyIn(
-                "COPY reactivation.attribution_daily (campaign, as_of, mode, observed_through, day, arm, members, cumulative_sales, cumulative_reactivated) FROM STDIN (FORMAT binary)",
-                operation: "write attribution_daily"
-            ) { writer in
-                for arm in Arm.allCases {
-                    let members = arm == .treatment ? statistics.total.treatment.count : statistics.total.control.count
-                    var sales: Int64 = 0
-                    var reactivated: Int64 = 0
-                    for day in 0..<observedDays {
-                        sales += statistics.dailySalesCents[arm.rawValue]?[day] ?? 0
-                        reactivated += statistics.dailyFirstPurchasers[arm.rawValue]?[day] ?? 0
-                        writer.encoder.beginRow(fieldCount: 9)
-                        writer.encoder.append(config.campaign)
-                        writer.encoder.appendDate(wave.asOfDay)
-                        writer.encoder.append(plan.mode.rawValue)
-                        writer.encoder.appendDate(plan.asOf.number)
-                        writer.encoder.append(Int32(day + 1))
-                        writer.encoder.append(arm.rawValue)
-                        writer.encoder.append(members)
-                        writer.encoder.appendCents(sales)
-                        writer.encoder.append(reactivated)
-                        try writer.rowDone()
-                    }
-                }
-            }
+            try AttributionTable.replace(rows, rollup: false, of: observation, connection: connection)
+            try AttributionTable.replaceDaily(statistics, observedDays: observedDays, of: observation, connection: connection)
             return true
         }
     }
