@@ -74,16 +74,7 @@ public struct AttributeStage: Stage {
         let end = plan.observationEnd
         let window = plan.config.windowDays
         let result = try connection.query(
-            """
-            SELECT \(PostgresUnits.dayNumber("as_of")),
-                   \(PostgresUnits.microseconds("issued_at")),
-                   \(PostgresUnits.microseconds("least(issued_at + make_interval(days => \(window)), \(end)::timestamptz)")),
-                   issued_at + make_interval(days => \(window)) <= \(end)::timestamptz
-            FROM reactivation.waves
-            WHERE campaign = \(plan.campaign) AND status = 'issued' AND issued_at < \(end)::timestamptz
-              AND (\(plan.attributeWave)::date IS NULL OR as_of = \(plan.attributeWave)::date)
-            ORDER BY as_of
-            """, operation: "find waves to attribute")
+            AttributeQuery.waves(plan, window: window, end: end), operation: "find waves to attribute")
         let waves = try result.map { row in
             Wave(
                 asOfDay: try row.decode(0), issuedAt: try row.decode(1), observedUntil: try row.decode(2), complete: try row.decode(3))
@@ -161,39 +152,13 @@ public struct AttributeStage: Stage {
         return statistics
     }
 
-    /// The wave's issue time and observation end as a CTE, bound from the values already resolved.
-    static func waveWindow(_ wave: Wave) -> SQL {
-        """
-        w AS (SELECT \(Instant(microseconds: wave.issuedAt))::timestamptz AS issued_at,
-                     \(Instant(microseconds: wave.observedUntil))::timestamptz AS until)
-        """
-    }
-
     static func memberOutcomes(
         _ connection: Connection, wave: Wave, context: StageContext, slice: Int, sliceCount: Int
     ) throws -> WaveStatistics {
         let plan = context.plan
-        let s = plan.sourceSchema
-        let waveDay = CalendarDay(wave.asOfDay)
         var statistics = WaveStatistics()
         try connection.copyOut(
-            """
-            COPY (
-              WITH \(waveWindow(wave))
-              SELECT t.member_id, t.arm = 'treatment', t.store_id, coalesce(t.segment, 'unknown'),
-                     (coalesce(t.pre_sales, 0) * 100)::int8,
-                     (coalesce(sum(x.amount), 0) * 100)::int8,
-                     coalesce(bool_or(x.amount > 0), false),
-                     coalesce(bool_or(x.coupon_code = c.code AND x.amount > 0), false),
-                     (coalesce(c.face_value, 0) * 100)::int8
-              FROM reactivation.targets t CROSS JOIN w
-              LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
-              LEFT JOIN \(s).transactions x ON x.member_id = t.member_id AND x.occurred_at >= w.issued_at AND x.occurred_at < w.until
-              WHERE t.campaign = \(plan.campaign) AND t.as_of = \(waveDay)::date AND t.mode = 'live'
-                AND (t.member_id % \(sliceCount) + \(sliceCount)) % \(sliceCount) = \(slice)
-              GROUP BY t.member_id, t.arm, t.store_id, t.segment, t.pre_sales, c.code, c.face_value
-            ) TO STDOUT (FORMAT binary)
-            """, fieldCount: 9, operation: "read wave outcomes (slice \(slice + 1) of \(sliceCount))"
+            AttributeQuery.memberOutcomes(plan, wave: wave, slice: slice, sliceCount: sliceCount), fieldCount: 9, operation: "read wave outcomes (slice \(slice + 1) of \(sliceCount))"
         ) { row in
             let treated = try row.bool(1)
             let redeemed = try row.bool(7)
@@ -219,8 +184,6 @@ public struct AttributeStage: Stage {
     static func daily(wave: Wave, context: StageContext, into statistics: inout WaveStatistics) throws {
         let connection = try context.connect()
         let plan = context.plan
-        let s = plan.sourceSchema
-        let waveDay = CalendarDay(wave.asOfDay)
         let days = context.config.windowDays
         statistics.windowDays = days
         for arm in Arm.allCases {
@@ -228,20 +191,7 @@ public struct AttributeStage: Stage {
             statistics.dailyFirstPurchasers[arm.rawValue] = Array(repeating: 0, count: days)
         }
         try connection.copyOut(
-            """
-            COPY (
-              WITH \(waveWindow(wave)),
-              x AS (SELECT t.member_id, t.arm, floor(extract(epoch FROM (x.occurred_at - w.issued_at)) / 86400)::int4 + 1 AS day, x.amount
-                    FROM reactivation.targets t CROSS JOIN w
-                    JOIN \(s).transactions x ON x.member_id = t.member_id AND x.occurred_at >= w.issued_at AND x.occurred_at < w.until
-                    WHERE t.campaign = \(plan.campaign) AND t.as_of = \(waveDay)::date AND t.mode = 'live'),
-              firsts AS (SELECT member_id, arm, min(day) AS day FROM x WHERE amount > 0 GROUP BY member_id, arm)
-              SELECT arm, day, sum(sales)::int8, sum(firsts)::int8 FROM (
-                SELECT arm, day, (sum(amount) * 100)::int8 AS sales, 0::int8 AS firsts FROM x GROUP BY arm, day
-                UNION ALL SELECT arm, day, 0, count(*) FROM firsts GROUP BY arm, day) parts
-              GROUP BY arm, day ORDER BY arm, day
-            ) TO STDOUT (FORMAT binary)
-            """, fieldCount: 4, operation: "read daily wave series"
+            AttributeQuery.daily(plan, wave: wave), fieldCount: 4, operation: "read daily wave series"
         ) { row in
             let arm = try row.text(0)
             let day = Int(try row.int32(1))
@@ -303,14 +253,7 @@ public struct AttributeStage: Stage {
     /// The counts and sums of a wave's first complete observation in this mode, if there is one.
     static func finalTotals(_ connection: Connection, plan: RunPlan, wave: CalendarDay) throws -> FinalTotals? {
         try connection.query(
-            """
-            SELECT n_treatment, n_control, reactivated_treatment, reactivated_control,
-                   (sales_treatment * 100)::int8, (sales_control * 100)::int8, redemptions
-            FROM reactivation.attribution
-            WHERE campaign = \(plan.campaign) AND as_of = \(wave)::date AND window_days = \(plan.config.windowDays)
-              AND level = 'campaign' AND key = 'all' AND mode = \(plan.mode) AND complete
-            ORDER BY observed_through LIMIT 1
-            """, operation: "read the wave's final attribution"
+            AttributeQuery.finalTotals(plan, wave: wave), operation: "read the wave's final attribution"
         ).first.map { row in
             FinalTotals(values: try (0..<7).map { try row.decode($0, as: Int64.self) })
         }

@@ -71,16 +71,9 @@ public struct IssueStage: Stage {
         var outcome = Outcome()
         let plan = context.plan
         try connection.query(
-            """
-            INSERT INTO reactivation.waves (campaign, as_of, run_id, issued_at, status, window_days)
-            VALUES (\(plan.campaign), \(plan.asOf)::date, \(context.runId), \(plan.issueTime)::timestamptz, 'issuing', \(config.windowDays))
-            ON CONFLICT (campaign, as_of) DO NOTHING
-            """, operation: "open wave")
+            IssueQuery.openWave(plan, runId: context.runId, windowDays: config.windowDays), operation: "open wave")
         guard let waveRow = try connection.query(
-            """
-            SELECT \(PostgresUnits.microseconds("issued_at")), to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-            FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date FOR UPDATE
-            """, operation: "lock wave").first
+            IssueQuery.lockWave(plan), operation: "lock wave").first
         else { throw PipelineError(.runtime, "the wave row vanished while issuing") }
         let issuedAt = Instant(microseconds: try waveRow.decode(0, as: Int64.self))
         outcome.issuedAt = try waveRow.decode(1, as: String.self)
@@ -91,28 +84,12 @@ public struct IssueStage: Stage {
         struct Pending { var memberId: Int64; var storeId: Int64; var channel: String; var cooling: Bool }
         var pending: [Pending] = []
         try connection.copyOut(
-            """
-            COPY (
-              SELECT t.member_id, t.store_id, coalesce(t.channel, 'sms'),
-                     EXISTS (
-                         SELECT 1 FROM reactivation.coupons o
-                         WHERE o.member_id = t.member_id AND NOT (o.campaign = t.campaign AND o.as_of = t.as_of)
-                           AND o.issued_at > \(cooldown?.after)::timestamptz AND o.issued_at <= \(cooldown?.through)::timestamptz)
-              FROM reactivation.targets t
-              LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
-              WHERE t.campaign = \(plan.campaign) AND t.as_of = \(plan.asOf)::date AND t.mode = 'live'
-                AND t.arm = 'treatment' AND c.code IS NULL
-              ORDER BY t.score DESC, t.member_id
-            ) TO STDOUT (FORMAT binary)
-            """, fieldCount: 4, operation: "read treated members without a coupon"
+            IssueQuery.pendingTreated(plan, cooldown: cooldown), fieldCount: 4, operation: "read treated members without a coupon"
         ) { row in
             pending.append(Pending(memberId: try row.int64(0), storeId: try row.int64(1), channel: try row.text(2), cooling: try row.bool(3)))
         }
         let existing = try connection.query(
-            """
-            SELECT count(*), coalesce(sum(face_value) * 100, 0)::int8 FROM reactivation.coupons
-            WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
-            """).first
+            IssueQuery.issuedSoFar(plan)).first
         outcome.alreadyIssued = try existing?.decode(0, as: Int.self) ?? 0
         var issuedCount = outcome.alreadyIssued
         var faceTotal = try existing?.decode(1, as: Int64.self) ?? 0
@@ -153,17 +130,7 @@ public struct IssueStage: Stage {
             try connection.execute("SAVEPOINT new_codes")
             do {
                 try connection.query(
-                    """
-                    WITH w AS (SELECT issued_at FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
-                    inserted AS (
-                      INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
-                      SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(context.runId), n.member_id, n.store_id, n.channel,
-                             \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
-                             w.issued_at, w.issued_at + make_interval(days => \(config.validDays))
-                      FROM new_coupons n, w
-                      RETURNING code, channel, member_id)
-                    INSERT INTO reactivation.coupon_outbox (code, channel, member_id) SELECT code, channel, member_id FROM inserted
-                    """, operation: "insert coupons and outbox rows")
+                    IssueQuery.insertCoupons(plan, runId: context.runId, config: config), operation: "insert coupons and outbox rows")
             } catch let error as PostgresError where error.sqlState == "23505" && error.constraint == "coupons_pkey" {
                 try connection.execute("ROLLBACK TO SAVEPOINT new_codes")
                 context.logger.warning("a new coupon code clashed with an existing one; drawing the batch again", metadata: ["attempt": .stringConvertible(attempts)])
@@ -188,12 +155,7 @@ public struct IssueStage: Stage {
         for (_, reason) in skips { outcome.skipped[reason, default: 0] += 1 }
         outcome.faceValueTotalCents = faceTotal
         try connection.query(
-            """
-            UPDATE reactivation.waves SET status = 'issued', run_id = \(context.runId),
-                   coupons = (SELECT count(*) FROM reactivation.coupons WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
-                   skipped = (SELECT count(*) FROM reactivation.coupon_skips WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date)
-            WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
-            """, operation: "close wave")
+            IssueQuery.closeWave(plan, runId: context.runId), operation: "close wave")
         return outcome
     }
 }

@@ -1,0 +1,73 @@
+import Postgres
+import ReactivateCore
+
+/// The SQL the issue stage runs inside its one transaction, with the run plan's values bound.
+enum IssueQuery {
+    /// Creates the wave row stamped with the plan's issue time, unless it exists.
+    static func openWave(_ plan: RunPlan, runId: Int64, windowDays: Int) -> SQL {
+        """
+        INSERT INTO reactivation.waves (campaign, as_of, run_id, issued_at, status, window_days)
+        VALUES (\(plan.campaign), \(plan.asOf)::date, \(runId), \(plan.issueTime)::timestamptz, 'issuing', \(windowDays))
+        ON CONFLICT (campaign, as_of) DO NOTHING
+        """
+    }
+
+    /// The wave row, locked for the issuing transaction: its issue time in µs and as ISO 8601 UTC.
+    static func lockWave(_ plan: RunPlan) -> SQL {
+        """
+        SELECT \(PostgresUnits.microseconds("issued_at")), to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date FOR UPDATE
+        """
+    }
+
+    /// Treated members without a coupon yet, with whether a coupon of another wave in the cooldown window cools them down.
+    static func pendingTreated(_ plan: RunPlan, cooldown: (after: Instant, through: Instant)?) -> SQL {
+        """
+        COPY (
+          SELECT t.member_id, t.store_id, coalesce(t.channel, 'sms'),
+                 EXISTS (
+                     SELECT 1 FROM reactivation.coupons o
+                     WHERE o.member_id = t.member_id AND NOT (o.campaign = t.campaign AND o.as_of = t.as_of)
+                       AND o.issued_at > \(cooldown?.after)::timestamptz AND o.issued_at <= \(cooldown?.through)::timestamptz)
+          FROM reactivation.targets t
+          LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
+          WHERE t.campaign = \(plan.campaign) AND t.as_of = \(plan.asOf)::date AND t.mode = 'live'
+            AND t.arm = 'treatment' AND c.code IS NULL
+          ORDER BY t.score DESC, t.member_id
+        ) TO STDOUT (FORMAT binary)
+        """
+    }
+
+    /// Coupons of the wave already committed: count and face value in cents.
+    static func issuedSoFar(_ plan: RunPlan) -> SQL {
+        """
+        SELECT count(*), coalesce(sum(face_value) * 100, 0)::int8 FROM reactivation.coupons
+        WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
+        """
+    }
+
+    /// Inserts the staged new coupons and their outbox rows in one statement.
+    static func insertCoupons(_ plan: RunPlan, runId: Int64, config: PipelineConfig) -> SQL {
+        """
+        WITH w AS (SELECT issued_at FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
+        inserted AS (
+          INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
+          SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(runId), n.member_id, n.store_id, n.channel,
+                 \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
+                 w.issued_at, w.issued_at + make_interval(days => \(config.validDays))
+          FROM new_coupons n, w
+          RETURNING code, channel, member_id)
+        INSERT INTO reactivation.coupon_outbox (code, channel, member_id) SELECT code, channel, member_id FROM inserted
+        """
+    }
+
+    /// Marks the wave issued with its coupon and skip counts.
+    static func closeWave(_ plan: RunPlan, runId: Int64) -> SQL {
+        """
+        UPDATE reactivation.waves SET status = 'issued', run_id = \(runId),
+               coupons = (SELECT count(*) FROM reactivation.coupons WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
+               skipped = (SELECT count(*) FROM reactivation.coupon_skips WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date)
+        WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
+        """
+    }
+}
