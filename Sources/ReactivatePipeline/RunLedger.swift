@@ -58,6 +58,13 @@ public struct RunLedger {
         return id
     }
 
+    /// The as-of dates of the campaign's runs in `mode` that succeeded (`YYYY-MM-DD`).
+    public func succeededDates(campaign: String, mode: RunMode) throws -> Set<String> {
+        let rows = try connection.query(
+            "SELECT as_of::text FROM reactivation.runs WHERE campaign = \(campaign) AND mode = \(mode) AND status = 'succeeded'")
+        return Set(try rows.map { try $0.decode(0, as: String.self) })
+    }
+
     public func finishRun(_ runId: Int64, status: String) throws {
         try connection.query(
             "UPDATE reactivation.runs SET status = \(status), finished_at = now() WHERE run_id = \(runId)", operation: "record run end")

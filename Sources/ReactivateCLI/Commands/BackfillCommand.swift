@@ -49,7 +49,7 @@ struct BackfillCommand: ParsableCommand {
         let dates = Array(stride(from: first, through: last, by: step))
         SignalHandling.install()
         let connectionString = global.connectionString
-        let done = try Self.succeededDates(connectionString: connectionString, campaign: config.campaign)
+        let done = try RunLedger(connection: Postgres.Connection(connectionString)).succeededDates(campaign: config.campaign, mode: .backfill)
         let queue = Mutex(dates.filter { force || !done.contains(PostgresEpoch.format($0)) })
         let skipped = dates.count - queue.withLock { $0.count }
         let failures = Mutex<[(String, String)]>([])
@@ -77,12 +77,5 @@ struct BackfillCommand: ParsableCommand {
             for (date, error) in failed { StandardError.write("backfill \(date) failed: \(error)") }
             throw PipelineError(.runtime, "\(failed.count) backfill date(s) failed", fix: "fix the cause and re-run the same backfill: finished dates are skipped")
         }
-    }
-
-    static func succeededDates(connectionString: Postgres.ConnectionString, campaign: String) throws -> Set<String> {
-        let connection = try Postgres.Connection(connectionString)
-        let rows = try connection.query(
-            "SELECT as_of::text FROM reactivation.runs WHERE campaign = \(campaign) AND mode = 'backfill' AND status = 'succeeded'")
-        return Set(try rows.map { try $0.decode(0, as: String.self) })
     }
 }
