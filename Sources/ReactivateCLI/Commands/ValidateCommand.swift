@@ -48,10 +48,10 @@ struct ValidateCommand: ParsableCommand {
         for finding in report.findings {
             print("\(finding.severity.rawValue): \(finding)")
         }
-        try report.requireNoErrors(schema: config.sourceSchema)
         print(
-            "source data as of cut-off \(report.cutoff): \(report.checked.count) data tests ran, no errors"
-                + (report.warnings.isEmpty ? "" : ", \(report.warnings.count) warning(s) above")
-                + String(format: " in %.2f s", report.seconds))
+            "source data as of cut-off \(report.cutoff): \(report.checked.count) data tests ran"
+                + String(format: " in %.2f s", report.seconds)
+                + ", \(report.errors.count) error(s), \(report.warnings.count) warning(s)")
+        try report.requireNoErrors(schema: config.sourceSchema)
     }
 }

@@ -79,15 +79,21 @@ public enum SourceChecks {
     ) throws -> SourceCheckReport {
         try Identifier.validate(config.sourceSchema, what: "source.schema")
         let started = DispatchTime.now()
-        return try connection.transaction {
-            // One snapshot for every test; JIT compiling these small aggregates costs more than it saves.
-            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL jit = off")
+        func body() throws -> SourceCheckReport {
+            // JIT compiling these small aggregates costs more than it saves.
+            try connection.execute("SET LOCAL jit = off")
             var run = SourceCheckRun(connection: connection, config: config, options: options)
             try run.all(asOfDay: asOfDay, mode: mode)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             return SourceCheckReport(
                 findings: run.findings, checked: run.checked, skipped: run.skipped, cutoff: run.cutoffText,
                 seconds: seconds)
+        }
+        // Inside a caller's transaction the tests share its snapshot; otherwise one read-only snapshot of their own.
+        if connection.inTransaction { return try body() }
+        return try connection.transaction {
+            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return try body()
         }
     }
 }
@@ -321,13 +327,13 @@ struct SourceCheckRun {
             let cents = (median * 100).rounded()
             if cents > Double(band.upperBound) {
                 add(
-                    "basket_band", .error, "transactions", "amount", count: positive, examples: ["median \(medianText)"],
+                    "basket_band", .error, "transactions", "amount", count: positive, examples: [medianText],
                     "the median positive amount \(medianText) is above the plausible band \(bandText) (source.median_basket_band): amounts may be in cents",
                     fix: "divide by 100 in the view (amount_cents / 100.0)::numeric(12,2) AS amount, or widen source.median_basket_band if your baskets really are this large",
                     sampled: sampledRows)
             } else if cents < Double(band.lowerBound) {
                 add(
-                    "basket_band", .error, "transactions", "amount", count: positive, examples: ["median \(medianText)"],
+                    "basket_band", .error, "transactions", "amount", count: positive, examples: [medianText],
                     "the median positive amount \(medianText) is below the plausible band \(bandText) (source.median_basket_band): amounts may be divided once too often or in another unit",
                     fix: "map the amount in the currency's main unit (yuan, not thousands), or lower source.median_basket_band",
                     sampled: sampledRows)

@@ -45,7 +45,8 @@ public struct SourceFinding: Sendable, Equatable, CustomStringConvertible {
     /// `relation.column: message (e.g. a, b, c)` then the fix on its own line.
     public var description: String {
         var text = "\(relation).\(column): \(message)"
-        if !examples.isEmpty { text += " (e.g. \(examples.joined(separator: ", ")))" }
+        let shown = examples.filter { !message.contains($0) }
+        if !shown.isEmpty { text += " (e.g. \(shown.joined(separator: ", ")))" }
         return text + "\n    fix: \(fix)"
     }
 
