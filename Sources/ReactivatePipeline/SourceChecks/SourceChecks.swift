@@ -171,15 +171,16 @@ struct SourceCheckRun {
         }
         checked.append("unique(members.member_id)")
         checked.append("not_null(members.member_id)")
-        let row = try connection.query(
-            SourceCheckQueries.memberDuplicates(schema), operation: "check members.member_id is unique").rows[0]
-        let ids = Int64(row[0] ?? "0") ?? 0
-        let extra = Int64(row[1] ?? "0") ?? 0
-        let nulls = Int64(row[3] ?? "0") ?? 0
-        if ids > 0 {
+        var ids = KeyDuplicates()
+        var nulls: Int64 = 0
+        try connection.copyOut(SourceCheckQueries.memberIds(schema), fieldCount: 1, operation: "check members.member_id is unique") { row in
+            if let id = try row.optionalInt64(0) { ids.add(id) } else { nulls += 1 }
+        }
+        let (repeated, extra, worst) = ids.result()
+        if repeated > 0 {
             add(
-                "unique", .error, "members", "member_id", count: ids, examples: Self.split(row[2]),
-                "\(ids) member id(s) appear more than once (\(extra) extra row(s)): every count, score and coupon would be repeated",
+                "unique", .error, "members", "member_id", count: repeated, examples: worst.map { "\($0.key) (\($0.rows) rows)" },
+                "\(repeated) member id(s) appear more than once (\(extra) extra row(s)): every count, score and coupon would be repeated",
                 fix: "make the view return one row per member: a join in it multiplies members (aggregate or pick one row per member_id, e.g. DISTINCT ON (member_id) … ORDER BY member_id, <which row wins>)")
         }
         if nulls > 0 {
@@ -192,6 +193,9 @@ struct SourceCheckRun {
 
     // MARK: member_channels
 
+    /// One stream of (member_id, channel): rows per value, and per known channel the member ids, whose
+    /// repeats are the duplicated pairs. Names are compared as bytes; a String is made only for values
+    /// outside the contract.
     private mutating func channels() throws {
         let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true
         if checkPairs {
@@ -200,47 +204,57 @@ struct SourceCheckRun {
             skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index")
         }
         checked.append("accepted_values(member_channels.channel)")
-        let rows = try connection.query(
-            SourceCheckQueries.channelValues(schema, checkPairs: checkPairs),
-            operation: "check member_channels.channel values").rows
-        let known = Set(MarketingChannel.allCases.map(\.rawValue))
-        var unknown: [(value: String?, rows: Int64)] = []
+        let channels = MarketingChannel.allCases
+        let names = channels.map { Array($0.rawValue.utf8) }
+        var knownRows = [Int64](repeating: 0, count: channels.count)
+        var pairs = [KeyDuplicates](repeating: KeyDuplicates(), count: channels.count)
+        var unknownRows: [String?: Int64] = [:]
+        var nullMembers: Int64 = 0
+        try connection.copyOut(
+            SourceCheckQueries.channelRows(schema), fieldCount: 2, operation: "check member_channels.channel values"
+        ) { row in
+            let member = try row.optionalInt64(0)
+            if member == nil { nullMembers += 1 }
+            guard !row.isNull(1) else {
+                unknownRows[nil, default: 0] += 1
+                return
+            }
+            let name = row.bytes(1)
+            guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
+                unknownRows[try row.text(1), default: 0] += 1
+                return
+            }
+            knownRows[code] += 1
+            if checkPairs, let member { pairs[code].add(member) }
+        }
         var duplicatePairs: Int64 = 0
         var duplicateExamples: [String] = []
-        var nullMembers: Int64 = 0
-        var configuredRows: Int64 = 0
-        var totalValues: Int64 = 0
-        for row in rows {
-            let value = row[0]
-            let count = Int64(row[1] ?? "0") ?? 0
-            duplicatePairs += Int64(row[2] ?? "0") ?? 0
-            duplicateExamples += Self.split(row[3]).map { "member \($0) \(value.map { "'\($0)'" } ?? "NULL")" }
-            nullMembers += Int64(row[4] ?? "0") ?? 0
-            totalValues = Int64(row[5] ?? "0") ?? 0
-            if let value, known.contains(value) {
-                if config.channels.contains(where: { $0.rawValue == value }) { configuredRows += count }
-            } else {
-                unknown.append((value, count))
-            }
+        for code in channels.indices where checkPairs {
+            let (repeated, _, worst) = pairs[code].result()
+            duplicatePairs += repeated
+            duplicateExamples += worst.map { "member \($0.key) '\(channels[code].rawValue)' (\($0.rows) rows)" }
         }
-        if !unknown.isEmpty {
-            let contract = MarketingChannel.allCases.map(\.rawValue).joined(separator: ", ")
-            let shown = unknown.prefix(10).map { "\($0.value.map { "'\($0)'" } ?? "NULL") (\($0.rows) rows)" }
-            let distinct = max(Int64(unknown.count), totalValues - Int64(rows.count - unknown.count))
-            let lowerFixes = unknown.allSatisfy { $0.value.map { known.contains($0.lowercased()) } ?? false }
+        let known = Set(channels.map(\.rawValue))
+        let configuredRows = channels.indices.filter { config.channels.contains(channels[$0]) }.reduce(Int64(0)) { $0 + knownRows[$1] }
+        let totalRows = knownRows.reduce(0, +) + unknownRows.values.reduce(0, +)
+        if !unknownRows.isEmpty {
+            let contract = channels.map(\.rawValue).joined(separator: ", ")
+            let unknown = unknownRows.sorted { $0.value != $1.value ? $0.value > $1.value : ($0.key ?? "") < ($1.key ?? "") }
+            let shown = unknown.prefix(10).map { "\($0.key.map { "'\($0)'" } ?? "NULL") (\($0.value) rows)" }
+            let lowerFixes = unknown.allSatisfy { $0.key.map { known.contains($0.lowercased()) } ?? false }
             let fix =
                 lowerFixes
                 ? "the contract's names are lower-case (case matters): map them in the view with lower(channel) AS channel"
                 : "map every value to one of \(contract) in the view (CASE channel WHEN 'SMS' THEN 'sms' … END AS channel), and filter out channels reactivate does not use"
             add(
-                "accepted_values", .error, "member_channels", "channel", count: unknown.reduce(0) { $0 + $1.rows },
+                "accepted_values", .error, "member_channels", "channel", count: unknown.reduce(0) { $0 + $1.value },
                 examples: Array(shown),
-                "\(distinct) value(s) are not channels of the contract (\(contract)); members reachable only through them would count as unreachable",
+                "\(unknown.count) value(s) are not channels of the contract (\(contract)); members reachable only through them would count as unreachable",
                 fix: fix)
-        } else if configuredRows == 0, !rows.isEmpty {
+        } else if configuredRows == 0, totalRows > 0 {
             add(
                 "accepted_channels", .warning, "member_channels", "channel", count: 0,
-                examples: rows.prefix(4).compactMap { $0[0].map { "'\($0)'" } },
+                examples: channels.indices.filter { knownRows[$0] > 0 }.map { "'\(channels[$0].rawValue)'" },
                 "no row has any of the configured channels (target.channels = \(config.channels.map(\.rawValue).joined(separator: ", "))): nobody is reachable",
                 fix: "list the channels your members have in target.channels, or map them in the view")
         }
@@ -346,20 +360,23 @@ struct SourceCheckRun {
                 fix: "filter them out in the view (WHERE … IS NOT NULL)", sampled: sampledRows)
         }
         let unknownRow = try connection.query(
-            SourceCheckQueries.unknownMembers(schema, sample: sample), sample.parameters,
+            SourceCheckQueries.unknownMembers(schema, sample: sample),
+            sample.parameters,
             operation: "check transactions belong to members").rows[0]
-        let unknown = Int64(unknownRow[0] ?? "0") ?? 0
-        if unknown > 0 {
-            let share = Double(unknown) / Double(total)
+        let probed = Int64(unknownRow[0] ?? "0") ?? 0
+        let unknown = Int64(unknownRow[1] ?? "0") ?? 0
+        if unknown > 0, probed > 0 {
+            let share = Double(unknown) / Double(probed)
+            let scope = probed < total || !sample.isWhole ? "of \(probed) sampled transactions" : "of \(probed) transactions"
             let severity: SourceFinding.Severity = share > SourceChecks.unknownMemberErrorShare ? .error : .warning
             add(
                 "relationships", severity, "transactions", "member_id", count: unknown,
-                examples: Self.split(unknownRow[1]).map { "member_id \($0)" },
+                examples: Self.split(unknownRow[2]).map { "member_id \($0)" },
                 "\(unknown) \(scope) (\(Self.percent(share))) belong to no member in \(name("members")) and are ignored",
                 fix: severity == .error
                     ? "map the same member key in both views (transactions.member_id must be a members.member_id)"
                     : "usually members deleted or not yet loaded; if it grows, check that both views map the same member key",
-                sampled: sampledRows)
+                sampled: probed < total || !sample.isWhole ? probed : nil)
         }
     }
 
