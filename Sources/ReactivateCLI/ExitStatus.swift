@@ -23,7 +23,8 @@ public enum ExitStatus {
             }
             return (code, error.description)
         case let error as PostgresError:
-            return (failure, error.description + DatabaseAdvice.advice(for: error))
+            let code = error.connectFailure == .invalidConnectionString ? usage : failure
+            return (code, error.description + DatabaseAdvice.advice(for: error))
         case let error as StageFailure:
             let (code, message) = describe(error.underlying)
             return (code, "stage \(error.stage.rawValue) failed: \(message)")
@@ -43,6 +44,16 @@ public protocol UserFacingConfigError: Error, CustomStringConvertible {}
 /// Turns common SQLSTATEs into the next step a person should take.
 enum DatabaseAdvice {
     static func advice(for error: PostgresError) -> String {
+        switch error.connectFailure {
+        case .invalidConnectionString?:
+            return "\n  fix: correct the connection string (--database-url or DATABASE_URL): a URL postgresql://user@host:5432/dbname?sslmode=require or key=value pairs host=db port=5432 dbname=crm user=crm; percent-encode special characters in a URL's password"
+        case .authentication?:
+            return "\n  fix: the server refused the credentials: check the user name and password (--database-url, DATABASE_URL, PGUSER/PGPASSWORD or ~/.pgpass) and that pg_hba.conf admits this user from this host"
+        case .missingDatabase?:
+            return "\n  fix: the server is up but has no such database: check the database name in the connection string, or create it (createdb NAME)"
+        case .unreachable?, nil:
+            break
+        }
         if error.isConnectionLoss {
             return "\n  fix: check that the server is running and reachable (--database-url, DATABASE_URL or PGHOST/PGPORT); `make db-start` starts the local one"
         }

@@ -18,6 +18,17 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     public init() {}
 
+    /// A malformed connection string is a usage error (exit 2), found before any command runs.
+    public func validate() throws {
+        do {
+            try connectionString.validate()
+        } catch let error as PostgresError {
+            throw ValidationError(
+                "\(error.operation): \(error.message)\n"
+                    + "  fix: use a URL postgresql://user@host:5432/dbname or key=value pairs host=db dbname=crm user=crm (--database-url or DATABASE_URL)")
+        }
+    }
+
     var connectionString: ConnectionString {
         ConnectionString.resolve(explicit: databaseURL, environment: ProcessInfo.processInfo.environment)
     }

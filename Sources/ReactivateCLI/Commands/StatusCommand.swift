@@ -64,7 +64,9 @@ struct StatusCommand: ParsableCommand {
                     + "in " + field("rows_in").padding(toLength: 10, withPad: " ", startingAt: 0)
                     + "out " + field("rows_out").padding(toLength: 10, withPad: " ", startingAt: 0) + field("seconds") + " s"
                 if let error = stage["error"] as? String {
-                    line += "\n      error: " + (error.split(separator: "\n").first.map(String.init) ?? error)
+                    // In full: the lines after the first carry the detail, hint and fix.
+                    line += "\n      error: " + error.split(separator: "\n", omittingEmptySubsequences: false)
+                        .joined(separator: "\n             ")
                 }
                 print(line)
             }

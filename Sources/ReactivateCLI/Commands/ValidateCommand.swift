@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Postgres
 import ReactivateCore
 import ReactivatePipeline
@@ -6,10 +7,24 @@ import ReactivatePipeline
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check a pipeline config and the source tables' columns and types without running anything.")
+        abstract: "Check a pipeline config, the source's relations, columns and types, and the data tests on its rows, without running anything.",
+        discussion: """
+            The data tests are the ones every live run's preflight runs: unique members and (member, channel) \
+            pairs, channel values of the contract, coordinates, a latitude/longitude swap, the median basket \
+            (amounts in cents), transactions of unknown members, and freshness judged as for a live run as of \
+            --as-of. Errors exit 2; warnings are printed and exit 0.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Pipeline config file.") var pipeline: String
+    @Option(name: .customLong("as-of"), help: "The run date D (YYYY-MM-DD or 'today') whose cut-off the freshness test uses. Default: today in the business time zone.")
+    var asOf: String?
+
+    func validate() throws {
+        if let asOf, asOf != "today", PostgresEpoch.parseDate(asOf) == nil {
+            throw ValidationError("--as-of must be a date like 2026-11-01 or 'today', got '\(asOf)'")
+        }
+    }
 
     func run() throws {
         _ = try global.makeLogger()
@@ -28,5 +43,15 @@ struct ValidateCommand: ParsableCommand {
             throw PipelineError(.configuration, "\(problems.count) problem(s) with the source for \(pipeline):\n  - " + problems.joined(separator: "\n  - "))
         }
         print("source schema '\(config.sourceSchema)': every relation, column and type matches the contract")
+        let day = asOf.flatMap { $0 == "today" ? nil : PostgresEpoch.parseDate($0) }
+        let report = try SourceChecks.inspect(connection, config: config, asOfDay: day, mode: .live)
+        for finding in report.findings {
+            print("\(finding.severity.rawValue): \(finding)")
+        }
+        print(
+            "source data as of cut-off \(report.cutoff): \(report.checked.count) data tests ran"
+                + String(format: " in %.2f s", report.seconds)
+                + ", \(report.errors.count) error(s), \(report.warnings.count) warning(s)")
+        try report.requireNoErrors(schema: config.sourceSchema)
     }
 }

@@ -171,6 +171,12 @@ private let keyRules: [KeyRule] = [
     KeyRule("source", "business_timezone") { (decoder, value, config) throws(ConfigError) in
         config.businessTimeZone = try decoder.timeZone(value)
     },
+    .integer(
+        "source", "max_lag_days", \.maxLagDays, 0...3650,
+        fix: "set max_lag_days to the days the transaction feed may lag behind a run's cut-off, e.g. 2"),
+    KeyRule("source", "median_basket_band") { (decoder, value, config) throws(ConfigError) in
+        config.medianBasketBandCents = try decoder.moneyBand(value, "source.median_basket_band")
+    },
     .integer("dormancy", "dormant_days", \.dormantDays, 1...3650, fix: "set dormant_days to a number of days, e.g. 180"),
     .integer("dormancy", "horizon_days", \.horizonDays, 1...3650, fix: "set horizon_days to a number of days, e.g. 30"),
     .boolean(
@@ -279,6 +285,23 @@ private struct ConfigDecoder {
                 "must be a non-empty path without control characters, got \(TOMLSyntax.quoted(path))", fix: fix)
         }
         return path
+    }
+
+    /// Two amounts `[low, high]` with 0 < low < high, read exactly as cents like every money key.
+    func moneyBand(_ value: TOMLValue, _ path: String) throws(ConfigError) -> ClosedRange<Int64> {
+        let fix = "set \(path.split(separator: ".").last ?? "") to [lowest, highest] plausible median basket in the currency, e.g. [1.00, 20000.00]"
+        guard case .array(let items) = value.kind else {
+            throw wrongType(value, path, expected: "an array of two amounts [low, high]", fix: fix)
+        }
+        guard items.count == 2 else {
+            throw invalid(value, path, "must hold exactly two amounts [low, high], got \(items.count)", fix: fix)
+        }
+        let low = try money(items[0], path, Interval(lower: .exclusive(0)), fix: fix)
+        let high = try money(items[1], path, Interval(lower: .exclusive(0)), fix: fix)
+        guard low < high else {
+            throw invalid(value, path, "the low end must be below the high end, got [\(items[0].literal), \(items[1].literal)]", fix: fix)
+        }
+        return low...high
     }
 
     // MARK: Typed readers

@@ -18,6 +18,12 @@ public struct PipelineConfig: Sendable, Equatable {
     public var sourceSchema: String
     /// `source.business_timezone`: IANA zone whose midnight starts a business day; checked by the DB later.
     public var businessTimeZone: String
+    /// `source.max_lag_days`: how many days the latest transaction may lie before a live run's cut-off
+    /// before the source checks call the feed late (an error for live runs, a warning otherwise).
+    public var maxLagDays: Int
+    /// `source.median_basket_band` in cents: the plausible range of the median positive transaction
+    /// amount; outside it the source checks stop the run ("amounts may be in cents").
+    public var medianBasketBandCents: ClosedRange<Int64>
 
     // MARK: [dormancy]
 
@@ -98,6 +104,8 @@ public struct PipelineConfig: Sendable, Equatable {
             campaignDescription: nil,
             sourceSchema: "src",
             businessTimeZone: "Asia/Shanghai",
+            maxLagDays: 2,
+            medianBasketBandCents: 100...2_000_000,
             dormantDays: 180,
             horizonDays: 30,
             scoreAll: false,
