@@ -80,10 +80,18 @@ public struct PipelineRunner {
         let lockScope = request.mode == .backfill ? "\(config.campaign)/backfill/\(asOf)" : config.campaign
         try ledger.lockCampaign(config.campaign, scope: lockScope)
         defer { try? ledger.unlockCampaign(lockScope) }
-        if request.mode == .live, request.stages?.contains(.extract) ?? true {
-            try preflight(plan, connection: connection)
-        }
+        // Data tests on the mapped source (and its freshness) before a run extracts from it; errors exit 2
+        // before the ledger records anything.
+        let sourceChecks = request.mode != .backfill && (request.stages?.contains(.extract) ?? true)
+            ? try SourceChecks.run(connection, config: config, asOfDay: plan.asOf.number, mode: SourceCheckMode(request.mode))
+            : nil
         let runId = try ledger.beginRun(campaign: config.campaign, asOf: plan.asOf, mode: request.mode, configText: request.configText)
+        if let sourceChecks {
+            for warning in sourceChecks.warnings {
+                logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
+            }
+            try ledger.addRunStats(runId, json: JSONValue.object(["source_checks": .object(sourceChecks.stats)]).jsonText)
+        }
         var logger = self.logger
         logger[metadataKey: "run.id"] = .stringConvertible(runId)
         logger[metadataKey: "campaign"] = "\(config.campaign)"
@@ -158,11 +166,6 @@ public struct PipelineRunner {
         }
         try ledger.finishRun(runId, status: "succeeded")
         return Outcome(runId: runId, asOf: plan.asOf, reports: reports)
-    }
-
-    /// Checks a live run makes of its source before extracting anything.
-    private func preflight(_ plan: RunPlan, connection: Connection) throws {
-        _ = plan
     }
 
     /// A stage can be reused when it succeeded from the same inputs and its artifact (if any) still verifies.

@@ -232,4 +232,19 @@ import Testing
             #expect(try Self.scalar(connection, "SELECT as_of::text FROM reactivation.runs WHERE run_id = \(outcome.runId)") == today)
         }
     }
+
+    // Source freshness: a live run on a feed that stopped days before the cut-off writes nothing and says so.
+    @Test func aLiveRunOnALateFeedExitsTwoNamingTheLatestTransaction() throws {
+        let fixture = try PipelineFixture(members: 1_000, seed: 20)  // purchases up to 2026-11-01
+        defer { fixture.cleanUp() }
+        let connection = try fixture.database.connect()
+        let error = try #require(Self.configurationError {
+            try fixture.run(fixture.config("late"), asOf: "2026-11-10", issueAt: "2026-11-10T10:00:00+08:00")
+        })
+        #expect(error.message.contains("2026-10-31") || error.message.contains("2026-11-01"), "names the latest transaction: \(error.message)")
+        #expect(error.description.contains("caught up"))
+        #expect(try Self.scalar(connection, "SELECT count(*)::text FROM reactivation.runs") == "0")
+        // The same date is fine once the lag the config allows covers it.
+        try fixture.run(fixture.config("late") { $0.maxLagDays = 10 }, stages: [.extract], asOf: "2026-11-10", mode: .live)
+    }
 }

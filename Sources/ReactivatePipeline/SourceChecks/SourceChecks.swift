@@ -173,7 +173,7 @@ struct SourceCheckRun {
         checked.append("not_null(members.member_id)")
         var ids = KeyDuplicates()
         var nulls: Int64 = 0
-        try connection.copyOut(SourceCheckQueries.memberIds(schema), fieldCount: 1, operation: "check members.member_id is unique") { row in
+        try connection.copyOut(SQL(trusted: SourceCheckQueries.memberIds(schema)), fieldCount: 1, operation: "check members.member_id is unique") { row in
             if let id = try row.optionalInt64(0) { ids.add(id) } else { nulls += 1 }
         }
         let (repeated, extra, worst) = ids.result()
@@ -211,7 +211,7 @@ struct SourceCheckRun {
         var unknownRows: [String?: Int64] = [:]
         var nullMembers: Int64 = 0
         try connection.copyOut(
-            SourceCheckQueries.channelRows(schema), fieldCount: 2, operation: "check member_channels.channel values"
+            SQL(trusted: SourceCheckQueries.channelRows(schema)), fieldCount: 2, operation: "check member_channels.channel values"
         ) { row in
             let member = try row.optionalInt64(0)
             if member == nil { nullMembers += 1 }
