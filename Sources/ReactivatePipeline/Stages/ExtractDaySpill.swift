@@ -1,0 +1,182 @@
+import Dispatch
+import Foundation
+import ReactivateCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One scan thread's (member slot, purchase day) pairs, cut into slot-range buckets and spilled to an
+/// unlinked temporary file, so memory stays with members while the pairs grow with transactions.
+///
+/// Each bucket has a small write buffer; a full buffer is appended to the file and its place noted.
+/// After the scan, `PurchaseDayCount` reads each bucket back from every thread's spill and counts it
+/// (`PurchaseDayBuckets`). The file is unlinked as soon as it is created, so nothing is left behind
+/// however the process ends. Owned by one thread at a time (handed over through a mutex), hence
+/// `@unchecked Sendable`.
+final class PurchaseDaySpill: @unchecked Sendable {
+    let buckets: PurchaseDayBuckets
+    let directory: String
+    private let descriptor: Int32
+    /// Pairs per bucket buffer: 64 KiB, so a write is a few dozen microseconds of copying.
+    private static let bufferPairs = 8_192
+    // The per-row state is in `let` pointers: a `var` of a class is checked for exclusive access
+    // at run time on every use, which the per-transaction `add` cannot afford.
+    private let buffer: UnsafeMutablePointer<UInt64>
+    private let filled: UnsafeMutablePointer<Int>
+    /// Where each bucket's flushed pairs are: (byte offset, pairs).
+    private(set) var chunks: [[(offset: Int64, pairs: Int)]]
+    private var fileBytes: Int64 = 0
+
+    init(buckets: PurchaseDayBuckets, directory: URL) throws {
+        self.buckets = buckets
+        self.directory = directory.path
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var template = Array(directory.appendingPathComponent(".extract-purchase-days-XXXXXX").path.utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw Self.failure("create a file in", directory.path) }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        self.descriptor = descriptor
+        buffer = .allocate(capacity: buckets.count * Self.bufferPairs)
+        filled = .allocate(capacity: buckets.count)
+        filled.initialize(repeating: 0, count: buckets.count)
+        chunks = Array(repeating: [], count: buckets.count)
+    }
+
+    deinit {
+        close(descriptor)
+        buffer.deallocate()
+        filled.deallocate()
+    }
+
+    @inline(__always)
+    func add(slot: Int, day: Int32) throws {
+        let bucket = buckets.bucket(of: slot)
+        let count = filled[bucket]
+        buffer[bucket * Self.bufferPairs + count] = buckets.pair(slot: slot, day: day)
+        filled[bucket] = count + 1
+        if count + 1 == Self.bufferPairs { try flush(bucket) }
+    }
+
+    private func flush(_ bucket: Int) throws {
+        let count = filled[bucket]
+        guard count > 0 else { return }
+        let bytes = count * MemoryLayout<UInt64>.stride
+        var written = 0
+        let start = UnsafeRawPointer(buffer + bucket * Self.bufferPairs)
+        while written < bytes {
+            let result = pwrite(descriptor, start + written, bytes - written, off_t(fileBytes) + off_t(written))
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { throw Self.failure("write to a file in", directory) }
+            written += result
+        }
+        chunks[bucket].append((fileBytes, count))
+        fileBytes += Int64(bytes)
+        filled[bucket] = 0
+    }
+
+    /// Writes out what the buffers still hold; call once the scan is done.
+    func finish() throws {
+        for bucket in 0..<buckets.count { try flush(bucket) }
+    }
+
+    /// Pairs spilled for `bucket`.
+    func pairs(inBucket bucket: Int) -> Int { chunks[bucket].reduce(0) { $0 + $1.pairs } }
+
+    /// Reads `bucket`'s pairs into `destination` (room for `pairs(inBucket:)`); returns how many.
+    /// Safe from several threads at once: positioned reads only.
+    func read(bucket: Int, into destination: UnsafeMutablePointer<UInt64>) throws -> Int {
+        var done = 0
+        for chunk in chunks[bucket] {
+            let bytes = chunk.pairs * MemoryLayout<UInt64>.stride
+            var read = 0
+            let target = UnsafeMutableRawPointer(destination + done)
+            while read < bytes {
+                let result = pread(descriptor, target + read, bytes - read, off_t(chunk.offset) + off_t(read))
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else { throw Self.failure("read back a file in", directory) }
+                read += result
+            }
+            done += chunk.pairs
+        }
+        return done
+    }
+
+    static func failure(_ what: String, _ directory: String) -> PipelineError {
+        PipelineError(
+            .runtime,
+            "the extract could not \(what) \(directory) for its purchase-day spill: \(String(cString: strerror(errno)))",
+            fix: "the extract spills 8 bytes per purchase to the artifact directory while it runs: free space there or set artifact_dir to a roomier place")
+    }
+}
+
+/// Counts every member's distinct purchase days from the scan threads' spills, bucket by bucket, on
+/// `workers` threads.
+enum PurchaseDayCount {
+    static func count(_ spills: [PurchaseDaySpill], buckets: PurchaseDayBuckets, workers: Int = 2) throws -> [Int32] {
+        for spill in spills { try spill.finish() }
+        let next = Counter()
+        let failure = FirstFailure()
+        return try [Int32](unsafeUninitializedCapacity: buckets.slots) { counts, initialized in
+            let output = SharedBuffer(pointer: counts.baseAddress, count: buckets.slots)
+            DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
+                var scratch = PurchaseDayBuckets.Scratch()
+                var pairs: UnsafeMutablePointer<UInt64>?
+                var capacity = 0
+                defer { pairs?.deallocate() }
+                while let bucket = next.take(below: buckets.count), !failure.happened {
+                    let total = spills.reduce(0) { $0 + $1.pairs(inBucket: bucket) }
+                    if total > capacity {
+                        pairs?.deallocate()
+                        capacity = total
+                        pairs = .allocate(capacity: capacity)
+                    }
+                    do {
+                        var filled = 0
+                        for spill in spills where total > 0 { filled += try spill.read(bucket: bucket, into: pairs! + filled) }
+                        let range = buckets.slotRange(ofBucket: bucket)
+                        guard !range.isEmpty, let base = output.pointer else { continue }
+                        PurchaseDayBuckets.countDistinctDays(
+                            pairs: UnsafeBufferPointer(start: pairs, count: filled), slotCount: range.count,
+                            into: UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count),
+                            scratch: &scratch)
+                    } catch {
+                        failure.record(error)
+                    }
+                }
+            }
+            if let error = failure.error {
+                // Initialize before throwing so the array is well formed while it is discarded.
+                counts.initialize(repeating: 0)
+                initialized = buckets.slots
+                throw error
+            }
+            initialized = buckets.slots
+        }
+    }
+
+    /// The output array's storage, written by the workers in disjoint bucket ranges.
+    private struct SharedBuffer: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Int32>?
+        let count: Int
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
+    }
+
+    private final class FirstFailure: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: (any Error)?
+        var happened: Bool { lock.withLock { first != nil } }
+        var error: (any Error)? { lock.withLock { first } }
+        func record(_ error: any Error) { lock.withLock { if first == nil { first = error } } }
+    }
+}
