@@ -29,6 +29,7 @@ import Testing
         let range = try connection.query("SELECT min(member_id), max(member_id) FROM src.members").rows[0]
         let slots = try #require(
             MemberSlots.range(low: range[0].flatMap { Int64($0) }, high: range[1].flatMap { Int64($0) }, members: 3_000))
+        let preStartDay = PipelineFixture.asOfDay - Int32(Self.config.prePeriodDays)
         let scan = ExtractStage.TransactionScan(
             schema: "src", slots: slots, calendar: calendar,
             preStartDay: PipelineFixture.asOfDay - Int32(Self.config.prePeriodDays),
@@ -37,7 +38,7 @@ import Testing
             spillDirectory: fixture.artifacts)
         var whole = try scan.emptyPart()
         try scan.read(.all, on: connection, into: &whole)
-        whole.table.setPurchaseDays(try PurchaseDayCount.count([whole.spill], buckets: scan.buckets))
+        let wholeTable = try PurchaseFold.fold([whole.spill], buckets: scan.buckets, preStartDay: preStartDay)
         #expect(whole.tally.transactions > 10_000)
         for cut in [1, blocks / 3, blocks / 2, blocks - 1] {
             // Read the later blocks first: the order of the parts must not matter either.
@@ -47,12 +48,11 @@ import Testing
             try scan.read(.init(lower: 0, upper: cut), on: connection, into: &earlier)
             #expect(earlier.tally.transactions > 0 && later.tally.transactions > 0)
             later.merge(earlier)
-            later.table.setPurchaseDays(try PurchaseDayCount.count([earlier.spill, later.spill], buckets: scan.buckets))
-            let merged = later
-            #expect(merged.tally.transactions == whole.tally.transactions, "cut at block \(cut)")
-            #expect(merged.tally.purchaseDayPairs == whole.tally.purchaseDayPairs)
-            let differing = whole.table.purchaseDays.indices.filter { slot in
-                merged.table.purchaseDays[slot] != whole.table.purchaseDays[slot] || merged.table.entries[slot] != whole.table.entries[slot]
+            let merged = try PurchaseFold.fold([later.spill, earlier.spill], buckets: scan.buckets, preStartDay: preStartDay)
+            #expect(later.tally.transactions == whole.tally.transactions, "cut at block \(cut)")
+            #expect(later.tally.transactionsSpilled == whole.tally.transactionsSpilled)
+            let differing = wholeTable.purchaseDays.indices.filter { slot in
+                merged.purchaseDays[slot] != wholeTable.purchaseDays[slot] || merged.entries[slot] != wholeTable.entries[slot]
             }
             #expect(differing.isEmpty, "members folded differently: \(differing.prefix(5))")
         }
@@ -102,8 +102,8 @@ import Testing
             }
         }
         #expect(mismatches == 0)
-        guard case .integer(let pairs) = whole.stats["purchase_day_pairs_spilled"] else {
-            Issue.record("the extract reports how many purchase days it spilled")
+        guard case .integer(let pairs) = whole.stats["transactions_spilled"] else {
+            Issue.record("the extract reports how many transactions it spilled")
             return
         }
         #expect(pairs > 10_000)

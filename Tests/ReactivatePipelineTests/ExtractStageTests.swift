@@ -98,7 +98,7 @@ import Testing
         #expect(histories.optedOut[3] == 1 && histories.consent[3] == 0)
         #expect(histories.purchaseDays[3] == 3 && histories.grossCents[3] == 7_000)
         #expect(histories.firstPurchaseDay[3] == day("2025-09-01") && histories.lastPurchaseDay[3] == day("2026-09-01"))
-        #expect(result.stats["purchase_day_pairs_spilled"] == 9)
+        #expect(result.stats["transactions_spilled"] == 11)
         #expect(histories.purchaseDays[0] == 1)
     }
 

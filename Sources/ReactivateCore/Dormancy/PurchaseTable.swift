@@ -3,21 +3,40 @@
 /// Everything here is an order-independent fold — counts and sums add, the first and last purchase
 /// day are a minimum and a maximum — so tables folded from different parts of a scan merge exactly
 /// (`merge`) whatever the table's physical order. The one fact that is not is the number of distinct
-/// purchase days: `add` reports each purchase back so the caller can collect its (member, day) pair,
-/// and `PurchaseDayBuckets` counts those exactly once the scan is done. Memory: 32 bytes per member
-/// while folding, in one entry per member (the day counts, 4 more, are set once at the end).
+/// purchase days: `add` reports each purchase back so the caller can collect its (member, day) pair.
+/// The extract folds bucket by bucket instead (`PurchaseDayBuckets.fold`), with the same `Entry.add`.
+/// Memory: 32 bytes per member, one entry each (the day counts, 4 more, are set at the end).
 public struct PurchaseTable: Sendable {
     /// One member's running facts, kept together: a scan not in member order touches a random member
     /// per row, and one 32-byte entry is one cache line to miss where five parallel arrays were five
     /// (1M members, time-ordered heap: extract 9.4 s → see README).
     @frozen public struct Entry: Sendable, Equatable {
-        public var firstDay: Int32 = PurchaseTable.none
-        public var lastDay: Int32 = PurchaseTable.none
+        public var firstDay: Int32
+        public var lastDay: Int32
         /// Transactions folded in (refunds included).
-        public var transactions: Int32 = 0
-        var unused: Int32 = 0
-        public var grossCents: Int64 = 0
-        public var preSalesCents: Int64 = 0
+        public var transactions: Int32
+        public var grossCents: Int64
+        public var preSalesCents: Int64
+
+        @inlinable public init() {
+            firstDay = PurchaseTable.none
+            lastDay = PurchaseTable.none
+            transactions = 0
+            grossCents = 0
+            preSalesCents = 0
+        }
+
+        /// Folds in one transaction; true when it is a purchase (a positive amount).
+        @inlinable @inline(__always)
+        public mutating func add(day: Int32, cents: Int64, preStartDay: Int32) -> Bool {
+            transactions &+= 1
+            if day >= preStartDay { preSalesCents &+= cents }
+            guard cents > 0 else { return false }
+            grossCents &+= cents
+            if firstDay == PurchaseTable.none || day < firstDay { firstDay = day }
+            if day > lastDay { lastDay = day }  // `none` is below every day
+            return true
+        }
     }
 
     public private(set) var entries: [Entry]
@@ -28,6 +47,14 @@ public struct PurchaseTable: Sendable {
 
     public init(members: Int, preStartDay: Int32) {
         entries = Array(repeating: Entry(), count: members)
+        self.preStartDay = preStartDay
+    }
+
+    /// A table folded elsewhere (bucket by bucket, `PurchaseDayBuckets.fold`).
+    public init(entries: [Entry], purchaseDays: [Int32], preStartDay: Int32) {
+        precondition(entries.count == purchaseDays.count, "purchase-day counts and purchase table differ in length")
+        self.entries = entries
+        self.purchaseDays = purchaseDays
         self.preStartDay = preStartDay
     }
 
@@ -50,19 +77,7 @@ public struct PurchaseTable: Sendable {
     /// positive amount): its (member, day) pair then belongs in the distinct-day count.
     @inline(__always) @discardableResult
     public mutating func add(member index: Int, day: Int32, cents: Int64) -> Bool {
-        let preStartDay = preStartDay
-        return entries.withUnsafeMutableBufferPointer { entries in
-            precondition(index >= 0 && index < entries.count, "member slot out of range")
-            let entry = entries.baseAddress! + index
-            entry.pointee.transactions &+= 1
-            if day >= preStartDay { entry.pointee.preSalesCents &+= cents }
-            guard cents > 0 else { return false }
-            entry.pointee.grossCents &+= cents
-            let first = entry.pointee.firstDay
-            if first == Self.none || day < first { entry.pointee.firstDay = day }
-            if day > entry.pointee.lastDay { entry.pointee.lastDay = day }  // `none` is below every day
-            return true
-        }
+        entries[index].add(day: day, cents: cents, preStartDay: preStartDay)
     }
 
     /// Folds in `other`: the same slots folded from any other rows. Commutative and associative, so

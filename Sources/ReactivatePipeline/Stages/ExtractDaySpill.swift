@@ -5,25 +5,26 @@ import ReactivateCore
 import Glibc
 #endif
 
-/// One scan thread's (member slot, purchase day) pairs, cut into slot-range buckets and spilled to an
-/// unlinked temporary file, so memory stays with members while the pairs grow with transactions.
+/// One scan thread's transactions as 16-byte records (member slot, day, cents), cut into slot-range
+/// buckets and spilled to an unlinked temporary file, so memory stays with members while the records
+/// grow with transactions.
 ///
 /// Each bucket has a small write buffer; a full buffer is appended to the file and its place noted.
-/// After the scan, `PurchaseDayCount` reads each bucket back from every thread's spill and counts it
-/// (`PurchaseDayBuckets`). The file is unlinked as soon as it is created, so nothing is left behind
+/// After the scan, `PurchaseFold` reads each bucket back from every thread's spill and folds it
+/// (`PurchaseDayBuckets.fold`). The file is unlinked as soon as it is created, so nothing is left behind
 /// however the process ends. Owned by one thread at a time (handed over through a mutex), hence
 /// `@unchecked Sendable`.
 final class PurchaseDaySpill: @unchecked Sendable {
     let buckets: PurchaseDayBuckets
     let directory: String
     private let descriptor: Int32
-    /// Pairs per bucket buffer: 64 KiB, so a write is a few dozen microseconds of copying.
+    /// Words per bucket buffer (two per record): 64 KiB, so a write is a few dozen microseconds of copying.
     private static let bufferPairs = 8_192
     // The per-row state is in `let` pointers: a `var` of a class is checked for exclusive access
     // at run time on every use, which the per-transaction `add` cannot afford.
     private let buffer: UnsafeMutablePointer<UInt64>
     private let filled: UnsafeMutablePointer<Int>
-    /// Where each bucket's flushed pairs are: (byte offset, pairs).
+    /// Where each bucket's flushed words are: (byte offset, words).
     private(set) var chunks: [[(offset: Int64, pairs: Int)]]
     private var fileBytes: Int64 = 0
 
@@ -49,12 +50,15 @@ final class PurchaseDaySpill: @unchecked Sendable {
     }
 
     @inline(__always)
-    func add(slot: Int, day: Int32) throws {
+    func add(slot: Int, day: Int32, cents: Int64) throws {
         let bucket = buckets.bucket(of: slot)
         let count = filled[bucket]
-        buffer[bucket * Self.bufferPairs + count] = buckets.pair(slot: slot, day: day)
-        filled[bucket] = count + 1
-        if count + 1 == Self.bufferPairs { try flush(bucket) }
+        let record = buckets.record(slot: slot, day: day, cents: cents)
+        let at = buffer + (bucket * Self.bufferPairs + count)
+        at[0] = record.0
+        at[1] = record.1
+        filled[bucket] = count + 2
+        if count + 2 == Self.bufferPairs { try flush(bucket) }
     }
 
     private func flush(_ bucket: Int) throws {
@@ -79,10 +83,13 @@ final class PurchaseDaySpill: @unchecked Sendable {
         for bucket in 0..<buckets.count { try flush(bucket) }
     }
 
-    /// Pairs spilled for `bucket`.
+    /// Words spilled for `bucket` (two per record).
     func pairs(inBucket bucket: Int) -> Int { chunks[bucket].reduce(0) { $0 + $1.pairs } }
 
-    /// Reads `bucket`'s pairs into `destination` (room for `pairs(inBucket:)`); returns how many.
+    /// Bytes written so far.
+    var bytes: Int64 { fileBytes }
+
+    /// Reads `bucket`'s words into `destination` (room for `pairs(inBucket:)`); returns how many.
     /// Safe from several threads at once: positioned reads only.
     func read(bucket: Int, into destination: UnsafeMutablePointer<UInt64>) throws -> Int {
         var done = 0
@@ -105,59 +112,62 @@ final class PurchaseDaySpill: @unchecked Sendable {
         PipelineError(
             .runtime,
             "the extract could not \(what) \(directory) for its purchase-day spill: \(String(cString: strerror(errno)))",
-            fix: "the extract spills 8 bytes per purchase to the artifact directory while it runs: free space there or set artifact_dir to a roomier place")
+            fix: "the extract spills 16 bytes per transaction to the artifact directory while it runs: free space there or set artifact_dir to a roomier place")
     }
 }
 
-/// Counts every member's distinct purchase days from the scan threads' spills, bucket by bucket, on
-/// `workers` threads.
-enum PurchaseDayCount {
-    static func count(_ spills: [PurchaseDaySpill], buckets: PurchaseDayBuckets, workers: Int = 2) throws -> [Int32] {
+/// Folds every member's purchases from the scan threads' spills, bucket by bucket, on `workers`
+/// threads (the server is done by then, so both cores are the client's).
+enum PurchaseFold {
+    static func fold(
+        _ spills: [PurchaseDaySpill], buckets: PurchaseDayBuckets, preStartDay: Int32, workers: Int = 2
+    ) throws -> PurchaseTable {
         for spill in spills { try spill.finish() }
         let next = Counter()
         let failure = FirstFailure()
-        return try [Int32](unsafeUninitializedCapacity: buckets.slots) { counts, initialized in
-            let output = SharedBuffer(pointer: counts.baseAddress, count: buckets.slots)
-            DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
-                var scratch = PurchaseDayBuckets.Scratch()
-                var pairs: UnsafeMutablePointer<UInt64>?
-                var capacity = 0
-                defer { pairs?.deallocate() }
-                while let bucket = next.take(below: buckets.count), !failure.happened {
-                    let total = spills.reduce(0) { $0 + $1.pairs(inBucket: bucket) }
-                    if total > capacity {
-                        pairs?.deallocate()
-                        capacity = total
-                        pairs = .allocate(capacity: capacity)
-                    }
-                    do {
-                        var filled = 0
-                        for spill in spills where total > 0 { filled += try spill.read(bucket: bucket, into: pairs! + filled) }
-                        let range = buckets.slotRange(ofBucket: bucket)
-                        guard !range.isEmpty, let base = output.pointer else { continue }
-                        PurchaseDayBuckets.countDistinctDays(
-                            pairs: UnsafeBufferPointer(start: pairs, count: filled), slotCount: range.count,
-                            into: UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count),
-                            scratch: &scratch)
-                    } catch {
-                        failure.record(error)
+        var entries = Array(repeating: PurchaseTable.Entry(), count: buckets.slots)
+        var days = Array(repeating: Int32(0), count: buckets.slots)
+        entries.withUnsafeMutableBufferPointer { entries in
+            days.withUnsafeMutableBufferPointer { days in
+                let entryOutput = SharedBuffer(pointer: entries.baseAddress)
+                let dayOutput = SharedBuffer(pointer: days.baseAddress)
+                DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
+                    var scratch = PurchaseDayBuckets.Scratch()
+                    var words: UnsafeMutablePointer<UInt64>?
+                    var capacity = 0
+                    defer { words?.deallocate() }
+                    while let bucket = next.take(below: buckets.count), !failure.happened {
+                        let total = spills.reduce(0) { $0 + $1.pairs(inBucket: bucket) }
+                        if total > capacity {
+                            words?.deallocate()
+                            capacity = total
+                            words = .allocate(capacity: capacity)
+                        }
+                        do {
+                            var filled = 0
+                            for spill in spills where total > 0 { filled += try spill.read(bucket: bucket, into: words! + filled) }
+                            let range = buckets.slotRange(ofBucket: bucket)
+                            guard !range.isEmpty, let entryBase = entryOutput.pointer, let dayBase = dayOutput.pointer else { continue }
+                            PurchaseDayBuckets.fold(
+                                records: UnsafeBufferPointer(start: words, count: filled), slotCount: range.count,
+                                preStartDay: preStartDay,
+                                entries: UnsafeMutableBufferPointer(start: entryBase + range.lowerBound, count: range.count),
+                                days: UnsafeMutableBufferPointer(start: dayBase + range.lowerBound, count: range.count),
+                                scratch: &scratch)
+                        } catch {
+                            failure.record(error)
+                        }
                     }
                 }
             }
-            if let error = failure.error {
-                // Initialize before throwing so the array is well formed while it is discarded.
-                counts.initialize(repeating: 0)
-                initialized = buckets.slots
-                throw error
-            }
-            initialized = buckets.slots
         }
+        if let error = failure.error { throw error }
+        return PurchaseTable(entries: entries, purchaseDays: days, preStartDay: preStartDay)
     }
 
     /// The output array's storage, written by the workers in disjoint bucket ranges.
-    private struct SharedBuffer: @unchecked Sendable {
-        let pointer: UnsafeMutablePointer<Int32>?
-        let count: Int
+    private struct SharedBuffer<Element>: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Element>?
     }
 
     private final class Counter: @unchecked Sendable {

@@ -25,7 +25,7 @@ public struct ExtractStage: Stage {
 
     /// Tests cut small tables finely so that the connections steal from each other, and the purchase
     /// days into many buckets.
-    init(scanChunks: Int, minimumChunkBlocks: Int, pairsPerBucket: Int = 1 << 20) {
+    init(scanChunks: Int, minimumChunkBlocks: Int, pairsPerBucket: Int = 1 << 18) {
         self.scanChunks = scanChunks
         self.minimumChunkBlocks = minimumChunkBlocks
         self.pairsPerBucket = pairsPerBucket
@@ -64,7 +64,7 @@ public struct ExtractStage: Stage {
                 "never_activated": JSONValue(members.count - buyers), "with_fresh_location": JSONValue(withLocation),
                 "artifact_bytes": JSONValue(Int(summary.fileBytes)), "transactions": JSONValue(tally.transactions),
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
-                "purchase_day_pairs_spilled": JSONValue(tally.purchaseDayPairs),
+                "transactions_spilled": JSONValue(tally.transactionsSpilled),
                 "transactions_read_after_member_facts": JSONValue(tally.transactionsReadAfterMemberFacts),
             ],
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
@@ -74,8 +74,8 @@ public struct ExtractStage: Stage {
     struct Tally: Sendable {
         var transactions = 0
         var transactionsOfUnknownMembers = 0
-        /// (member, purchase day) pairs spilled for the exact distinct-day count (one per purchase).
-        var purchaseDayPairs = 0
+        /// Transactions spilled as records for the bucketed fold (those of ids with a slot).
+        var transactionsSpilled = 0
         /// Transactions the member-facts connection read after it finished its own streams.
         var transactionsReadAfterMemberFacts = 0
     }
@@ -84,8 +84,9 @@ public struct ExtractStage: Stage {
     /// before D on the second in block chunks — until the first is free and steals the back half of what
     /// is left, and so on while a steal is worth it (`TransactionScanPlan`). Every stream is one plain
     /// scan folded by member slot with order-independent folds, so the result does not depend on the
-    /// table's physical order; the distinct purchase days are counted exactly from the spilled (member,
-    /// day) pairs after the scan (`PurchaseDayCount`). No member is read twice.
+    /// table's physical order: the transactions are spilled as records by slot-range bucket and folded
+    /// bucket by bucket after the scan (`PurchaseFold`), distinct purchase days exactly. No member is
+    /// read twice.
     func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
         let config = context.config
         let schema = config.sourceSchema
@@ -191,12 +192,11 @@ public struct ExtractStage: Stage {
         var purchases = finished.removeFirst().part
         let spills = [purchases.spill] + finished.map(\.part.spill)
         while !finished.isEmpty { purchases.merge(finished.removeFirst().part) }
-        clock.lap("merge transaction parts")
-        purchases.table.setPurchaseDays(try PurchaseDayCount.count(spills, buckets: scan.buckets))
-        clock.lap("count distinct purchase days (\(scan.buckets.count) buckets)")
+        let table = try PurchaseFold.fold(spills, buckets: scan.buckets, preStartDay: scan.preStartDay)
+        clock.lap("fold \(scan.buckets.count) buckets of \(spills.reduce(0) { $0 + $1.bytes } >> 20) MiB")
         var tally = purchases.tally
         tally.transactionsReadAfterMemberFacts = readAfterMemberFacts
-        let (histories, nonMembers) = folded.gathered(with: purchases.table)
+        let (histories, nonMembers) = folded.gathered(with: table)
         tally.transactionsOfUnknownMembers += nonMembers
         clock.lap("streams joined")
         return (histories, tally)
@@ -219,25 +219,21 @@ public struct ExtractStage: Stage {
         let buckets: PurchaseDayBuckets
         let spillDirectory: URL
 
-        /// One connection's share: its folded purchases, its spilled purchase days and counts.
+        /// One connection's share: its spilled transactions and counts.
         struct Part: Sendable {
-            var table: PurchaseTable
             let spill: PurchaseDaySpill
             var tally = Tally()
 
-            /// Folds in another part's table and counts (its spill is counted with this one's).
+            /// Adds another part's counts (its spill is folded with this one's).
             mutating func merge(_ other: Part) {
-                table.merge(other.table)
                 tally.transactions += other.tally.transactions
                 tally.transactionsOfUnknownMembers += other.tally.transactionsOfUnknownMembers
-                tally.purchaseDayPairs += other.tally.purchaseDayPairs
+                tally.transactionsSpilled += other.tally.transactionsSpilled
             }
         }
 
         func emptyPart() throws -> Part {
-            Part(
-                table: PurchaseTable(members: slots.count, preStartDay: preStartDay),
-                spill: try PurchaseDaySpill(buckets: buckets, directory: spillDirectory))
+            Part(spill: try PurchaseDaySpill(buckets: buckets, directory: spillDirectory))
         }
 
         func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
@@ -255,11 +251,8 @@ public struct ExtractStage: Stage {
                     part.tally.transactionsOfUnknownMembers += 1
                     return
                 }
-                let day = calendar.day(of: try row.timestamp(1))
-                if part.table.add(member: slot, day: day, cents: try row.cents(2)) {
-                    try part.spill.add(slot: slot, day: day)
-                    part.tally.purchaseDayPairs += 1
-                }
+                try part.spill.add(slot: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
+                part.tally.transactionsSpilled += 1
             }
         }
     }
