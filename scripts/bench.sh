@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: release-mode measurements on a kept benchmark database, each in its own process.
-#   BENCH_MEMBERS (default 1000000), BENCH_STORES (default 600), BENCH_AS_OF (default 2026-11-01)
+#   BENCH_MEMBERS (default 1000000), BENCH_STORES (default 600), BENCH_AS_OF (default 2026-11-01);
+#   BENCH_LAYOUTS=0 skips the extract-per-layout table, BENCH_STAGES=0 the per-stage table.
 set -euo pipefail
 bin=$1; shift
 members=${BENCH_MEMBERS:-1000000}
@@ -26,6 +27,7 @@ if ! psql "$DATABASE_URL" -Atqc "SELECT members FROM sim.generation" 2>/dev/null
   echo "bench: generating $members members (kept for later runs) …" >&2
   "$bin" generate --members "$members" --stores "$stores" --seed 42 --as-of "$as_of" --replace --log-format text
 fi
+"$(dirname "$0")/bench-layouts.sh"
 psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE src.transactions" >/dev/null
 # The target measurement replaces its run's rows; vacuum what earlier benchmarks left dead. (The score
 # and issue measurements clear and vacuum their own tables before timing: see `reactivate bench`.)
@@ -33,7 +35,47 @@ psql "$DATABASE_URL" -Atqc "VACUUM reactivation.targets" >/dev/null
 txns=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM src.transactions")
 echo "bench: $members members, $txns transactions, as of $as_of"
 
-measure() { "$bin" bench "$1" "$pipeline" --as-of "$as_of" --log-level warning --log-format text | tail -n 1; }
+measure() { "$bin" bench "$1" "${2:-$pipeline}" --as-of "$as_of" --log-level warning --log-format text | tail -n 1; }
+
+# Extract on every table layout (issue 15): the same rows, a different physical order each time; the
+# floor is measured in the same run on the same layout.
+if [ "${BENCH_LAYOUTS:-1}" != 0 ]; then
+  layout_results=()
+  for layout in $("$(dirname "$0")/bench-layouts.sh" --list); do
+    config=".bench/$members/$layout.toml"
+    sed -E -e "s|^schema = \"[^\"]*\"|schema = \"$layout\"|" \
+      -e "s|^artifact_dir = \"[^\"]*\"|artifact_dir = \".bench/$members/$layout\"|" pipelines/spring-wakeup.toml >"$config"
+    grep -q "^schema = \"$layout\"" "$config"
+    psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE $layout.transactions" >/dev/null
+    measure floor "$config" >/dev/null  # warm this layout's pages
+    for round in 1 2; do
+      layout_results+=("$layout $(measure floor "$config")" "$layout $(measure extract "$config")")
+    done
+  done
+  python3 - "${layout_results[@]}" <<'PY'
+import json, sys
+best = {}
+order = []
+for arg in sys.argv[1:]:
+    layout, line = arg.split(" ", 1)
+    r = json.loads(line)
+    if layout not in order: order.append(layout)
+    key = (layout, r["subject"])
+    best.setdefault(key, []).append(r)
+print("extract per table layout (each figure: the faster of two runs; both runs in brackets)")
+print(f"{'layout':<13} {'floor s':>15} {'extract s':>15} {'ratio':>6} {'peak MB':>8} {'B/member':>9}  artifact")
+for layout in order:
+    floors, extracts = best[(layout, "floor")], best[(layout, "extract")]
+    f = min(floors, key=lambda r: r["seconds"]); e = min(extracts, key=lambda r: r["seconds"])
+    both = lambda runs: "/".join(f"{r['seconds']:.2f}" for r in runs)
+    members = max(e["rows"], 1)
+    print(f"{layout:<13} {f['seconds']:>5.2f} ({both(floors):>9}) {e['seconds']:>5.2f} ({both(extracts):>9}) "
+          f"{e['seconds'] / f['seconds']:>6.2f} {e['peak_rss_mb']:>8.0f} {e['peak_rss_mb'] * 1048576 / members:>9.0f}  "
+          f"{e.get('checksum', '')[:16]}")
+print("goal: extract / floor ≤ 1.3 on every layout; the artifact digest (its columns) is the same on every layout but lay_sparse (other ids)")
+PY
+fi
+[ "${BENCH_STAGES:-1}" != 0 ] || exit 0
 # Warm the cache once so the floor and the stages read the same warm pages.
 measure floor >/dev/null
 # Each figure is the faster of two runs: the machine is shared, and one slow run says little.

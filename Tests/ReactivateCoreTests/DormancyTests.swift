@@ -3,74 +3,99 @@ import ReactivateSimulation
 import Testing
 
 @Suite struct DormancyTests {
+    /// Folds rows the way the extract does: each row a record in its slot-range bucket, each bucket
+    /// folded on its own (`PurchaseDayBuckets.fold`).
+    static func fold(
+        _ rows: [(member: Int, day: Int32, cents: Int64)], members: Int, preStartDay: Int32, pairsPerBucket: Int = 1 << 18
+    ) -> PurchaseTable {
+        let buckets = PurchaseDayBuckets(slots: members, expectedPairs: rows.count, pairsPerBucket: pairsPerBucket)
+        var byBucket = Array(repeating: [UInt64](), count: buckets.count)
+        for row in rows {
+            let record = buckets.record(slot: row.member, day: row.day, cents: row.cents)
+            byBucket[buckets.bucket(of: row.member)] += [record.0, record.1]
+        }
+        var entries = Array(repeating: PurchaseTable.Entry(), count: members)
+        var days = Array(repeating: Int32(-1), count: members)
+        var scratch = PurchaseDayBuckets.Scratch()
+        for bucket in 0..<buckets.count {
+            let range = buckets.slotRange(ofBucket: bucket)
+            byBucket[bucket].withUnsafeBufferPointer { records in
+                entries.withUnsafeMutableBufferPointer { entries in
+                    days.withUnsafeMutableBufferPointer { days in
+                        PurchaseDayBuckets.fold(
+                            records: records, slotCount: range.count, preStartDay: preStartDay,
+                            entries: UnsafeMutableBufferPointer(rebasing: entries[range]),
+                            days: UnsafeMutableBufferPointer(rebasing: days[range]), scratch: &scratch)
+                    }
+                }
+            }
+        }
+        return PurchaseTable(entries: entries, purchaseDays: days, preStartDay: preStartDay)
+    }
+
     @Test func sameDayPurchasesAreOnePurchaseDayAndRefundsAreNone() {
-        var table = PurchaseTable(members: 2, preStartDay: 100)
-        table.add(member: 0, day: 50, cents: 1_000)
-        table.add(member: 1, day: 10, cents: -500)  // interleaved members, as a sequential scan returns them
-        table.add(member: 0, day: 50, cents: 500)
-        table.add(member: 0, day: 60, cents: -1_000)
-        table.add(member: 0, day: 120, cents: 2_000)
-        table.add(member: 0, day: 130, cents: -300)
-        table.add(member: 1, day: 11, cents: 0)
+        let table = Self.fold(
+            [(0, 50, 1_000), (1, 10, -500), (0, 50, 500), (0, 60, -1_000), (0, 120, 2_000), (0, 130, -300), (1, 11, 0)],
+            members: 2, preStartDay: 100)
         #expect(table.purchaseDays == [2, 0])
         #expect(table.firstDay[0] == 50 && table.lastDay[0] == 120)
         #expect(table.grossCents == [3_500, 0])
         #expect(table.preSalesCents[0] == 1_700)
         #expect(table.firstDay[1] == PurchaseTable.none)  // only refunds: never bought
-        #expect(table.needsOrderedRefold.isEmpty)
         #expect(PurchaseHistory(firstDay: Int32.min, lastDay: Int32.min, purchaseDays: 0, asOfDay: 100) == nil)
     }
 
-    @Test func outOfOrderPurchasesAreFlaggedAndARefoldInOrderCountsThemExactly() {
-        var table = PurchaseTable(members: 1, preStartDay: 0)
-        for day: Int32 in [30, 10, 30, 20] { table.add(member: 0, day: day, cents: 100) }
-        #expect(table.needsOrderedRefold == [0])
-        #expect(table.grossCents[0] == 400 && table.firstDay[0] == 10 && table.lastDay[0] == 30)
-        table.reset(member: 0)
-        for day: Int32 in [10, 20, 30, 30] { table.add(member: 0, day: day, cents: 100) }
-        table.clearRefold()
-        #expect(table.purchaseDays[0] == 3 && table.grossCents[0] == 400)
+    @Test func purchasesInAnyOrderGiveTheSameFactsAsInTimeOrder() {
+        let rows: [(member: Int, day: Int32, cents: Int64)] = [(0, 10, 100), (0, 20, 100), (0, 30, 100), (0, 30, 100), (0, 5, -50)]
+        let inOrder = Self.fold(rows, members: 1, preStartDay: 0)
+        #expect(inOrder.purchaseDays == [3] && inOrder.grossCents == [400] && inOrder.firstDay == [10] && inOrder.lastDay == [30])
+        for permutation in rows.everyOrdering {
+            let table = Self.fold(permutation, members: 1, preStartDay: 0)
+            #expect(table.purchaseDays == inOrder.purchaseDays && table.firstDay == inOrder.firstDay && table.lastDay == inOrder.lastDay)
+            #expect(table.grossCents == inOrder.grossCents && table.preSalesCents == inOrder.preSalesCents)
+        }
     }
 
     @Test(arguments: 0..<40)
-    func foldingTwoConsecutiveRangesAndAppendingEqualsFoldingTheWholeStream(seed: Int) {
-        // Chronological rows of 5 members interleaved, split at every possible point; refunds and
-        // same-day purchases straddle the boundary.
+    func shuffledRowsFoldedInPartsAndMergedCountEveryDistinctDayExactly(seed: Int) {
+        // Rows of 37 members in random order, cut into random parts, buckets as small as a few slots:
+        // the counts equal a plain set count, whatever the order, the cut or the bucket size.
         var random = SplitMix64(state: UInt64(seed))
+        let members = 37
         var rows: [(member: Int, day: Int32, cents: Int64)] = []
-        var day: Int32 = 0
-        for _ in 0..<30 {
-            day += Int32(random.next() % 3)
-            let cents = Int64(random.next() % 5) * 100 - 100
-            rows.append((Int(random.next() % 5), day, cents))
+        for _ in 0..<(200 + Int(random.next() % 400)) {
+            let day = Int32(truncatingIfNeeded: Int64(random.next() % 40) - 20) &* (seed % 3 == 0 ? 100_000_000 : 1)
+            rows.append((Int(random.next() % UInt64(members)), day, Int64(random.next() % 5) * 100 - 100))
         }
-        var whole = PurchaseTable(members: 5, preStartDay: 20)
-        for row in rows { whole.add(member: row.member, day: row.day, cents: row.cents) }
-        for split in 0...rows.count {
-            var earlier = PurchaseTable(members: 5, preStartDay: 20)
-            var later = PurchaseTable(members: 5, preStartDay: 20)
-            for row in rows[..<split] { earlier.add(member: row.member, day: row.day, cents: row.cents) }
-            for row in rows[split...] { later.add(member: row.member, day: row.day, cents: row.cents) }
-            earlier.append(later: later)
-            #expect(earlier.purchaseDays == whole.purchaseDays, "split at \(split)")
-            #expect(earlier.firstDay == whole.firstDay && earlier.lastDay == whole.lastDay)
-            #expect(earlier.grossCents == whole.grossCents && earlier.preSalesCents == whole.preSalesCents)
-            #expect(earlier.transactions == whole.transactions && earlier.needsOrderedRefold.isEmpty)
-        }
+        var expectedDays = Array(repeating: Set<Int32>(), count: members)
+        for row in rows where row.cents > 0 { expectedDays[row.member].insert(row.day) }
+        let pairsPerBucket = [1, 7, 50, 1 << 20][seed % 4]
+        let whole = Self.fold(rows, members: members, preStartDay: 0, pairsPerBucket: pairsPerBucket)
+        #expect(whole.purchaseDays == expectedDays.map { Int32($0.count) })
+        #expect(whole.firstDay == expectedDays.map { $0.min() ?? PurchaseTable.none })
+        #expect(whole.lastDay == expectedDays.map { $0.max() ?? PurchaseTable.none })
+        // The row-at-a-time table, folded in two parts merged in either order, agrees on everything else.
+        let cut = Int(random.next() % UInt64(rows.count + 1))
+        var earlier = PurchaseTable(members: members, preStartDay: 0)
+        var later = PurchaseTable(members: members, preStartDay: 0)
+        for row in rows[..<cut] { earlier.add(member: row.member, day: row.day, cents: row.cents) }
+        for row in rows[cut...] { later.add(member: row.member, day: row.day, cents: row.cents) }
+        var laterFirst = later
+        laterFirst.merge(earlier)
+        earlier.merge(later)
+        #expect(earlier.entries == whole.entries && laterFirst.entries == whole.entries)
     }
 
-    @Test func appendingARangeWithEarlierPurchasesMarksTheMemberForAnOrderedRefold() {
-        var earlier = PurchaseTable(members: 2, preStartDay: 0)
-        var later = PurchaseTable(members: 2, preStartDay: 0)
-        earlier.add(member: 0, day: 30, cents: 100)
-        earlier.add(member: 1, day: 5, cents: 100)
-        later.add(member: 0, day: 10, cents: 100)  // earlier than the first range's last day
-        later.add(member: 1, day: 5, cents: 100)
-        later.add(member: 1, day: 7, cents: 100)
-        earlier.append(later: later)
-        #expect(earlier.needsOrderedRefold == [0])
-        #expect(earlier.firstDay[0] == 10 && earlier.lastDay[0] == 30 && earlier.grossCents[0] == 200)
-        #expect(earlier.purchaseDays[1] == 2 && earlier.transactions[1] == 3)
+    @Test func bucketsCoverEverySlotOnceAndStayFewWhenPairsAreMany() {
+        for (slots, pairs) in [(1, 0), (5, 1_000_000_000), (1_000_000, 12_750_000), (8_000_000, 102_000_000), (3, 3)] {
+            let buckets = PurchaseDayBuckets(slots: slots, expectedPairs: pairs)
+            let covered = (0..<buckets.count).map { buckets.slotRange(ofBucket: $0) }
+            #expect(covered.first?.lowerBound == 0 && covered.last?.upperBound == slots)
+            #expect(zip(covered, covered.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(buckets.count <= 4_096)
+            if slots > 1 { #expect(buckets.bucket(of: slots - 1) == buckets.count - 1) }
+        }
+        #expect((8...256).contains(PurchaseDayBuckets(slots: 1_000_000, expectedPairs: 12_750_000).count))
     }
 
     @Test(arguments: [(nil, DormancySegment.neverActivated), (0, .active), (179, .active), (180, .dormant6To12Months),
@@ -133,5 +158,17 @@ import Testing
         #expect(Reachability.assess(consent: true, optedOut: false, channels: [card], allowed: [.sms]).reachable == false)
         let unhealthy = Reachability.ChannelObservation(channel: .wechatCard, healthy: false, daysSinceDelivery: 1)
         #expect(Reachability.assess(consent: true, optedOut: false, channels: [unhealthy], allowed: all).reachable == false)
+    }
+}
+
+extension Array {
+    /// Every ordering of the elements (small arrays only).
+    fileprivate var everyOrdering: [[Element]] {
+        guard count > 1 else { return [self] }
+        return indices.flatMap { index -> [[Element]] in
+            var rest = self
+            let element = rest.remove(at: index)
+            return rest.everyOrdering.map { [element] + $0 }
+        }
     }
 }

@@ -136,6 +136,7 @@ import Testing
         purchases.add(member: 2, day: 5, cents: 100)  // id 12 is not a member
         purchases.add(member: 2, day: 6, cents: 100)
         purchases.add(member: 3, day: 7, cents: 300)
+        purchases.setPurchaseDays([0, 1, 2, 1])
         let (members, nonMembers) = facts.gathered(with: purchases)
         #expect(members.memberId == [11, 13] && members.grossCents == [100, 300] && nonMembers == 2)
         #expect(members.consent == [1, 0])

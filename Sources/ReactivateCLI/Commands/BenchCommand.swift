@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
         guard let asOfDay = PostgresEpoch.parseDate(asOf) else { throw ValidationError("bad --as-of") }
         var started = DispatchTime.now()
         var rows = 0
+        /// A digest of the extract artifact's columns: `make bench` compares it across table layouts.
+        var checksum = ""
+        var ended: DispatchTime?
         switch subject {
         case .floor:
             let connection = try global.connect()
@@ -75,13 +78,18 @@ struct BenchCommand: ParsableCommand {
                 config: config, configText: text, asOfDay: asOfDay, mode: .live, stages: [stage], force: true,
                 attributeWave: nil))
             rows = outcome.reports.first?.result?.rowsIn ?? 0
+            if stage == .extract, let path = outcome.reports.first?.result?.artifactPath {
+                ended = DispatchTime.now()  // reading the artifact back is not part of the measurement
+                checksum = try MemberHistories.contentDigest(path: path)
+            }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let seconds = Double((ended ?? DispatchTime.now()).uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMB = Double(usage.ru_maxrss) / 1024
         print(
             "{\"subject\":\"\(subject.rawValue)\",\"seconds\":\(String(format: "%.3f", seconds)),\"rows\":\(rows),"
-                + "\"rows_per_s\":\(Int(Double(rows) / max(seconds, 1e-9))),\"peak_rss_mb\":\(String(format: "%.1f", peakMB))}")
+                + "\"rows_per_s\":\(Int(Double(rows) / max(seconds, 1e-9))),\"peak_rss_mb\":\(String(format: "%.1f", peakMB)),"
+                + "\"checksum\":\"\(checksum)\"}")
     }
 }

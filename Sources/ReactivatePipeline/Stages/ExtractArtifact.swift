@@ -94,11 +94,11 @@ public struct MemberHistories: Sendable {
     /// Takes every member's folded purchases (the table is indexed like `memberId`).
     mutating func setPurchases(_ table: PurchaseTable) {
         precondition(table.purchaseDays.count == count, "purchase table and members differ in length")
-        firstPurchaseDay = table.firstDay.map { $0 == PurchaseTable.none ? Self.noDay : $0 }
-        lastPurchaseDay = table.lastDay.map { $0 == PurchaseTable.none ? Self.noDay : $0 }
+        firstPurchaseDay = table.entries.map { $0.firstDay == PurchaseTable.none ? Self.noDay : $0.firstDay }
+        lastPurchaseDay = table.entries.map { $0.lastDay == PurchaseTable.none ? Self.noDay : $0.lastDay }
         purchaseDays = table.purchaseDays
-        grossCents = table.grossCents
-        preSalesCents = table.preSalesCents
+        grossCents = table.entries.map(\.grossCents)
+        preSalesCents = table.entries.map(\.preSalesCents)
     }
 
     func columns(_ range: Range<Int>) -> [ArtifactColumnData] {
@@ -158,6 +158,22 @@ public struct MemberHistories: Sendable {
             histories.locationDay += c[19].int32Values ?? []
         }
         return (histories, reader.header)
+    }
+
+    /// A digest of every column's values, independent of the header (which names the run and the
+    /// source schema): `make bench` compares it across table layouts.
+    public static func contentDigest(path: String) throws -> String {
+        let histories = try read(path: path).histories
+        var hasher = XXHash64()
+        for column in histories.columns(0..<histories.count) {
+            switch column {
+            case .int64(let values): values.withUnsafeBytes { hasher.update($0) }
+            case .int32(let values): values.withUnsafeBytes { hasher.update($0) }
+            case .uint8(let values): values.withUnsafeBytes { hasher.update($0) }
+            case .float64(let values): values.withUnsafeBytes { hasher.update($0) }
+            }
+        }
+        return String(hasher.finalize(), radix: 16)
     }
 
     mutating func reserve(_ capacity: Int) {

@@ -14,7 +14,7 @@ import ReactivateCore
 enum ExtractQuery {
     /// Binds the run's as-of date, time zone and windows into session settings for the COPY below, and
     /// turns JIT off for the session: compiling the expressions of a single-pass scan cost more than it
-    /// saved (the re-fold at 8M members: 1.0 s with JIT, 0.14 s without).
+    /// saved.
     static func bindSettings(
         _ connection: Connection, asOf: String, timeZone: String, freshnessDays: Int, prePeriodDays: Int
     ) throws {
@@ -84,8 +84,8 @@ enum ExtractQuery {
         "(SELECT (current_setting('reactivate.as_of')::date - current_setting('reactivate.freshness_days')::int)::timestamp AT TIME ZONE current_setting('reactivate.tz'))"
 
     /// Every transaction before the cut-off in a block range of the table, in block order — the floor's
-    /// own sequential read, a TID range scan when bounded. Rows usually come in insertion
-    /// (chronological) order; members whose rows do not are re-read with `refoldTransactions`.
+    /// own sequential read, a TID range scan when bounded. Rows come in whatever order the heap holds
+    /// them; every fold of them is order-independent.
     static func transactions(schema: String, blocks: TransactionScanPlan.Blocks = .all) -> String {
         var bounds = ""
         if blocks.lower > 0 { bounds += "\n  AND t.ctid >= '(\(blocks.lower),0)'::tid" }
@@ -111,26 +111,6 @@ enum ExtractQuery {
         ).rows.first
         guard let row, row[0] == "r", let blocks = row[1].flatMap({ Int($0) }) else { return nil }
         return blocks
-    }
-
-    /// The transactions of the members listed in the session's temp table `refold`, in member and time order.
-    ///
-    /// A lateral join, so each member is one probe of the `(member_id, occurred_at)` index: as a plain
-    /// join the planner, taking a member for a few hundred rows, hashed the whole table instead (6.6 s
-    /// for 12k members at 8M members; 0.15 s this way).
-    static func refoldTransactions(schema: String) -> String {
-        """
-        COPY (
-        SELECT r.member_id, t.occurred_at, t.amount
-        FROM refold r CROSS JOIN LATERAL (
-          SELECT t.occurred_at, t.amount
-          FROM \(Connection.quoteIdentifier(schema)).transactions t
-          WHERE t.member_id = r.member_id AND t.occurred_at < \(cutoff)
-          ORDER BY t.occurred_at
-        ) t
-        ORDER BY r.member_id, t.occurred_at
-        ) TO STDOUT (FORMAT binary)
-        """
     }
 
     /// Local midnights of the business time zone around D, computed by the server's tz rules.

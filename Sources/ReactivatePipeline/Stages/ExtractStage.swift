@@ -16,15 +16,19 @@ public struct ExtractStage: Stage {
     /// How finely the transaction scan is cut into statements (see `TransactionScanPlan`).
     let scanChunks: Int
     let minimumChunkBlocks: Int
+    /// About how many purchases each bucket of the distinct-day count holds (`PurchaseDayBuckets`).
+    let pairsPerBucket: Int
 
     public init() {
         self.init(scanChunks: 64, minimumChunkBlocks: 128)
     }
 
-    /// Tests cut small tables finely so that the connections steal from each other.
-    init(scanChunks: Int, minimumChunkBlocks: Int) {
+    /// Tests cut small tables finely so that the connections steal from each other, and the purchase
+    /// days into many buckets.
+    init(scanChunks: Int, minimumChunkBlocks: Int, pairsPerBucket: Int = 1 << 18) {
         self.scanChunks = scanChunks
         self.minimumChunkBlocks = minimumChunkBlocks
+        self.pairsPerBucket = pairsPerBucket
     }
 
     public func run(_ context: StageContext) throws -> StageResult {
@@ -60,7 +64,7 @@ public struct ExtractStage: Stage {
                 "never_activated": JSONValue(members.count - buyers), "with_fresh_location": JSONValue(withLocation),
                 "artifact_bytes": JSONValue(Int(summary.fileBytes)), "transactions": JSONValue(tally.transactions),
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
-                "members_refolded_in_order": JSONValue(tally.refoldedMembers),
+                "transactions_spilled": JSONValue(tally.transactionsSpilled),
                 "transactions_read_after_member_facts": JSONValue(tally.transactionsReadAfterMemberFacts),
             ],
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
@@ -70,17 +74,19 @@ public struct ExtractStage: Stage {
     struct Tally: Sendable {
         var transactions = 0
         var transactionsOfUnknownMembers = 0
-        /// Members whose transactions arrived out of chronological order and were re-read in order.
-        var refoldedMembers = 0
+        /// Transactions spilled as records for the bucketed fold (those of ids with a slot).
+        var transactionsSpilled = 0
         /// Transactions the member-facts connection read after it finished its own streams.
         var transactionsReadAfterMemberFacts = 0
     }
 
     /// Two connections on one snapshot: members, channels and locations on the first, the transactions
     /// before D on the second in block chunks — until the first is free and steals the back half of what
-    /// is left, and so on while a steal is worth it (`TransactionScanPlan`). Every stream is a plain scan folded by member slot in arrival
-    /// order; members whose purchases arrived out of chronological order are re-folded from an ordered
-    /// stream.
+    /// is left, and so on while a steal is worth it (`TransactionScanPlan`). Every stream is one plain
+    /// scan folded by member slot with order-independent folds, so the result does not depend on the
+    /// table's physical order: the transactions are spilled as records by slot-range bucket and folded
+    /// bucket by bucket after the scan (`PurchaseFold`), distinct purchase days exactly. No member is
+    /// read twice.
     func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
         let config = context.config
         let schema = config.sourceSchema
@@ -118,26 +124,31 @@ public struct ExtractStage: Stage {
         defer { progress.finish() }
         let scan = TransactionScan(
             schema: schema, slots: slots, calendar: calendar, preStartDay: context.asOfDay - Int32(config.prePeriodDays),
-            progress: progress)
+            progress: progress,
+            buckets: PurchaseDayBuckets(
+                slots: slots.count, expectedPairs: max(estimate ?? 0, 16 * slots.count), pairsPerBucket: pairsPerBucket),
+            spillDirectory: context.artifactDirectory)
         let facts = Mutex<MemberFacts?>(nil)
-        let segments = Mutex<[FinishedSegment]>([])
+        let parts = Mutex<[FinishedPart]>([])
         let failure = Mutex<(any Error)?>(nil)
         clock.lap("scan plan and second connection")
         let started = DispatchTime.now().uptimeNanoseconds
-        /// Reads segments until none is left worth stealing, `start` first when given.
+        /// Reads segments until none is left worth stealing, `start` first when given, all folded into
+        /// this connection's one part (the folds do not care which blocks come first).
         @Sendable func readSegments(on connection: Connection, start: Int?, byMemberFactsConnection: Bool) throws {
             var laps = PhaseClock(logger: context.logger, last: started)
             var segment = start ?? plan.withLock { $0.steal() }
+            guard segment != nil else { return }
+            var part = try scan.emptyPart()
             while let index = segment {
                 let lower = plan.withLock { $0.segments[index].lower }
-                var part = scan.emptyPart()
                 while let blocks = plan.withLock({ $0.nextChunk(in: index) }) {
                     try scan.read(blocks, on: connection, into: &part)
                 }
                 laps.lap("transactions from block \(lower)")
-                segments.withLock { $0.append(FinishedSegment(lower: lower, part: part, byMemberFactsConnection: byMemberFactsConnection)) }
                 segment = plan.withLock { $0.steal() }
             }
+            parts.withLock { $0.append(FinishedPart(part: part, byMemberFactsConnection: byMemberFactsConnection)) }
         }
         /// The first connection: member facts, then whatever transactions are left to steal.
         @Sendable func readMemberFactsThenTransactions() throws {
@@ -167,35 +178,32 @@ public struct ExtractStage: Stage {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        // Taken out of the mutex so each table has one owner and joins in place, without a copy.
-        var finished = segments.withLock { list in
+        try second.execute("COMMIT")
+        try first.execute("COMMIT")
+        // Taken out of the mutex so each table has one owner and merges in place, without a copy.
+        var finished = parts.withLock { list in
             defer { list = [] }
             return list
-        }.sorted { $0.lower < $1.lower }
-        let segmentCount = finished.count
+        }
         let readAfterMemberFacts = finished.filter(\.byMemberFactsConnection).reduce(0) { $0 + $1.part.tally.transactions }
         guard let folded = facts.withLock({ $0.take() }), !finished.isEmpty else {
             throw PipelineError(.runtime, "extract streams finished without results")
         }
         var purchases = finished.removeFirst().part
-        while !finished.isEmpty { purchases.append(later: finished.removeFirst().part) }
-        clock.lap("join \(segmentCount) transaction segments")
+        let spills = [purchases.spill] + finished.map(\.part.spill)
+        while !finished.isEmpty { purchases.merge(finished.removeFirst().part) }
+        let table = try PurchaseFold.fold(spills, buckets: scan.buckets, preStartDay: scan.preStartDay)
+        clock.lap("fold \(scan.buckets.count) buckets of \(spills.reduce(0) { $0 + $1.bytes } >> 20) MiB")
         var tally = purchases.tally
         tally.transactionsReadAfterMemberFacts = readAfterMemberFacts
-        tally.refoldedMembers = purchases.table.needsOrderedRefold.count
-        try Self.refold(&purchases.table, connection: second, schema: schema, calendar: calendar, id: slots.id(ofSlot:))
-        clock.lap("re-fold out-of-order members")
-        try second.execute("COMMIT")
-        try first.execute("COMMIT")
-        let (histories, nonMembers) = folded.gathered(with: purchases.table)
+        let (histories, nonMembers) = folded.gathered(with: table)
         tally.transactionsOfUnknownMembers += nonMembers
         clock.lap("streams joined")
         return (histories, tally)
     }
 
-    /// A segment of the transaction table, read and folded.
-    struct FinishedSegment: Sendable {
-        let lower: Int
+    /// One connection's share of the transaction table, read and folded.
+    struct FinishedPart: Sendable {
         let part: TransactionScan.Part
         let byMemberFactsConnection: Bool
     }
@@ -207,21 +215,26 @@ public struct ExtractStage: Stage {
         let calendar: BusinessCalendar
         let preStartDay: Int32
         let progress: ProgressReporter
+        /// How the (member, purchase day) pairs are cut for the distinct-day count.
+        let buckets: PurchaseDayBuckets
+        let spillDirectory: URL
 
-        /// One connection's share: its folded purchases and counts.
+        /// One connection's share: its spilled transactions and counts.
         struct Part: Sendable {
-            var table: PurchaseTable
+            let spill: PurchaseDaySpill
             var tally = Tally()
 
-            /// Joins the part read from the blocks after this one's.
-            mutating func append(later: Part) {
-                table.append(later: later.table)
-                tally.transactions += later.tally.transactions
-                tally.transactionsOfUnknownMembers += later.tally.transactionsOfUnknownMembers
+            /// Adds another part's counts (its spill is folded with this one's).
+            mutating func merge(_ other: Part) {
+                tally.transactions += other.tally.transactions
+                tally.transactionsOfUnknownMembers += other.tally.transactionsOfUnknownMembers
+                tally.transactionsSpilled += other.tally.transactionsSpilled
             }
         }
 
-        func emptyPart() -> Part { Part(table: PurchaseTable(members: slots.count, preStartDay: preStartDay)) }
+        func emptyPart() throws -> Part {
+            Part(spill: try PurchaseDaySpill(buckets: buckets, directory: spillDirectory))
+        }
 
         func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
             try connection.copyOut(
@@ -238,7 +251,8 @@ public struct ExtractStage: Stage {
                     part.tally.transactionsOfUnknownMembers += 1
                     return
                 }
-                part.table.add(member: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
+                try part.spill.add(slot: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
+                part.tally.transactionsSpilled += 1
             }
         }
     }
@@ -265,32 +279,6 @@ public struct ExtractStage: Stage {
             ids.append(try row.int64(0))
         }
         return .index(ascending: ids)
-    }
-
-    /// Re-reads, in member and time order, the transactions of members whose rows came out of order.
-    static func refold(
-        _ table: inout PurchaseTable, connection: Connection, schema: String, calendar: BusinessCalendar,
-        id: (Int) -> Int64
-    ) throws {
-        let flagged = table.needsOrderedRefold.sorted { id($0) < id($1) }
-        guard !flagged.isEmpty else { return }
-        try connection.execute("CREATE TEMP TABLE IF NOT EXISTS refold (member_id bigint PRIMARY KEY); TRUNCATE refold")
-        try connection.copyIn("COPY refold FROM STDIN (FORMAT binary)", operation: "list members to re-fold") { writer in
-            for member in flagged {
-                writer.encoder.beginRow(fieldCount: 1)
-                writer.encoder.append(id(member))
-                try writer.rowDone()
-            }
-        }
-        for member in flagged { table.reset(member: member) }
-        var cursor = 0
-        try connection.copyOut(SQL(trusted: ExtractQuery.refoldTransactions(schema: schema)), fieldCount: 3, operation: "re-fold out-of-order members") { row in
-            let member = try row.int64(0)
-            while cursor < flagged.count && id(flagged[cursor]) < member { cursor += 1 }
-            guard cursor < flagged.count, id(flagged[cursor]) == member else { return }
-            table.add(member: flagged[cursor], day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
-        }
-        table.clearRefold()
     }
 
     /// Members, their channels and their freshest location, folded by slot in scan order.

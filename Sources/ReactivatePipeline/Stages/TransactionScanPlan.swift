@@ -1,13 +1,13 @@
 /// How the extract's two connections share the transaction scan.
 ///
 /// The table's blocks are read in segments: contiguous ranges, each read by one connection in
-/// ascending order, a chunk per statement, and folded into its own `PurchaseTable`. The transaction
-/// connection starts with the one segment covering the whole table. A connection with nothing left to
-/// read — the member-facts connection once its streams are done, or either one at the end of its
-/// segment — steals the back half of the segment with the most unread blocks. In a table appended in
-/// time order a member's purchases then arrive chronologically within every segment, and the
-/// segments join exactly in block order (`PurchaseTable.append(later:)`). Pure, so the sharing is
-/// tested without a server.
+/// ascending order, a chunk per statement, and folded into that connection's `PurchaseTable`. The
+/// transaction connection starts with the one segment covering the whole table. A connection with
+/// nothing left to read — the member-facts connection once its streams are done, or either one at the
+/// end of its segment — steals the back half of the segment with the most unread blocks. Which
+/// connection reads which blocks, and in what order, does not change the result: every fold is
+/// order-independent (`PurchaseTable.merge`, `PurchaseDayBuckets`). Pure, so the sharing is tested
+/// without a server.
 struct TransactionScanPlan: Sendable {
     /// A block range of the table; `upper == nil` reads to the end, including blocks added after planning.
     struct Blocks: Equatable, Sendable {
@@ -35,7 +35,7 @@ struct TransactionScanPlan: Sendable {
     let chunk: Int
     /// The fewest unread blocks worth stealing: below this a second stream costs more than it saves.
     let minimumSteal: Int
-    /// Each segment holds a purchase table of a few words per member until the end, so there are few.
+    /// A cap on steals: past a few, the statements and hand-overs cost more than the balance gains.
     let maximumSegments: Int
     private(set) var segments: [Segment]
 
