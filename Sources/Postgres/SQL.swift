@@ -82,7 +82,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
     /// An untyped literal `'…'` is resolved by its context exactly as an untyped bind parameter is, so
     /// both forms mean the same. The connection fixes `standard_conforming_strings = on`, under which
     /// doubling quotes is the whole escaping; NUL cannot occur in PostgreSQL text.
-    var inlined: String {
+    public var inlined: String {
         var text = ""
         for segment in segments {
             switch segment {

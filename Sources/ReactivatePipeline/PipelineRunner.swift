@@ -80,18 +80,7 @@ public struct PipelineRunner {
         let lockScope = request.mode == .backfill ? "\(config.campaign)/backfill/\(asOf)" : config.campaign
         try ledger.lockCampaign(config.campaign, scope: lockScope)
         defer { try? ledger.unlockCampaign(lockScope) }
-        // Data tests on the mapped source (and its freshness) before a run extracts from it; errors exit 2
-        // before the ledger records anything.
-        let sourceChecks = request.mode != .backfill && (request.stages?.contains(.extract) ?? true)
-            ? try SourceChecks.run(connection, config: config, asOfDay: plan.asOf.number, mode: SourceCheckMode(request.mode))
-            : nil
         let runId = try ledger.beginRun(campaign: config.campaign, asOf: plan.asOf, mode: request.mode, configText: request.configText)
-        if let sourceChecks {
-            for warning in sourceChecks.warnings {
-                logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
-            }
-            try ledger.addRunStats(runId, json: JSONValue.object(["source_checks": .object(sourceChecks.stats)]).jsonText)
-        }
         var logger = self.logger
         logger[metadataKey: "run.id"] = .stringConvertible(runId)
         logger[metadataKey: "campaign"] = "\(config.campaign)"

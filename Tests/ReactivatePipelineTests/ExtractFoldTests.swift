@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import ReactivateCore
 import ReactivateSimulation
 @testable import ReactivatePipeline
@@ -84,13 +85,16 @@ import Testing
         #expect(plan.nextChunk(in: TransactionScanPlan.first) == nil)
     }
 
-    @Test func blockRangesBecomeTIDConditionsAndTheWholeTableNone() {
-        let whole = ExtractQuery.transactions(schema: "src")
+    @Test func blockRangesBecomeTIDConditionsAndTheWholeTableNone() throws {
+        let window = ExtractQuery.Window(
+            schema: try #require(SQLIdentifier("src")), cutoff: Instant(microseconds: 0), freshLocationsFrom: Instant(microseconds: 0))
+        let whole = ExtractQuery.transactions(window).inlined
         #expect(!whole.contains("ctid"))
-        let middle = ExtractQuery.transactions(schema: "src", blocks: .init(lower: 128, upper: 256))
+        let middle = ExtractQuery.transactions(window, blocks: .init(lower: 128, upper: 256)).inlined
         #expect(middle.contains("t.ctid >= '(128,0)'::tid") && middle.contains("t.ctid < '(256,0)'::tid"))
-        let tail = ExtractQuery.transactions(schema: "src", blocks: .init(lower: 300, upper: nil))
+        let tail = ExtractQuery.transactions(window, blocks: .init(lower: 300, upper: nil)).inlined
         #expect(tail.contains("t.ctid >= '(300,0)'::tid") && !tail.contains("t.ctid <"))
+        #expect(whole.contains("t.occurred_at < '2000-01-01 00:00:00.000000+00'::timestamptz"))
     }
 
     /// Folds member rows in the given order into a one-slot table.

@@ -57,7 +57,7 @@ import Testing
         let connection = try fixture.database.connect()
         // The layouts really differ: each heap holds the rows in another physical order.
         let orders = try (["src"] + Self.sameIdLayouts).map { layout in
-            try connection.query("SELECT md5(string_agg(txn_id::text, ',' ORDER BY ctid)) FROM \(layout).transactions").scalar
+            try connection.query("SELECT md5(string_agg(txn_id::text, ',' ORDER BY ctid)) FROM \(identifier: layout).transactions").scalar
         }
         #expect(Set(orders).count == orders.count, "layouts with the same heap order test nothing")
         let churned = try connection.query(

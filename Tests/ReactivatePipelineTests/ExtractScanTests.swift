@@ -20,18 +20,19 @@ import Testing
     @Test func readingTheTransactionsInTwoBlockRangesAndMergingEqualsOneScan() throws {
         let fixture = try PipelineFixture(members: 3_000)
         let connection = try fixture.database.connect()
-        try ExtractQuery.bindSettings(
-            connection, asOf: PipelineFixture.asOf, timeZone: Self.config.businessTimeZone,
-            freshnessDays: Self.config.locationFreshnessDays, prePeriodDays: Self.config.prePeriodDays)
-        let calendar = try ExtractQuery.calendar(connection, asOfDay: PipelineFixture.asOfDay, daysBack: 401)
-        let blocks = try #require(try ExtractQuery.transactionBlocks(connection, schema: "src"))
+        let context = try Self.context(fixture)
+        let calendar = try ExtractQuery.calendar(
+            connection, asOfDay: PipelineFixture.asOfDay, daysBack: 401, timeZone: Self.config.businessTimeZone)
+        let window = ExtractQuery.Window(
+            schema: context.plan.sourceSchema, cutoff: context.plan.cutoff, freshLocationsFrom: context.plan.cutoff.adding(days: -90))
+        let blocks = try #require(try ExtractQuery.transactionBlocks(connection, schema: context.plan.sourceSchema))
         #expect(blocks > 100)
         let range = try connection.query("SELECT min(member_id), max(member_id) FROM src.members").rows[0]
         let slots = try #require(
             MemberSlots.range(low: range[0].flatMap { Int64($0) }, high: range[1].flatMap { Int64($0) }, members: 3_000))
         let preStartDay = PipelineFixture.asOfDay - Int32(Self.config.prePeriodDays)
         let scan = ExtractStage.TransactionScan(
-            schema: "src", slots: slots, calendar: calendar,
+            window: window, slots: slots, calendar: calendar,
             preStartDay: PipelineFixture.asOfDay - Int32(Self.config.prePeriodDays),
             progress: ProgressReporter("test", total: nil, logger: Logger(label: "test")),
             buckets: PurchaseDayBuckets(slots: slots.count, expectedPairs: 40_000, pairsPerBucket: 1_000),

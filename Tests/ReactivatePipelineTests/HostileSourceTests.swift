@@ -93,7 +93,16 @@ import Testing
             CREATE VIEW careless.transactions AS SELECT * FROM src.transactions;
             """)
         let config = fixture.config("careless") { $0.sourceSchema = "careless" }
-        let outcome = try fixture.run(config, stages: [.extract, .score])
+        // A live run's data tests refuse the view, naming it; a backfill (no data tests) still counts each member once.
+        do {
+            try fixture.run(config, stages: [.extract, .score])
+            Issue.record("a members view that duplicates members passed the data tests")
+        } catch let failure as StageFailure {
+            let error = failure.underlying as? PipelineError
+            #expect(failure.stage == .extract && error?.category == .configuration, "\(failure)")
+            #expect(error?.description.contains("member_id") == true, "\(failure)")
+        }
+        let outcome = try fixture.run(config, stages: [.extract, .score], mode: .backfill)
         #expect(outcome.reports.first?.result?.rowsOut == 41)
         // 40 buyers' members, less member 5 (refunds only) and member 8 (bought the day before D).
         #expect(outcome.reports.last?.result?.stats["dormant"] == 38)
@@ -102,7 +111,10 @@ import Testing
     @Test func emptySourceTablesRunThroughWithNothingToDo() throws {
         let fixture = try PipelineFixture(members: 0)
         defer { fixture.cleanUp() }
-        let outcome = try fixture.run(fixture.config("empty"), stages: [.extract, .score, .target, .issue, .attribute])
+        // Live, an empty feed fails the freshness test; a dry run warns and runs every stage through.
+        let refused = #expect(throws: StageFailure.self) { try fixture.run(fixture.config("empty")) }
+        #expect((refused?.underlying as? PipelineError)?.description.contains("transactions") == true, "\(String(describing: refused))")
+        let outcome = try fixture.run(fixture.config("empty"), stages: [.extract, .score, .target, .issue, .attribute], mode: .dryRun)
         #expect(outcome.reports.count == 5)
         #expect(outcome.reports.allSatisfy { ($0.result?.rowsOut ?? 0) == 0 })
     }

@@ -243,7 +243,9 @@ import Testing
         })
         #expect(error.message.contains("2026-10-31") || error.message.contains("2026-11-01"), "names the latest transaction: \(error.message)")
         #expect(error.description.contains("caught up"))
-        #expect(try Self.scalar(connection, "SELECT count(*)::text FROM reactivation.runs") == "0")
+        // Refused at the start of extract: the run is recorded as failed, nothing else is written.
+        #expect(try Self.scalar(connection, "SELECT string_agg(stage || ':' || status, ',') FROM reactivation.stage_runs") == "extract:failed")
+        #expect(try Self.scalar(connection, "SELECT count(*)::text FROM reactivation.targets") == "0")
         // The same date is fine once the lag the config allows covers it.
         try fixture.run(fixture.config("late") { $0.maxLagDays = 10 }, stages: [.extract], asOf: "2026-11-10", mode: .live)
     }

@@ -33,13 +33,24 @@ public struct ExtractStage: Stage {
 
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
-        try Identifier.validate(config.sourceSchema, what: "source.schema")
-        // A mapped view with a missing column or a wrong type is named before any data moves.
-        let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
-        guard problems.isEmpty else {
-            throw PipelineError(
-                .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
-                fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
+        // Before any data moves: the contract (relations, columns, types), then the data tests and the
+        // feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go
+        // to the log and the stage's stats. Backfills replay the past and skip the data tests.
+        var sourceStats: JSONValue = .null
+        if context.mode == .backfill {
+            let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
+            guard problems.isEmpty else {
+                throw PipelineError(
+                    .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
+                    fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
+            }
+        } else {
+            let checks = try SourceChecks.run(
+                try context.connect(), config: config, asOfDay: context.asOfDay, mode: SourceCheckMode(context.mode))
+            for warning in checks.warnings {
+                context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
+            }
+            sourceStats = .object(checks.stats)
         }
         let (members, tally) = try stream(context)
         var clock = PhaseClock(logger: context.logger)
@@ -66,6 +77,7 @@ public struct ExtractStage: Stage {
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
                 "transactions_spilled": JSONValue(tally.transactionsSpilled),
                 "transactions_read_after_member_facts": JSONValue(tally.transactionsReadAfterMemberFacts),
+                "source_checks": sourceStats,
             ],
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
     }
@@ -89,16 +101,20 @@ public struct ExtractStage: Stage {
     /// read twice.
     func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
         let config = context.config
-        let schema = config.sourceSchema
+        let run = context.plan
+        let schema = run.sourceSchema
         var clock = PhaseClock(logger: context.logger)
         let first = try context.connect()
-        try ExtractQuery.bindSettings(
-            first, asOf: context.asOf, timeZone: config.businessTimeZone,
-            freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
-        let calendar = try ExtractQuery.calendar(first, asOfDay: context.asOfDay, daysBack: max(config.prePeriodDays, 400) + 1)
-        guard let cutoff = calendar.midnight(of: context.asOfDay) else {
-            throw PipelineError(.runtime, "the business calendar does not reach \(context.asOf)")
-        }
+        try ExtractQuery.prepareSession(first)
+        let calendar = try ExtractQuery.calendar(
+            first, asOfDay: run.asOf.number, daysBack: max(config.prePeriodDays, config.locationFreshnessDays, 400) + 1,
+            timeZone: run.timeZone)
+        // The calendar's day boundaries come from the same tz rules as the plan's cut-off; they must agree.
+        let cutoff = run.cutoff.microseconds
+        guard calendar.midnight(of: run.asOf.number) == cutoff,
+            let freshFrom = calendar.midnight(of: run.asOf.number - Int32(config.locationFreshnessDays))
+        else { throw PipelineError(.runtime, "the business calendar does not agree with the run's cut-off \(run.cutoff)") }
+        let window = ExtractQuery.Window(schema: schema, cutoff: run.cutoff, freshLocationsFrom: Instant(microseconds: freshFrom))
         // One snapshot for both connections: the member slots, the member rows and the transactions
         // agree even while the source keeps changing.
         try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -106,24 +122,22 @@ public struct ExtractStage: Stage {
             throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
         }
         let estimate = try? first.query(
-            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1)", ["\(Connection.quoteIdentifier(schema)).transactions"]
-        ).scalar.flatMap { Int($0) }
-        let slots = try Self.memberSlots(first, schema: schema)
+            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(schema.quoted + ".transactions"))"
+        ).scalar(Int.self)
+        let slots = try Self.memberSlots(first, window: window)
         clock.lap("member slots")
         let plan = Mutex(
             TransactionScanPlan(
                 blocks: try ExtractQuery.transactionBlocks(first, schema: schema), chunks: scanChunks,
                 minimumChunk: minimumChunkBlocks))
         let second = try context.connect()
-        try ExtractQuery.bindSettings(
-            second, asOf: context.asOf, timeZone: config.businessTimeZone,
-            freshnessDays: config.locationFreshnessDays, prePeriodDays: config.prePeriodDays)
+        try ExtractQuery.prepareSession(second)
         try second.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT \(Connection.quoteLiteral(snapshot))")
         let cancels = [first, second].compactMap { $0.cancelHandle() }
         let progress = ProgressReporter("extract", total: estimate, logger: context.logger)
         defer { progress.finish() }
         let scan = TransactionScan(
-            schema: schema, slots: slots, calendar: calendar, preStartDay: context.asOfDay - Int32(config.prePeriodDays),
+            window: window, slots: slots, calendar: calendar, preStartDay: context.asOfDay - Int32(config.prePeriodDays),
             progress: progress,
             buckets: PurchaseDayBuckets(
                 slots: slots.count, expectedPairs: max(estimate ?? 0, 16 * slots.count), pairsPerBucket: pairsPerBucket),
@@ -154,7 +168,7 @@ public struct ExtractStage: Stage {
         @Sendable func readMemberFactsThenTransactions() throws {
             var laps = PhaseClock(logger: context.logger, last: started)
             var part = MemberFacts(slots: slots.count)
-            try Self.streamMemberFacts(first, schema: schema, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, laps: &laps)
+            try Self.streamMemberFacts(first, window: window, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, laps: &laps)
             facts.withLock { $0 = part }
             try readSegments(on: first, start: nil, byMemberFactsConnection: true)
         }
@@ -210,7 +224,7 @@ public struct ExtractStage: Stage {
 
     /// Reads block ranges of the transaction table and folds them by member slot.
     struct TransactionScan: Sendable {
-        let schema: String
+        let window: ExtractQuery.Window
         let slots: MemberSlots
         let calendar: BusinessCalendar
         let preStartDay: Int32
@@ -238,7 +252,7 @@ public struct ExtractStage: Stage {
 
         func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
             try connection.copyOut(
-                SQL(trusted: ExtractQuery.transactions(schema: schema, blocks: blocks)), fieldCount: 3, operation: "extract transactions"
+                ExtractQuery.transactions(window, blocks: blocks), fieldCount: 3, operation: "extract transactions"
             ) { row in
                 part.tally.transactions += 1
                 if part.tally.transactions & 0xFFFF == 0 {
@@ -258,24 +272,23 @@ public struct ExtractStage: Stage {
     }
 
     /// Where each member's rows fold: the id range when ids are compact, else the sorted list of ids.
-    static func memberSlots(_ connection: Connection, schema: String) throws -> MemberSlots {
-        let table = "\(Connection.quoteIdentifier(schema)).members"
+    static func memberSlots(_ connection: Connection, window: ExtractQuery.Window) throws -> MemberSlots {
         let range = try connection.query(
             """
             SELECT min(member_id), max(member_id),
-                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass($1) AND reltuples > 0)
-            FROM \(table)
-            """, [table], operation: "read member id range").rows.first
+                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(window.schema.quoted + ".members")) AND reltuples > 0)
+            FROM \(window.schema).members
+            """, operation: "read member id range").first
         // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
-        let memberCount = try range?[2].flatMap { Int64($0) }
-            ?? connection.query(SQL(trusted: "SELECT count(*) FROM \(table)"), operation: "count members").scalar.flatMap { Int64($0) } ?? 0
+        let memberCount = try range?.decodeIfPresent(2, as: Int64.self)
+            ?? connection.query("SELECT count(*) FROM \(window.schema).members", operation: "count members").scalar(Int64.self) ?? 0
         if let compact = MemberSlots.range(
-            low: range?[0].flatMap { Int64($0) }, high: range?[1].flatMap { Int64($0) }, members: memberCount)
+            low: try range?.decodeIfPresent(0, as: Int64.self), high: try range?.decodeIfPresent(1, as: Int64.self), members: memberCount)
         {
             return compact
         }
         var ids: [Int64] = []
-        try connection.copyOut(SQL(trusted: ExtractQuery.memberIds(schema: schema)), fieldCount: 1, operation: "extract member ids") { row in
+        try connection.copyOut(ExtractQuery.memberIds(window), fieldCount: 1, operation: "extract member ids") { row in
             ids.append(try row.int64(0))
         }
         return .index(ascending: ids)
@@ -283,10 +296,10 @@ public struct ExtractStage: Stage {
 
     /// Members, their channels and their freshest location, folded by slot in scan order.
     static func streamMemberFacts(
-        _ connection: Connection, schema: String, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
+        _ connection: Connection, window: ExtractQuery.Window, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
         into facts: inout MemberFacts, laps: inout PhaseClock
     ) throws {
-        try connection.copyOut(SQL(trusted: ExtractQuery.members(schema: schema)), fieldCount: 4, operation: "extract members") { row in
+        try connection.copyOut(ExtractQuery.members(window), fieldCount: 4, operation: "extract members") { row in
             let id = try row.int64(0)
             // The slots come from the same snapshot, so every member has one.
             guard let slot = slots.slot(of: id) else { return }
@@ -297,7 +310,7 @@ public struct ExtractStage: Stage {
         }
         laps.lap("members")
         let channelNames = MemberHistories.channelOrder.map { Array($0.rawValue.utf8) }
-        try connection.copyOut(SQL(trusted: ExtractQuery.channels(schema: schema)), fieldCount: 5, operation: "extract channels") { row in
+        try connection.copyOut(ExtractQuery.channels(window), fieldCount: 5, operation: "extract channels") { row in
             // Compare the name's bytes in place: no String per row on a 2M-row stream.
             let name = row.bytes(1)
             guard let slot = slots.slot(of: try row.int64(0)),
@@ -312,7 +325,7 @@ public struct ExtractStage: Stage {
                 deliveredDay: delivered.map { calendar.day(of: $0) })
         }
         laps.lap("channels")
-        try connection.copyOut(SQL(trusted: ExtractQuery.locations(schema: schema)), fieldCount: 4, operation: "extract locations") { row in
+        try connection.copyOut(ExtractQuery.locations(window), fieldCount: 4, operation: "extract locations") { row in
             guard let slot = slots.slot(of: try row.int64(0)) else { return }
             let observedAt = try row.timestamp(3)
             facts.addLocation(
