@@ -69,7 +69,11 @@ public struct BGNBDFit: Sendable, Equatable {
 
     /// The model to predict with: the full model at `parameters`, or the limit the fit found.
     public func model() throws(BGNBDError) -> BGNBDModel {
-        if let limit { return try BGNBDModel(limit: limit, parameters: parameters) }
+        if let limit {
+            // A fallback has no four-parameter point; the model keeps a placeholder it never predicts with.
+            let kept = (try? parameters.validate()) != nil ? parameters : BGNBDParameters(r: 1, alpha: 1, a: 1, b: 1)
+            return try BGNBDModel(limit: limit, parameters: kept)
+        }
         return try BGNBDModel(parameters: parameters)
     }
 
@@ -153,6 +157,30 @@ public struct BGNBDFit: Sendable, Equatable {
             )
         }
         return fit
+    }
+
+    /// The simplest model, which can always be fitted: one Poisson rate λ = Σx / ΣT for everyone and no
+    /// dropout (P(alive) = 1, expected purchases λt). For a caller that needs scores but not the
+    /// BG/NBD's P(alive) when `fit` throws; nil for no customers or no observation time at all.
+    /// `parameters` are NaN (there is no four-parameter point), `converged` is false and `warning` says why.
+    public static func poissonFallback(groups: [WeightedCustomerSummary], because failure: BGNBDError) -> BGNBDFit? {
+        var customers = 0
+        var purchases = 0.0
+        var exposure = 0.0
+        for group in groups where group.count > 0 && group.summary.problem == nil {
+            customers += group.count
+            purchases += Double(group.count) * group.summary.frequency
+            exposure += Double(group.count) * group.summary.age
+        }
+        guard customers > 0, exposure > 0 else { return nil }
+        let rate = purchases / exposure
+        let limit = BGNBDLimit(rates: .single(rate: rate), dropout: .none)
+        let logLikelihood = purchases > 0 ? purchases * log(rate) - rate * exposure : 0
+        return BGNBDFit(
+            parameters: BGNBDParameters(r: .nan, alpha: .nan, a: .nan, b: .nan), logLikelihood: logLikelihood,
+            iterations: 0, converged: false, customerCount: customers, gradientNorm: .nan, evaluations: 0,
+            limit: limit,
+            warning: "BG/NBD could not be fitted (\(failure.reason)), so scores use \(limit): every P(alive) is 1")
     }
 
     /// The best limiting model (see `BGNBDLimit`) when one is at least as likely as where the

@@ -58,7 +58,7 @@ public struct BGNBDLimit: Sendable, Equatable, CustomStringConvertible {
     var isValid: Bool {
         switch rates {
         case .gamma(let r, let alpha): guard r.isFinite, r > 0, alpha.isFinite, alpha > 0 else { return false }
-        case .single(let lambda): guard lambda.isFinite, lambda > 0 else { return false }
+        case .single(let lambda): guard lambda.isFinite, lambda >= 0 else { return false }
         }
         switch dropout {
         case .beta(let a, let b): return a.isFinite && a > 0 && b.isFinite && b > 0
