@@ -63,3 +63,4 @@ if "score" in by:
     print(f"score: {by['score']['seconds']:.2f} s for {members:,} members = {by['score']['seconds'] * per_million:.2f} s per 1M (goal < 2 s at 1M)")
     print(f"peak memory: {peak:.0f} MB = {peak * per_million:.0f} MB per 1M members (goal < 1024 MB at 1M)")
 PY
+scripts/bench-fit.sh "$bin"
