@@ -106,3 +106,4 @@ if "score" in by:
     print(f"peak memory: {peak:.0f} MB = {peak * per_million:.0f} MB per 1M members (goal < 1024 MB at 1M)")
 PY
 scripts/bench-checks.sh "$bin" "$pipeline" "$as_of"
+scripts/bench-fit.sh "$bin"

@@ -189,10 +189,10 @@ private func tomlQuoted(_ text: String) -> String {
         let error = loadError("[target]\nradius_m = 3000\n")
         #expect(error?.kind == .missingKey)
         #expect(error?.keyPath == "campaign")
-        #expect(error?.line == nil)
+        #expect(error?.line == 1)  // where it belongs: every rejected file gets a line to look at
         #expect(
             error?.description
-                == "pipelines/test.toml: key 'campaign': required key is missing\n  fix: add campaign = \"spring-wakeup\" at the top of the file, before any [section]"
+                == "pipelines/test.toml:1: key 'campaign': required key is missing\n  fix: add campaign = \"spring-wakeup\" at the top of the file, before any [section]"
         )
     }
 

@@ -34,22 +34,40 @@ struct ModelFitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let text: String
-        do { text = try String(contentsOfFile: summary, encoding: .utf8) } catch {
-            throw PipelineError(.configuration, "cannot read \(summary): \(error.localizedDescription)", fix: "pass a readable CSV file")
-        }
-        let csv: SummaryCSV
-        do { csv = try SummaryCSV(parsing: text) } catch {
-            throw PipelineError(.configuration, "\(summary): \(error)")
-        }
         let fit: BGNBDFit
         let model: BGNBDModel
+        var csv: SummaryCSV?
         do {
-            fit = try BGNBDFit.fit(csv.summaries)
-            model = try BGNBDModel(parameters: fit.parameters)
-        } catch {
+            if predictHorizon == nil {
+                // The fit alone needs only the distinct triples: stream the file into groups.
+                let data: Data
+                do { data = try Data(contentsOf: URL(fileURLWithPath: summary), options: .alwaysMapped) } catch {
+                    throw PipelineError(.configuration, "cannot read \(summary): \(error.localizedDescription)", fix: "pass a readable CSV file")
+                }
+                let groups: [WeightedCustomerSummary]
+                do {
+                    groups = try data.withUnsafeBytes { raw in
+                        try SummaryCSV.groups(parsing: raw.bindMemory(to: UInt8.self))
+                    }
+                } catch {
+                    throw PipelineError(.configuration, "\(summary): \(error)")
+                }
+                fit = try BGNBDFit.fit(groups: groups)
+            } else {
+                let text: String
+                do { text = try String(contentsOfFile: summary, encoding: .utf8) } catch {
+                    throw PipelineError(.configuration, "cannot read \(summary): \(error.localizedDescription)", fix: "pass a readable CSV file")
+                }
+                do { csv = try SummaryCSV(parsing: text) } catch {
+                    throw PipelineError(.configuration, "\(summary): \(error)")
+                }
+                fit = try BGNBDFit.fit(csv?.summaries ?? [])
+            }
+            model = try fit.model()
+        } catch let error as BGNBDError {
             throw PipelineError(.runtime, "\(summary): \(error)")
         }
+        if let warning = fit.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let p = fit.parameters
         switch format {
         case .json:
@@ -57,7 +75,8 @@ struct ModelFitCommand: ParsableCommand {
                 "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b, "log_likelihood": fit.logLikelihood,
                 "customers": fit.customerCount, "iterations": fit.iterations, "converged": fit.converged,
             ]
-            if let horizon = predictHorizon {
+            if let limit = fit.limit { object["limit"] = limit.description }
+            if let horizon = predictHorizon, let csv {
                 object["predict_horizon"] = horizon
                 object["predictions"] = csv.rows.map { row -> [String: Any] in
                     let prediction = model.predict(row.summary, horizon: horizon)
@@ -73,7 +92,8 @@ struct ModelFitCommand: ParsableCommand {
         case .text:
             print(String(format: "r = %.6g\nalpha = %.6g\na = %.6g\nb = %.6g\nlog_likelihood = %.6f", p.r, p.alpha, p.a, p.b, fit.logLikelihood))
             print("customers = \(fit.customerCount), iterations = \(fit.iterations), converged = \(fit.converged)")
-            if let horizon = predictHorizon {
+            if let limit = fit.limit { print("limit = \(limit)") }
+            if let horizon = predictHorizon, let csv {
                 print("\n\(csv.labelColumn ?? "line"),p_alive,expected_purchases_\(horizon)")
                 for row in csv.rows {
                     let prediction = model.predict(row.summary, horizon: horizon)

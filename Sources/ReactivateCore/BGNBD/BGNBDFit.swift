@@ -44,11 +44,20 @@ public struct BGNBDFit: Sendable, Equatable {
     public var gradientNorm: Double
     /// Likelihood evaluations used (each also yields the gradient).
     public var evaluations: Int
+    /// Set when the likelihood has its maximum on the edge of the parameter space (no dropout visible,
+    /// one purchase rate for all, …): the limiting model, fitted by maximum likelihood, which predictions
+    /// must use (`model()` does). `parameters` are then the last iterate of the four-parameter search,
+    /// `logLikelihood` and `converged` those of the limit's own fit.
+    public var limit: BGNBDLimit?
+    /// A sentence for the log when the fit needed a limit, nil otherwise.
+    public var warning: String?
 
     public init(
         parameters: BGNBDParameters, logLikelihood: Double, iterations: Int, converged: Bool, customerCount: Int,
-        gradientNorm: Double, evaluations: Int
+        gradientNorm: Double, evaluations: Int, limit: BGNBDLimit? = nil, warning: String? = nil
     ) {
+        self.limit = limit
+        self.warning = warning
         self.parameters = parameters
         self.logLikelihood = logLikelihood
         self.iterations = iterations
@@ -56,6 +65,16 @@ public struct BGNBDFit: Sendable, Equatable {
         self.customerCount = customerCount
         self.gradientNorm = gradientNorm
         self.evaluations = evaluations
+    }
+
+    /// The model to predict with: the full model at `parameters`, or the limit the fit found.
+    public func model() throws(BGNBDError) -> BGNBDModel {
+        if let limit {
+            // A fallback has no four-parameter point; the model keeps a placeholder it never predicts with.
+            let kept = (try? parameters.validate()) != nil ? parameters : BGNBDParameters(r: 1, alpha: 1, a: 1, b: 1)
+            return try BGNBDModel(limit: limit, parameters: kept)
+        }
+        return try BGNBDModel(parameters: parameters)
     }
 
     /// Fits r, α, a, b to individual summaries (identical triples are grouped first).
@@ -104,6 +123,17 @@ public struct BGNBDFit: Sendable, Equatable {
             parameters: parameters, logLikelihood: -result.value * customers, iterations: result.iterations,
             converged: result.converged, customerCount: likelihood.customerCount,
             gradientNorm: BGNBDOptimizer.largestMagnitude(result.gradient), evaluations: result.evaluations)
+        // A maximum at the edge shows as a search that left the box, or as a "converged" point with an
+        // extreme parameter where the likelihood has flattened out (a → 0 when nobody drops out).
+        if result.stop.mayBeHeadingForTheEdge(result.point),
+            let boundary = boundaryFit(likelihood, near: parameters, reachedLogLikelihood: fit.logLikelihood, options: options)
+        {
+            var limited = boundary
+            limited.parameters = parameters
+            limited.iterations += fit.iterations
+            limited.evaluations += fit.evaluations
+            return limited
+        }
         if !fit.converged && !options.allowsNonConvergence {
             let described: String
             switch result.stop {
@@ -123,10 +153,104 @@ public struct BGNBDFit: Sendable, Equatable {
                     + "r=\(parameters.r), alpha=\(parameters.alpha), a=\(parameters.a), b=\(parameters.b))",
                 fix:
                     "check that the summaries use one time unit and contain enough repeat buyers and lapsed "
-                    + "customers; raise maximumIterations or pass allowsNonConvergence to inspect the last iterate"
+                    + "customers"
             )
         }
         return fit
+    }
+
+    /// The simplest model, which can always be fitted: one Poisson rate λ = Σx / ΣT for everyone and no
+    /// dropout (P(alive) = 1, expected purchases λt). For a caller that needs scores but not the
+    /// BG/NBD's P(alive) when `fit` throws; nil for no customers or no observation time at all.
+    /// `parameters` are NaN (there is no four-parameter point), `converged` is false and `warning` says why.
+    public static func poissonFallback(groups: [WeightedCustomerSummary], because failure: BGNBDError) -> BGNBDFit? {
+        var customers = 0
+        var purchases = 0.0
+        var exposure = 0.0
+        for group in groups where group.count > 0 && group.summary.problem == nil {
+            customers += group.count
+            purchases += Double(group.count) * group.summary.frequency
+            exposure += Double(group.count) * group.summary.age
+        }
+        guard customers > 0, exposure > 0 else { return nil }
+        let rate = purchases / exposure
+        let limit = BGNBDLimit(rates: .single(rate: rate), dropout: .none)
+        let logLikelihood = purchases > 0 ? purchases * log(rate) - rate * exposure : 0
+        return BGNBDFit(
+            parameters: BGNBDParameters(r: .nan, alpha: .nan, a: .nan, b: .nan), logLikelihood: logLikelihood,
+            iterations: 0, converged: false, customerCount: customers, gradientNorm: .nan, evaluations: 0,
+            limit: limit,
+            warning: "BG/NBD could not be fitted (\(failure.reason)), so scores use \(limit): every P(alive) is 1")
+    }
+
+    /// The best limiting model (see `BGNBDLimit`) when one is at least as likely as where the
+    /// four-parameter search stopped, fitted by maximum likelihood over its own parameters; nil when
+    /// none is (the search stopped for another reason) or none converges.
+    ///
+    /// Every limit with one or both of the mixtures collapsed is tried, each started from the nearest
+    /// point to where the search stopped; a limit whose own fit runs to an edge is covered by the
+    /// smaller limit at that edge, which is also tried.
+    static func boundaryFit(
+        _ likelihood: BGNBDLikelihood, near last: BGNBDParameters, reachedLogLikelihood reached: Double,
+        options: BGNBDFitOptions
+    ) -> BGNBDFit? {
+        var customers = 0.0
+        var purchases = 0.0
+        for (x, count) in zip(likelihood.frequencies, likelihood.frequencyCounts) {
+            customers += count
+            purchases += x * count
+        }
+        var exposure = 0.0
+        for (age, count) in zip(likelihood.ages, likelihood.zeroFrequencyCountsByAge) { exposure += age * count }
+        for (slot, count) in zip(likelihood.groupAge, likelihood.groupCount) {
+            exposure += likelihood.ages[Int(slot)] * count
+        }
+        // The Poisson rate's maximum-likelihood estimate without dropout, a start for the one-rate limits.
+        let rate = purchases / max(exposure, .leastNormalMagnitude)
+        let clampedP = min(max(last.a / (last.a + last.b), 1e-6), 1 - 1e-6)
+        func clamped(_ value: Double) -> Double { min(max(value, exp(-12)), exp(12)) }
+        let gamma = BGNBDLimit.Rates.gamma(r: clamped(last.r), alpha: clamped(last.alpha))
+        let single = BGNBDLimit.Rates.single(rate: rate)
+        let candidates = [
+            BGNBDLimit(rates: gamma, dropout: .none),
+            BGNBDLimit(rates: gamma, dropout: .constant(probability: clampedP)),
+            BGNBDLimit(rates: single, dropout: .none),
+            BGNBDLimit(rates: single, dropout: .constant(probability: clampedP)),
+            BGNBDLimit(rates: single, dropout: .beta(a: clamped(last.a), b: clamped(last.b))),
+        ]
+        var best: BGNBDFit?
+        for candidate in candidates {
+            guard let fitted = fitLimit(candidate, likelihood, options: options), fitted.converged else { continue }
+            if best.map({ fitted.logLikelihood > $0.logLikelihood }) ?? true { best = fitted }
+        }
+        // The supremum is approached from inside, so the limit can only be better, up to rounding; an
+        // interior maximum that is genuinely better (by more than 1e-10 of the total) is kept.
+        guard var best, best.logLikelihood >= reached - 1e-10 * abs(reached) else { return nil }
+        guard let limit = best.limit else { return nil }
+        best.warning =
+            "the BG/NBD likelihood has its maximum on the edge of the parameter space, so the limiting model "
+            + "is used: \(limit) (log-likelihood \(best.logLikelihood))"
+        return best
+    }
+
+    /// Maximises the likelihood of one limiting model over its own coordinates.
+    static func fitLimit(_ start: BGNBDLimit, _ likelihood: BGNBDLikelihood, options: BGNBDFitOptions) -> BGNBDFit? {
+        let customers = Double(likelihood.customerCount)
+        let mask = start.usedSlots
+        let optimizer = BGNBDOptimizer(
+            maximumIterations: max(options.maximumIterations, 0), gradientTolerance: options.gradientTolerance,
+            relativeTolerance: options.relativeTolerance, maximumStep: 3, bound: 30)
+        let result = optimizer.minimize(from: start.coordinates) { theta in
+            let (value, gradient) = likelihood.limitLogLikelihoodAndGradient(start.moved(to: theta))
+            return (-value / customers, -gradient * mask / customers)
+        }
+        guard result.value.isFinite else { return nil }
+        let limit = start.moved(to: result.point)
+        return BGNBDFit(
+            parameters: BGNBDParameters(r: .nan, alpha: .nan, a: .nan, b: .nan), logLikelihood: -result.value * customers,
+            iterations: result.iterations, converged: result.converged, customerCount: likelihood.customerCount,
+            gradientNorm: BGNBDOptimizer.largestMagnitude(result.gradient), evaluations: result.evaluations,
+            limit: limit)
     }
 
     /// r = 1, α = mean T / (mean x + 1), a = b = 1: puts the mean purchase rate r/α near the observed
@@ -147,5 +271,18 @@ public struct BGNBDFit: Sendable, Equatable {
         let meanFrequency = frequencySum / customers
         let alpha = meanAge > 0 ? meanAge / (meanFrequency + 1) : 1
         return BGNBDParameters(r: 1, alpha: alpha, a: 1, b: 1)
+    }
+}
+
+extension BGNBDOptimizer.Stop {
+    /// Whether the search may have stopped near the edge of the domain: it left the box, or it stopped
+    /// (converged or not) with a parameter beyond e^±10, where the likelihood flattens out or its
+    /// log-gamma differences drown in rounding. An iteration limit is never taken for one.
+    func mayBeHeadingForTheEdge(_ point: SIMD4<Double>) -> Bool {
+        switch self {
+        case .diverged: return true
+        case .iterationLimit, .nonFiniteStart: return false
+        default: return BGNBDOptimizer.largestMagnitude(point) > 10
+        }
     }
 }

@@ -8,6 +8,9 @@ import Foundation
 /// row cannot stop a batch; validate first where a row-level error is wanted.
 public struct BGNBDModel: Sendable, Equatable {
     public let parameters: BGNBDParameters
+    /// The limiting model predictions come from when the fit's maximum lies on the edge of the parameter
+    /// space (see `BGNBDLimit`); nil for the full model at `parameters`.
+    public let limit: BGNBDLimit?
     let logA: Double
     let logAlpha: Double
     /// a + b − 1 − r, the first upper parameter of the Euler-transformed ₂F₁ (independent of x).
@@ -20,12 +23,42 @@ public struct BGNBDModel: Sendable, Equatable {
     public init(parameters: BGNBDParameters) throws(BGNBDError) {
         try parameters.validate()
         self.parameters = parameters
+        self.limit = nil
         logA = log(parameters.a)
         logAlpha = log(parameters.alpha)
         tailShape = parameters.a + parameters.b - 1 - parameters.r
         logGammaR = BGNBDMath.logGamma(parameters.r)
         logGammaB = BGNBDMath.logGamma(parameters.b)
         logGammaAB = BGNBDMath.logGamma(parameters.a + parameters.b)
+    }
+
+    /// Predicts with a limiting model; `parameters` are kept for reporting only (a four-parameter point
+    /// near the limit, such as the last iterate of a fit that ran towards it). A gamma–beta "limit" is
+    /// the full model at those parameters.
+    /// - Throws: `BGNBDError` unless the parameters and the limit's own parameters are finite and in range.
+    public init(limit: BGNBDLimit, parameters: BGNBDParameters) throws(BGNBDError) {
+        if case .gamma(let r, let alpha) = limit.rates, case .beta(let a, let b) = limit.dropout {
+            try self.init(parameters: BGNBDParameters(r: r, alpha: alpha, a: a, b: b))
+            return
+        }
+        guard limit.isValid else {
+            throw BGNBDError(
+                kind: .invalidParameters, reason: "the limiting model \(limit) has parameters out of range",
+                fix: "use a limit from a successful fit")
+        }
+        try self.init(parameters: parameters)
+        self = BGNBDModel(copying: self, limit: limit)
+    }
+
+    private init(copying model: BGNBDModel, limit: BGNBDLimit) {
+        parameters = model.parameters
+        self.limit = limit
+        logA = model.logA
+        logAlpha = model.logAlpha
+        tailShape = model.tailShape
+        logGammaR = model.logGammaR
+        logGammaB = model.logGammaB
+        logGammaAB = model.logGammaAB
     }
 
     /// A member's probability of being alive and expected purchases over one horizon, computed together.
@@ -57,6 +90,7 @@ public struct BGNBDModel: Sendable, Equatable {
     func logOddsDead(_ summary: CustomerSummary) -> Double {
         let x = summary.frequency
         guard x > 0 else { return -.infinity }
+        if let limit { return limit.logOddsDead(frequency: x, recency: summary.recency, age: summary.age) }
         let p = parameters
         // ln((α+T)/(α+t_x)) as log1p so a gap much shorter than α keeps its digits.
         let spread = log1p((summary.age - summary.recency) / (p.alpha + summary.recency))
@@ -111,6 +145,7 @@ public struct BGNBDModel: Sendable, Equatable {
     /// integrated numerically over p instead.
     func expectedIfAlive(frequency x: Double, age: Double, horizon: Double) -> Double {
         if horizon == 0 { return 0 }
+        if let limit { return limit.expectedIfAlive(frequency: x, age: age, horizon: horizon) }
         let p = parameters
         let k = p.r + x
         let c = p.a + p.b + x - 1
@@ -164,6 +199,17 @@ public struct BGNBDModel: Sendable, Equatable {
     /// distribution in v, and the walk out from the mode stops when the terms no longer matter. Slow
     /// (hundreds of evaluations) but valid for any parameters, so it backs up the series.
     static func integrateOverDropout(a: Double, beta: Double, k: Double, s: Double) -> Double {
+        integrateOverDropout(a: a, beta: beta, k: k, s: s, poissonExposure: nil)
+    }
+
+    /// E over p ~ Beta(a, β) of (1 − e^(−u·p))/p: the same with one purchase rate λ for all, u = λt.
+    static func integrateOverDropout(a: Double, beta: Double, poissonExposure u: Double) -> Double {
+        integrateOverDropout(a: a, beta: beta, k: .nan, s: .nan, poissonExposure: u)
+    }
+
+    private static func integrateOverDropout(
+        a: Double, beta: Double, k: Double, s: Double, poissonExposure: Double?
+    ) -> Double {
         let logBeta = BGNBDMath.logGamma(a) + BGNBDMath.logGamma(beta) - BGNBDMath.logGamma(a + beta)
         let mode = log(a) - log(beta)
         let width = (1 / a + 1 / beta).squareRoot()
@@ -174,7 +220,12 @@ public struct BGNBDModel: Sendable, Equatable {
             let logDensity = a * v - (a + beta) * softplus - logBeta
             let probability = v > 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v))
             // Below ~1e−150 p·s would reach subnormal numbers and lose digits; there the value is k·s exactly.
-            let value = probability * s > 1e-150 ? -expm1(-k * log1p(probability * s)) / probability : k * s
+            let value: Double
+            if let u = poissonExposure {
+                value = probability * u > 1e-150 ? -expm1(-u * probability) / probability : u
+            } else {
+                value = probability * s > 1e-150 ? -expm1(-k * log1p(probability * s)) / probability : k * s
+            }
             return exp(logDensity) * value
         }
         var sum = integrand(mode)
@@ -196,10 +247,11 @@ public struct BGNBDModel: Sendable, Equatable {
             let edge = mode + direction * (step - 0.5) * h
             if direction < 0 {
                 // p → 0: (1 − (1+ps)^(−k))/p → k·s, density → e^(a·v − ln B).
-                sum += k * s * exp(a * edge - logBeta) / (a * h)
+                sum += (poissonExposure ?? k * s) * exp(a * edge - logBeta) / (a * h)
             } else {
                 // p → 1: the value → 1 − (1+s)^(−k), density → e^(−β·v − ln B).
-                sum += -expm1(-k * log1p(s)) * exp(-beta * edge - logBeta) / (beta * h)
+                let atOne = poissonExposure.map { -expm1(-$0) } ?? -expm1(-k * log1p(s))
+                sum += atOne * exp(-beta * edge - logBeta) / (beta * h)
             }
         }
         return sum * h

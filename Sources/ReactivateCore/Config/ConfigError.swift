@@ -7,6 +7,8 @@
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The category, so callers and tests need not match on message text.
     public enum Kind: Sendable, Equatable {
+        /// The bytes are not UTF-8.
+        case encoding
         /// Not valid TOML.
         case syntax
         /// Valid TOML that pipeline configs deliberately do not support.

@@ -265,7 +265,7 @@ private struct ConfigDecoder {
         }
         guard root.entries.contains(where: { $0.key == "campaign" }) else {
             throw ConfigError(
-                kind: .missingKey, fileName: fileName, line: nil, keyPath: "campaign",
+                kind: .missingKey, fileName: fileName, line: 1, keyPath: "campaign",
                 reason: "required key is missing",
                 fix: "add campaign = \"spring-wakeup\" at the top of the file, before any [section]")
         }

@@ -6,6 +6,10 @@
 /// arrays. Inline tables, arrays of tables, multi-line strings, times and date-times, and
 /// hexadecimal/octal/binary integers are refused with a "not supported in pipeline configs" error.
 public enum TOMLParser {
+    /// How deep arrays may nest. Pipeline configs need two levels at most; the limit only keeps a
+    /// hostile file (30,000 nested `[`) from exhausting the stack of the recursive parser.
+    public static let maximumNesting = 64
+
     /// Parses `text` into its root table.
     /// - Throws: `TOMLError` naming the line and what was expected.
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
@@ -63,6 +67,8 @@ private struct Parser {
     private let root = TableBuilder(origin: .root, line: 1)
     private var current: TableBuilder
     private var currentPath: [String] = []
+    /// Arrays currently open around the scanner.
+    private var nesting = 0
 
     init(_ text: String) {
         scalars = Array(text.unicodeScalars)
@@ -326,6 +332,13 @@ private struct Parser {
 
     private mutating func parseArray() throws(TOMLError) -> [TOMLValue] {
         let openLine = line
+        guard nesting < TOMLParser.maximumNesting else {
+            throw syntax(
+                "arrays are nested more than \(TOMLParser.maximumNesting) deep",
+                hint: "pipeline configs need at most two levels of arrays; remove the extra '['")
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         index += 1  // "["
         var items: [TOMLValue] = []
         while true {

@@ -38,7 +38,7 @@ public struct ScoreStage: Stage {
                 stats: ["members": JSONValue(histories.count), "buyers": 0, "dormant": 0, "note": "no purchases before the as-of date"],
                 artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
         }
-        let fit = try Self.fitModel(histories, asOfDay: context.asOfDay)
+        let fit = try Self.fitModel(histories, asOfDay: context.asOfDay, minPAlive: config.minPAlive, logger: context.logger)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
         clock.lap("fit BG/NBD")
         let scores = Self.score(histories, model: fit.model, config: config, asOfDay: context.asOfDay)
@@ -90,7 +90,9 @@ public struct ScoreStage: Stage {
     }
 
     /// Groups buyers by (x, t_x, T) in days and fits BG/NBD by maximum likelihood.
-    static func fitModel(_ histories: MemberHistories, asOfDay: Int32) throws -> FittedModel {
+    /// A fit that fails stops the run only when `target.min_p_alive` needs P(alive) (exit 2); otherwise
+    /// scores fall back to one Poisson rate without dropout, with a warning.
+    static func fitModel(_ histories: MemberHistories, asOfDay: Int32, minPAlive: Double = 0, logger: Logger? = nil) throws -> FittedModel {
         // Day counts are small integers: pack (x, t_x, T) into one integer key, far cheaper to hash than
         // three Doubles; 21 bits each covers 5,700 years of daily history.
         var counts: [UInt64: Int] = [:]
@@ -111,10 +113,17 @@ public struct ScoreStage: Stage {
         let grouped = counts.map { WeightedCustomerSummary(summary: PurchaseHistory.summary(packed: $0.key), count: $0.value) }
         let fit: BGNBDFit
         do { fit = try BGNBDFit.fit(groups: grouped) } catch {
-            throw PipelineError(.runtime, "BG/NBD cannot be fitted on this member base: \(error)",
-                fix: "check the source data (repeat purchases are needed) or the as-of date")
+            guard minPAlive == 0 else {
+                throw PipelineError(.configuration, "BG/NBD cannot be fitted on this member base (\(error.reason)), and target.min_p_alive = \(minPAlive) needs its P(alive)",
+                    fix: "set target.min_p_alive = 0 in the pipeline file to target without P(alive), or check the source data and the as-of date (\(error.fix))")
+            }
+            guard let fallback = BGNBDFit.poissonFallback(groups: grouped, because: error) else {
+                throw PipelineError(.runtime, "BG/NBD cannot be fitted on this member base: \(error)", fix: "check the source data and the as-of date")
+            }
+            fit = fallback
         }
-        return FittedModel(fit: fit, model: try BGNBDModel(parameters: fit.parameters), distinctTriples: grouped.count)
+        if let warning = fit.warning { logger?.warning("\(warning)") }
+        return FittedModel(fit: fit, model: try fit.model(), distinctTriples: grouped.count)
     }
 
     /// The BG/NBD fit alone on the extract artifact, for `make bench`; returns members read.

@@ -1,0 +1,87 @@
+/// Counts identical (x, t_x, T) triples: an open-addressing hash table on the triples' bit patterns.
+///
+/// Grouping millions of CSV rows is the hot loop of `model fit`; Swift's `Dictionary` spends most of it
+/// in SipHash and in rehashing as it grows. Here a multiply–xor hash of three words and linear probing
+/// do the same job several times faster. Equal triples are counted together (−0 is stored as +0), so
+/// the groups are those `CustomerSummary.grouped` would make, in another order.
+struct CustomerSummaryCounter {
+    /// One slot, 32 bytes: a probe touches one cache line, not four arrays.
+    private struct Entry {
+        var frequency: UInt64
+        var recency: UInt64
+        var age: UInt64
+        /// 0 marks an empty slot.
+        var count: Int
+    }
+
+    private var entries: [Entry]
+    private var mask: Int
+    private(set) var distinct = 0
+
+    /// - Parameter expected: how many distinct triples to size for (it grows past that as needed).
+    init(expected: Int = 1 << 12) {
+        var capacity = 16
+        while capacity < 2 * max(expected, 1) { capacity <<= 1 }
+        entries = [Entry](repeating: Entry(frequency: 0, recency: 0, age: 0, count: 0), count: capacity)
+        mask = capacity - 1
+    }
+
+    mutating func add(_ summary: CustomerSummary, count: Int = 1) {
+        // + 0.0 turns −0 into +0, so the two zeros land in one group as they compare equal.
+        let x = (summary.frequency + 0.0).bitPattern
+        let t = (summary.recency + 0.0).bitPattern
+        let a = (summary.age + 0.0).bitPattern
+        var slot = Self.hash(x, t, a) & mask
+        let inserted = entries.withUnsafeMutableBufferPointer { table -> Bool in
+            while table[slot].count != 0 {
+                if table[slot].frequency == x && table[slot].recency == t && table[slot].age == a {
+                    table[slot].count += count
+                    return false
+                }
+                slot = (slot + 1) & mask
+            }
+            table[slot] = Entry(frequency: x, recency: t, age: a, count: count)
+            return true
+        }
+        guard inserted else { return }
+        distinct += 1
+        if 2 * distinct > entries.count { grow() }
+    }
+
+    /// The groups, in table order (callers that need an order sort them; the fit does).
+    var groups: [WeightedCustomerSummary] {
+        var result: [WeightedCustomerSummary] = []
+        result.reserveCapacity(distinct)
+        for entry in entries where entry.count != 0 { result.append(Self.group(entry)) }
+        return result
+    }
+
+    private static func group(_ entry: Entry) -> WeightedCustomerSummary {
+        WeightedCustomerSummary(
+            summary: CustomerSummary(
+                frequency: Double(bitPattern: entry.frequency), recency: Double(bitPattern: entry.recency),
+                age: Double(bitPattern: entry.age)),
+            count: entry.count)
+    }
+
+    private mutating func grow() {
+        var bigger = CustomerSummaryCounter(expected: entries.count)
+        for entry in entries where entry.count != 0 {
+            let group = Self.group(entry)
+            bigger.add(group.summary, count: group.count)
+        }
+        self = bigger
+    }
+
+    /// Each word through a full 64-bit mixer (SplitMix64's finaliser), so triples that differ only in
+    /// low mantissa bits still spread over the whole table.
+    private static func hash(_ x: UInt64, _ t: UInt64, _ a: UInt64) -> Int {
+        func mix(_ value: UInt64) -> UInt64 {
+            var z = value &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return Int(truncatingIfNeeded: mix(mix(mix(x) ^ t) ^ a))
+    }
+}
