@@ -58,6 +58,22 @@ struct CommandLine {
         #expect(!output.stderr.isEmpty)
     }
 
+    @Test func invalidUTF8AndDeepNestingAreRefusedWithTheirLineNotACrash() throws {
+        let folder = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broken = folder.appendingPathComponent("broken.toml")
+        try Data("campaign = \"x\"\ndescription = \"caf".utf8 + [0xC3, 0x28] + Array("\"\n".utf8)).write(to: broken)
+        let utf8 = try CommandLine.run(["validate", broken.path])
+        #expect(utf8.status == 2)
+        #expect(utf8.stderr.contains("broken.toml:2"), "\(utf8.stderr)")
+        let deep = folder.appendingPathComponent("deep.toml")
+        try ("campaign = \"x\"\n[target]\nchannels = " + String(repeating: "[", count: 30_000) + String(repeating: "]", count: 30_000) + "\n")
+            .write(to: deep, atomically: true, encoding: .utf8)
+        let nested = try CommandLine.run(["validate", deep.path])
+        #expect(nested.status == 2, "\(nested.stderr)")
+        #expect(nested.stderr.contains("deep.toml:3"), "\(nested.stderr)")
+    }
+
     @Test func badConfigExitsTwoNamingFileKeyAndLine() throws {
         let folder = try TestDatabase.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
