@@ -29,7 +29,7 @@ import Testing
         let fixture = try Self.prepare()
         defer { fixture.cleanUp() }
         do {
-            try fixture.run(fixture.config("nofit-needed") { $0.minPAlive = 0.3 }, stages: [.extract, .score])
+            try fixture.run(fixture.config("nofit-needed") { $0.minPAlive = 0.3; $0.maxLagDays = 3650 }, stages: [.extract, .score])
             Issue.record("the score stage must refuse to invent P(alive) for min_p_alive = 0.3")
         } catch let failure as StageFailure {
             // The command line exits with the underlying error's category: 2 for .configuration.
@@ -45,7 +45,7 @@ import Testing
     @Test func unfittableBaseIsScoredWithoutTheModelWhenMinPAliveIsZero() throws {
         let fixture = try Self.prepare()
         defer { fixture.cleanUp() }
-        let outcome = try fixture.run(fixture.config("nofit-unneeded"), stages: [.extract, .score])
+        let outcome = try fixture.run(fixture.config("nofit-unneeded") { $0.maxLagDays = 3650 }, stages: [.extract, .score])
         let score = try #require(outcome.reports.last?.result)
         #expect(score.rowsOut == 60)
         let connection = try fixture.database.connect()

@@ -11,8 +11,9 @@ struct AttributeCommand: ParsableCommand {
         abstract: "Measure a wave's incremental sales against its holdout (treatment vs control, with CIs).",
         discussion: """
             Outcomes are counted over window_days from the wave's issue time, cut at --as-of while the window
-            is still open (rows are then marked complete = false). Results replace the wave's earlier
-            attribution atomically; re-running gives identical rows.
+            is still open (rows are then marked complete = false). Each attribution is kept as an observation
+            through its --as-of date: a later one never replaces an earlier one, re-running the same date
+            replaces only itself, and a complete window's first numbers are final. --as-of after today is refused.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -11,7 +11,8 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline as of a date: extract → score → target → issue → attribute.",
         discussion: """
-            Re-running the same campaign and date resumes: stages that already succeeded are skipped
+            Re-running the same campaign and date resumes: stages that already succeeded from the same
+            inputs (config keys they read, as-of date, upstream results) are reused, the others run again
             (their artifacts are verified first). Exit code 75 means another run of the campaign holds
             the lock; retry later.
             """)
