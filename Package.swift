@@ -42,11 +42,14 @@ let package = Package(
             ],
             resources: []),
 
+        // The analyst report: loads stored results, renders HTML/CSV/Markdown through escaping templates.
+        .target(name: "ReactivateReports", dependencies: ["ReactivateCore", "Postgres", "Artifacts", "ReactivatePipeline"]),
+
         // Command line: argument parsing, log handlers, exit codes.
         .target(
             name: "ReactivateCLI",
             dependencies: [
-                "ReactivatePipeline", "ReactivateCore", "Postgres",
+                "ReactivatePipeline", "ReactivateReports", "ReactivateCore", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -61,9 +64,10 @@ let package = Package(
         .testTarget(
             name: "ReactivatePipelineTests",
             dependencies: [
-                "ReactivatePipeline", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport",
+                "ReactivatePipeline", "ReactivateReports", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "ReactivateReportsTests", dependencies: ["ReactivateReports", "Artifacts"]),
         .testTarget(name: "ReactivateCLITests", dependencies: ["ReactivateCLI", "Postgres", "ReactivateTestSupport"]),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import ReactivateCore
 import ReactivatePipeline
+import ReactivateReports
 import ReactivateTestSupport
 import Testing
 

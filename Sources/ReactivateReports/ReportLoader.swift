@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import ReactivateCore
+import ReactivatePipeline
 
 /// Reads a campaign's attribution, daily series, funnel and power analysis into a `ReportData`.
 ///
