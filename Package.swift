@@ -52,11 +52,14 @@ let package = Package(
             ],
             resources: []),
 
+        // The analyst report: loads stored results, renders HTML/CSV/Markdown through escaping templates.
+        .target(name: "ReactivateReports", dependencies: ["ReactivateCore", "Postgres", "Artifacts", "ReactivatePipeline"]),
+
         // Command line: argument parsing, log handlers, exit codes.
         .target(
             name: "ReactivateCLI",
             dependencies: [
-                "ReactivatePipeline", "ReactivateCore", "Postgres", "ReactivateDemo", "ReactivateSimulation",
+                "ReactivatePipeline", "ReactivateReports", "ReactivateCore", "Postgres", "ReactivateDemo", "ReactivateSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -72,10 +75,11 @@ let package = Package(
         .testTarget(
             name: "ReactivatePipelineTests",
             dependencies: [
-                "ReactivatePipeline", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport", "ReactivateDemo",
-                "ReactivateSimulation",
+                "ReactivatePipeline", "ReactivateReports", "ReactivateCore", "Postgres", "Artifacts", "ReactivateTestSupport",
+                "ReactivateDemo", "ReactivateSimulation",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "ReactivateReportsTests", dependencies: ["ReactivateReports", "Artifacts"]),
         .testTarget(name: "ReactivateCLITests", dependencies: ["ReactivateCLI", "Postgres", "ReactivateTestSupport"]),
     ]
 )

@@ -3,17 +3,11 @@
 #elseif canImport(Darwin)
 internal import Darwin
 #endif
-internal import Synchronization
-
-/// Temporary files this process is writing right now, so a second writer for the same path fails
-/// instead of replacing the first one's file (a stale file with our pid is from a dead process).
-private let activeTemporaries = Mutex<Set<String>>([])
-
 /// Streams rows into a new artifact that appears at `path` only once complete and durable.
 ///
-/// Rows go to `<path>.tmp-<pid>` (mode 0600, owner-only: artifacts hold member data) through one
-/// zstd frame; ``commit()`` ends the frame, fsyncs the file, renames it into place and fsyncs the
-/// directory. A writer dropped or failed before commit removes its temporary file, so a crash or an
+/// Rows go through one zstd frame into an ``AtomicFile`` at `<path>.tmp-<pid>` (mode 0600, owner-only:
+/// artifacts hold member data); ``commit()`` ends the frame, fsyncs the file, renames it into place and
+/// fsyncs the directory. A writer dropped or failed before commit removes its temporary file, so a crash or an
 /// error never leaves a half-written artifact under the final name. Memory stays at one row group per
 /// column (``rowsPerGroup`` rows) plus zstd's context, whatever the artifact's size.
 ///
@@ -24,7 +18,7 @@ public final class ArtifactWriter {
     public static let defaultRowsPerGroup = 65_536
 
     public let path: String
-    public let temporaryPath: String
+    public var temporaryPath: String { file.temporaryPath }
     /// The header as written, with ``ArtifactHeader/formatVersion`` set to the current version.
     public let header: ArtifactHeader
     public let rowsPerGroup: Int
@@ -39,9 +33,7 @@ public final class ArtifactWriter {
     }
 
     private var state = State.open
-    private var fd: Int32
-    /// Whether the temporary file is ours to remove: true from creation until rename or removal.
-    private var ownsTemporary = true
+    private let file: AtomicFile
     private let compressor: ZstdCompressor
     private var hasher = XXHash64()
     private let widths: [Int]
@@ -97,13 +89,7 @@ public final class ArtifactWriter {
         self.path = path
         self.header = header
         self.rowsPerGroup = rowsPerGroup
-        let temporaryPath = "\(path).tmp-\(getpid())"
-        self.temporaryPath = temporaryPath
-        do {
-            fd = try Self.createTemporary(temporaryPath, path: path)
-        } catch {
-            throw Self.writeError(error, path: path, temporaryPath: temporaryPath)
-        }
+        file = try AtomicFile(path: path, permissions: .ownerOnly)
         widths = header.columns.map(\.type.byteWidth)
         buffers = widths.map {
             UnsafeMutableRawPointer.allocate(byteCount: $0 * rowsPerGroup, alignment: 16)
@@ -174,14 +160,8 @@ public final class ArtifactWriter {
             let checksum = hasher.finalize()
             try emitInteger(checksum, hashed: false)
             try compressor.finish(sink: writeCompressed)
-            try SystemFile.sync(fd)
-            let closing = fd
-            fd = -1
-            try SystemFile.closeReporting(closing)
-            try SystemFile.move(temporaryPath, to: path)
-            releaseTemporary()
+            try file.commit()
             state = .committed
-            try SystemFile.fsyncDirectory(SystemFile.directory(of: path))
             return ArtifactSummary(
                 header: header, rowCount: rowCount, rowGroupCount: groupCount,
                 contentChecksum: checksum, payloadBytes: payloadBytes, fileBytes: fileBytes)
@@ -222,7 +202,7 @@ public final class ArtifactWriter {
     }
 
     private func writeCompressed(_ bytes: UnsafeRawBufferPointer) throws {
-        try SystemFile.writeAll(fd, bytes)
+        try file.write(bytes)
         fileBytes += Int64(bytes.count)
     }
 
@@ -275,7 +255,7 @@ public final class ArtifactWriter {
         do {
             return try body()
         } catch {
-            let failure = Self.writeError(error, path: path, temporaryPath: temporaryPath)
+            let failure = AtomicFile.writeError(error, path: path, temporaryPath: temporaryPath)
             close(with: failure)
             throw failure
         }
@@ -288,81 +268,6 @@ public final class ArtifactWriter {
 
     /// Closes the file and deletes the temporary file if it is still ours; safe to call repeatedly.
     private func removeTemporary() {
-        if fd >= 0 {
-            SystemFile.closeQuietly(fd)
-            fd = -1
-        }
-        if ownsTemporary {
-            SystemFile.remove(temporaryPath)
-            releaseTemporary()
-        }
-    }
-
-    /// Forgets the temporary name once it was renamed or removed, so another writer may use it.
-    private func releaseTemporary() {
-        ownsTemporary = false
-        _ = activeTemporaries.withLock { $0.remove(temporaryPath) }
-    }
-
-    /// Creates the temporary file, replacing one left by a dead process that had our pid, but refusing
-    /// when another writer in this process is writing the same artifact.
-    private static func createTemporary(_ temporaryPath: String, path: String) throws -> Int32 {
-        let claimed = activeTemporaries.withLock { $0.insert(temporaryPath).inserted }
-        guard claimed else {
-            throw ArtifactError(
-                code: .invalidInput, path: path,
-                message: "another writer in this process is already writing this artifact",
-                fix: "commit or discard the first writer before starting another for the same path")
-        }
-        do {
-            do {
-                return try SystemFile.createExclusive(temporaryPath)
-            } catch let error as SystemCallError where error.errno == EEXIST {
-                SystemFile.remove(temporaryPath)
-                return try SystemFile.createExclusive(temporaryPath)
-            }
-        } catch {
-            _ = activeTemporaries.withLock { $0.remove(temporaryPath) }
-            throw error
-        }
-    }
-
-    /// Turns any failure while writing into an ``ArtifactError`` that says what to do.
-    static func writeError(_ error: any Error, path: String, temporaryPath: String) -> ArtifactError {
-        if let error = error as? ArtifactError { return error }
-        let directory = SystemFile.directory(of: path)
-        guard let error = error as? SystemCallError else {
-            return ArtifactError(code: .io, path: path, message: "writing failed: \(error)")
-        }
-        switch error.errno {
-        case ENOSPC, EDQUOT:
-            return ArtifactError(
-                code: .diskFull, path: path,
-                message: "no space left while writing \(temporaryPath): \(error.reason)",
-                fix: "free space on the filesystem holding \(directory), or point the artifact "
-                    + "directory at a larger one, then re-run the stage")
-        case ENOENT where error.call == "open", ENOTDIR where error.call == "open":
-            return ArtifactError(
-                code: .directoryMissing, path: path,
-                message: "cannot create \(temporaryPath): directory \(directory) does not exist "
-                    + "or is not a directory (\(error.reason))",
-                fix: "create it (mkdir -p '\(directory)') or configure an existing artifact directory")
-        case EROFS:
-            return ArtifactError(
-                code: .permissionDenied, path: path,
-                message: "cannot write \(temporaryPath): \(error.reason)",
-                fix: "\(directory) is on a read-only filesystem; configure an artifact directory on a "
-                    + "writable one")
-        case EACCES, EPERM:
-            return ArtifactError(
-                code: .permissionDenied, path: path,
-                message: "cannot write \(temporaryPath): \(error.reason)",
-                fix: "make \(directory) writable for this user (uid \(getuid())), or configure a "
-                    + "writable artifact directory")
-        default:
-            return ArtifactError(
-                code: .io, path: path,
-                message: "\(error.call) failed on \(temporaryPath): \(error.reason)")
-        }
+        file.discard()
     }
 }

@@ -15,13 +15,15 @@ struct SystemCallError: Error {
 
 /// The POSIX calls artifacts need, each retrying EINTR and throwing ``SystemCallError``.
 enum SystemFile {
-    /// Creates `path` exclusively for writing with mode 0600: artifacts hold member data.
-    static func createExclusive(_ path: String) throws -> Int32 {
+    /// Creates `path` exclusively for writing with `mode`, which the kernel reduces by the umask.
+    /// - Parameter exact: pin the mode with fchmod so the umask cannot matter (owner-only files,
+    ///   whose mode must not depend on how the process was started).
+    static func createExclusive(_ path: String, mode: mode_t, exact: Bool) throws -> Int32 {
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW
-        let fd = try retrying("open") { open(path, flags, mode_t(0o600)) }
-        // The umask can only clear bits; fchmod pins the mode to exactly owner read/write.
+        let fd = try retrying("open") { open(path, flags, mode) }
+        guard exact else { return fd }
         do {
-            try retrying("fchmod") { fchmod(fd, mode_t(0o600)) }
+            try retrying("fchmod") { fchmod(fd, mode) }
         } catch {
             close(fd)
             throw error

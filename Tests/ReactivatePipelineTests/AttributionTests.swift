@@ -3,6 +3,7 @@ import Postgres
 import ReactivateCore
 import ReactivateDemo
 import ReactivatePipeline
+import ReactivateReports
 import ReactivateTestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReactivateCore
 import ReactivatePipeline
+import ReactivateReports
 
 extension ReportFormat: ExpressibleByArgument {}
 

@@ -160,13 +160,14 @@ public struct IssueStage: Stage {
     }
 }
 
-/// The per-wave file a channel sender picks up: zstd-compressed JSON lines, owner-readable only.
+/// The per-wave file a channel sender picks up: zstd-compressed JSON lines, owner-readable only
+/// (mode 0600 whatever the umask: it holds coupon codes), written atomically.
 enum DeliveryFile {
     static func write(context: StageContext, connection: Connection) throws -> String {
         let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.asOf).jsonl.zst").path
         let plan = context.plan
         let compressor = try ZstdCompressor(level: 3)
-        let file = try AtomicFile(path: path)
+        let file = try AtomicFile(path: path, permissions: .ownerOnly)
         var line: [UInt8] = []
         try connection.copyOut(
             """
@@ -185,63 +186,5 @@ enum DeliveryFile {
         try compressor.finish { try file.write($0) }
         try file.commit()
         return path
-    }
-}
-
-/// Writes a whole text file atomically (reports): readers see the old file or the new one.
-public enum ReportFile {
-    public static func write(_ text: String, to path: String) throws {
-        let file = try AtomicFile(path: path)
-        var text = text
-        try text.withUTF8 { try file.write(UnsafeRawBufferPointer($0)) }
-        try file.commit()
-    }
-}
-
-/// A file written under a temporary name (mode 0600), fsynced and renamed into place on commit;
-/// removed if never committed, so readers see the old file or the whole new one.
-final class AtomicFile {
-    let path: String
-    let temporaryPath: String
-    private var descriptor: Int32
-    private var committed = false
-
-    init(path: String) throws {
-        self.path = path
-        temporaryPath = "\(path).tmp-\(getpid())"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw PipelineError(.runtime, "cannot create \(temporaryPath): \(String(cString: strerror(errno)))",
-                fix: "make the artifact folder writable and check free disk space")
-        }
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw PipelineError(.runtime, "cannot write \(temporaryPath): \(String(cString: strerror(errno)))",
-                    fix: "check free disk space and permissions of the artifact folder")
-            }
-            offset += written
-        }
-    }
-
-    func commit() throws {
-        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
-            throw PipelineError(.runtime, "cannot flush \(temporaryPath): \(String(cString: strerror(errno)))")
-        }
-        descriptor = -1
-        guard rename(temporaryPath, path) == 0 else {
-            throw PipelineError(.runtime, "cannot rename \(temporaryPath) to \(path): \(String(cString: strerror(errno)))")
-        }
-        committed = true
-    }
-
-    deinit {
-        if descriptor >= 0 { close(descriptor) }
-        if !committed { unlink(temporaryPath) }
     }
 }

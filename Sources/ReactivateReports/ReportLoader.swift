@@ -1,11 +1,13 @@
 import Foundation
 import Postgres
 import ReactivateCore
+import ReactivatePipeline
 
 /// Reads a campaign's attribution, daily series, funnel and power analysis into a `ReportData`.
 ///
 /// The report shows only what is stored: attribution rows, the daily series and the target stage's
 /// stats of the run that issued each wave. Nothing is recomputed, so the report and the tables agree.
+/// Of the pipeline module it needs only ``PipelineError`` (exit codes) and ``Identifier`` (the schema name).
 public struct ReportLoader {
     let connection: Connection
     let config: PipelineConfig
@@ -22,12 +24,16 @@ public struct ReportLoader {
             SELECT w.as_of::text, to_char(w.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                    bool_or(a.complete), coalesce(t.stats::text, '{}')
             FROM reactivation.waves w
-            JOIN reactivation.attribution a ON a.campaign = w.campaign AND a.as_of = w.as_of AND a.window_days = $2
+            JOIN reactivation.attribution a ON a.campaign = w.campaign AND a.as_of = w.as_of AND a.window_days = \(config.windowDays)
             LEFT JOIN reactivation.stage_runs t ON t.run_id = w.run_id AND t.stage = 'target'
-            WHERE w.campaign = $1 AND ($3::date IS NULL OR w.as_of = $3::date)
+            WHERE w.campaign = \(config.campaign) AND (\(wave.map(PostgresEpoch.format))::date IS NULL OR w.as_of = \(wave.map(PostgresEpoch.format))::date)
             GROUP BY w.as_of, w.issued_at, t.stats ORDER BY w.as_of
-            """, [config.campaign, config.windowDays, wave.map(PostgresEpoch.format)], operation: "read waves for the report")
-        guard !waves.rows.isEmpty else {
+            """, operation: "read waves for the report"
+        ).map { row in
+            (date: try row.decode(0, as: String.self), issuedAt: try row.decodeIfPresent(1, as: String.self) ?? "",
+             complete: try row.decodeIfPresent(2, as: Bool.self) ?? false, stats: try row.decode(3, as: String.self))
+        }
+        guard !waves.isEmpty else {
             throw PipelineError(
                 .configuration,
                 "campaign '\(config.campaign)' has no attributed wave\(wave.map { " on \(PostgresEpoch.format($0))" } ?? "")",
@@ -35,25 +41,31 @@ public struct ReportLoader {
         }
         let names = try storeNames()
         var reportWaves: [ReportWave] = []
-        for row in waves.rows {
-            guard let date = row[0] else { continue }
+        for wave in waves {
+            let date = wave.date
             let rows = try attributionRows(wave: date, names: names)
             guard let headline = rows.first(where: { $0.level == "campaign" }) else { continue }
-            let stats = (try? JSONSerialization.jsonObject(with: Data((row[3] ?? "{}").utf8))) as? [String: Any] ?? [:]
+            let stats = (try? JSONSerialization.jsonObject(with: Data(wave.stats.utf8))) as? [String: Any] ?? [:]
             reportWaves.append(ReportWave(
-                wave: date, issuedAt: row[1] ?? "", windowDays: config.windowDays, complete: row[2] == "t",
+                wave: date, issuedAt: wave.issuedAt, windowDays: config.windowDays, complete: wave.complete,
                 confidence: config.confidence, headline: headline, stores: rows.filter { $0.level == "store" },
                 segments: rows.filter { $0.level == "segment" }, daily: try daily(wave: date),
                 funnel: Self.funnel(stats), power: Self.power(stats, expectedLift: config.expectedLift)))
         }
-        let now = try connection.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')").scalar ?? ""
+        let now = try connection.query(
+            "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", operation: "read the report time"
+        ).scalar(String.self) ?? ""
         return ReportData(campaign: config.campaign, generatedAt: now, waves: reportWaves)
     }
 
     private func storeNames() throws -> [String: String] {
-        let rows = try connection.query("SELECT store_id::text, name FROM \(identifier: config.sourceSchema).stores").rows
         var names: [String: String] = [:]
-        for row in rows { if let id = row[0] { names[id] = row[1] ?? id } }
+        for row in try connection.query(
+            "SELECT store_id::text, name FROM \(identifier: config.sourceSchema).stores", operation: "read store names for the report")
+        {
+            guard let id = try row.decodeIfPresent(0, as: String.self) else { continue }
+            names[id] = try row.decodeIfPresent(1, as: String.self) ?? id
+        }
         return names
     }
 

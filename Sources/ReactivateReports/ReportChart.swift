@@ -2,6 +2,7 @@ import Foundation
 
 /// Inline SVG charts: drawn as markup so the HTML file needs no chart library and no network.
 ///
+/// Built from ``HTML`` templates, so titles, labels and step names are escaped wherever they appear.
 /// Coordinates live in a fixed viewBox that CSS scales to the screen width, so one drawing
 /// serves a phone and a desktop; text is sized for the phone.
 enum ReportChart {
@@ -23,7 +24,7 @@ enum ReportChart {
     static func line(
         title: String, xLabel: String, xMax: Double, yLabel: String, series: [Series],
         formatTick: (Double, Double) -> String
-    ) -> String {
+    ) -> HTML {
         let all = series.flatMap(\.points)
         guard !all.isEmpty else {
             return "<p class=\"empty\">No daily data yet.</p>"
@@ -39,13 +40,13 @@ enum ReportChart {
         func px(_ x: Double) -> Double { left + (x - xLow) / max(xHigh - xLow, 1e-12) * plotWidth }
         func py(_ y: Double) -> Double { top + plotHeight - (y - yLow) / max(yHigh - yLow, 1e-12) * plotHeight }
 
-        var svg = "<svg class=\"chart\" viewBox=\"0 0 \(n(width)) \(n(lineHeight))\" role=\"img\" aria-label=\"\(ReportEscape.html(title))\">"
-        svg += "<title>\(ReportEscape.html(title))</title>"
+        var svg: HTML = "<svg class=\"chart\" viewBox=\"0 0 \(n(width)) \(n(lineHeight))\" role=\"img\" aria-label=\"\(title)\">"
+        svg += "<title>\(title)</title>"
         // Grid and y axis labels.
         for tick in yTicks {
             let y = n(py(tick))
             svg += "<line class=\"grid\" x1=\"\(n(left))\" x2=\"\(n(width - right))\" y1=\"\(y)\" y2=\"\(y)\"/>"
-            svg += "<text class=\"tick\" x=\"\(n(left - 6))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(ReportEscape.html(formatTick(tick, yStep)))</text>"
+            svg += "<text class=\"tick\" x=\"\(n(left - 6))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(formatTick(tick, yStep))</text>"
         }
         // X axis with day ticks.
         let axisY = n(top + plotHeight)
@@ -56,8 +57,8 @@ enum ReportChart {
             svg += "<line class=\"axis\" x1=\"\(x)\" x2=\"\(x)\" y1=\"\(axisY)\" y2=\"\(n(top + plotHeight + 4))\"/>"
             svg += "<text class=\"tick\" x=\"\(x)\" y=\"\(n(top + plotHeight + 16))\" text-anchor=\"middle\">\(ReportNumber.fixed(tick, 0) ?? "")</text>"
         }
-        svg += "<text class=\"axis-label\" x=\"\(n(left + plotWidth / 2))\" y=\"\(n(lineHeight - 6))\" text-anchor=\"middle\">\(ReportEscape.html(xLabel))</text>"
-        svg += "<text class=\"axis-label\" transform=\"rotate(-90)\" x=\"\(n(-(top + plotHeight / 2)))\" y=\"13\" text-anchor=\"middle\">\(ReportEscape.html(yLabel))</text>"
+        svg += "<text class=\"axis-label\" x=\"\(n(left + plotWidth / 2))\" y=\"\(n(lineHeight - 6))\" text-anchor=\"middle\">\(xLabel)</text>"
+        svg += "<text class=\"axis-label\" transform=\"rotate(-90)\" x=\"\(n(-(top + plotHeight / 2)))\" y=\"13\" text-anchor=\"middle\">\(yLabel)</text>"
         // Lines, then a dot on each line's last point so a one-day series is still visible.
         for line in series where !line.points.isEmpty {
             let points = line.points.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
@@ -70,20 +71,20 @@ enum ReportChart {
         var legendX = left
         for line in series {
             svg += "<line class=\"\(line.cssClass)\" x1=\"\(n(legendX))\" x2=\"\(n(legendX + 22))\" y1=\"12\" y2=\"12\"/>"
-            svg += "<text class=\"legend\" x=\"\(n(legendX + 27))\" y=\"12\" dominant-baseline=\"middle\">\(ReportEscape.html(line.name))</text>"
+            svg += "<text class=\"legend\" x=\"\(n(legendX + 27))\" y=\"12\" dominant-baseline=\"middle\">\(line.name)</text>"
             legendX += 110
         }
         return svg + "</svg>"
     }
 
     /// A horizontal bar per funnel step: name and count above the bar, bar length proportional to members.
-    static func funnel(_ steps: [ReportFunnelStep]) -> String {
+    static func funnel(_ steps: [ReportFunnelStep]) -> HTML {
         guard !steps.isEmpty else { return "<p class=\"empty\">No funnel data.</p>" }
         let rowHeight = 40.0, barHeight = 14.0
         let height = rowHeight * Double(steps.count) + 4
         let largest = Double(max(steps.map(\.members).max() ?? 1, 1))
         let bases = ReportFacts.funnelBases(steps)
-        var svg = "<svg class=\"chart funnel\" viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-label=\"Funnel\">"
+        var svg: HTML = "<svg class=\"chart funnel\" viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-label=\"Funnel\">"
         svg += "<title>Funnel: members remaining at each step</title>"
         for (index, step) in steps.enumerated() {
             let y = Double(index) * rowHeight
@@ -92,7 +93,7 @@ enum ReportChart {
                 count += " (" + ReportNumber.percent(Double(step.members) / Double(base), decimals: 1) + ")"
             }
             let barWidth = step.members > 0 ? max(2, Double(step.members) / largest * width) : 0
-            svg += "<text class=\"bar-label\" x=\"0\" y=\"\(n(y + 13))\">\(ReportEscape.html(step.step))</text>"
+            svg += "<text class=\"bar-label\" x=\"0\" y=\"\(n(y + 13))\">\(step.step)</text>"
             svg += "<text class=\"bar-value\" x=\"\(n(width))\" y=\"\(n(y + 13))\" text-anchor=\"end\">\(count)</text>"
             let armClass = ["treatment", "control"].contains(step.step.lowercased()) ? " bar-" + step.step.lowercased() : ""
             svg += "<rect class=\"bar\(armClass)\" x=\"0\" y=\"\(n(y + 19))\" width=\"\(n(barWidth))\" height=\"\(n(barHeight))\" rx=\"2\"/>"

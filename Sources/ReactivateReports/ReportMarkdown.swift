@@ -1,23 +1,24 @@
 /// The report as Markdown: the same sections as the HTML, charts given as tables of their numbers.
 ///
-/// Meant for pasting into a ticket or wiki; every data string is escaped for a table cell.
+/// Meant for pasting into a ticket or wiki. Lines are ``Markdown`` templates and table cells are plain
+/// text escaped by ``table(_:_:)``, so every data string is escaped without a call site asking for it.
 enum ReportMarkdown {
     static func document(_ data: ReportData) -> String {
-        var lines = [
-            "# Reactivation report — \(inline(data.campaign))", "",
-            "Campaign **\(inline(data.campaign))** · generated \(inline(data.generatedAt))", "",
+        var lines: [Markdown] = [
+            "# Reactivation report — \(data.campaign)", "",
+            "Campaign **\(data.campaign)** · generated \(data.generatedAt)", "",
         ]
         if data.waves.isEmpty { lines += ["_No waves to report yet._", ""] }
         for wave in data.waves { lines += section(wave) }
-        return lines.joined(separator: "\n")
+        return lines.map(\.source).joined(separator: "\n")
     }
 
-    private static func section(_ wave: ReportWave) -> [String] {
+    private static func section(_ wave: ReportWave) -> [Markdown] {
         let level = ReportNumber.confidenceLabel(wave.confidence)
         let row = wave.headline
-        var lines = [
-            "## Wave \(inline(wave.wave))", "",
-            "Coupons issued \(inline(wave.issuedAt)) · \(wave.windowDays)-day window · \(level) confidence intervals", "",
+        var lines: [Markdown] = [
+            "## Wave \(wave.wave)", "",
+            "Coupons issued \(wave.issuedAt) · \(wave.windowDays)-day window · \(level) confidence intervals", "",
             "### Headline", "",
         ]
         if wave.complete {
@@ -56,9 +57,9 @@ enum ReportMarkdown {
             ["Step", "Members", "Share"],
             wave.funnel.enumerated().map { index, step in
                 let share = bases[index].flatMap { $0 > 0 ? Double(step.members) / Double($0) : nil }
-                return [ReportEscape.markdown(step.step), ReportNumber.count(step.members), share.map { ReportNumber.percent($0, decimals: 1) } ?? ""]
+                return [step.step, ReportNumber.count(step.members), share.map { ReportNumber.percent($0, decimals: 1) } ?? ""]
             })
-        if !wave.funnel.isEmpty { lines += [ReportText.funnelNote, ""] }
+        if !wave.funnel.isEmpty { lines += ["\(ReportText.funnelNote)", ""] }
 
         let days = ReportFacts.days(wave.daily)
         lines += ["### Cumulative sales per member", ""]
@@ -81,7 +82,7 @@ enum ReportMarkdown {
 
         lines += ["### Power analysis", ""]
         if let power = wave.power {
-            if let warning = power.warning { lines += ["> **Warning:** \(inline(warning))", ""] }
+            if let warning = power.warning { lines += ["> **Warning:** \(warning)", ""] }
             lines += table(
                 ["Quantity", "Value"],
                 [
@@ -92,22 +93,22 @@ enum ReportMarkdown {
                     ["Minimum detectable reactivation lift", ReportNumber.points(power.mdeReactivationRate)],
                     ["Minimum detectable sales per member", ReportNumber.yuan(power.mdeSalesPerMember)],
                 ])
-            lines += [ReportText.powerVerdict(power), ""]
+            lines += ["\(ReportText.powerVerdict(power))", ""]
         } else {
             lines += ["No power analysis for this wave: minimum detectable effects are \(ReportNumber.notAvailable).", ""]
         }
-        lines += ["### How to read a CI", "", ReportText.howToReadCI(level), ""]
+        lines += ["### How to read a CI", "", "\(ReportText.howToReadCI(level))", ""]
         return lines
     }
 
-    private static func attributionTable(_ rows: [ReportAttributionRow], first: String, level: String) -> [String] {
+    private static func attributionTable(_ rows: [ReportAttributionRow], first: String, level: String) -> [Markdown] {
         guard !rows.isEmpty else { return ["_No rows._", ""] }
         return table(
             [first, "Key", "Treated", "Control", "Incremental sales", "\(level) CI", "Net incremental", "Net \(level) CI",
              "Redemptions", "Coupon cost", "Reactivation lift", "Return per ¥"],
             rows.map { row in
                 [
-                    ReportEscape.markdown(row.label), ReportEscape.markdown(row.key),
+                    row.label, row.key,
                     ReportNumber.count(row.nTreatment), ReportNumber.count(row.nControl),
                     ReportNumber.yuan(row.incrementalSales), ci(row.ciLow, row.ciHigh),
                     ReportNumber.yuan(row.netIncrementalSales), ci(row.netCILow, row.netCIHigh),
@@ -117,16 +118,18 @@ enum ReportMarkdown {
             })
     }
 
-    /// A GitHub-flavoured table; numeric columns (all but the first) right-aligned. Cells must already be escaped.
-    private static func table(_ header: [String], _ rows: [[String]]) -> [String] {
-        var lines = ["| " + header.joined(separator: " | ") + " |"]
-        lines.append("|" + header.indices.map { $0 == 0 ? " --- " : " ---: " }.joined(separator: "|") + "|")
-        for row in rows { lines.append("| " + row.joined(separator: " | ") + " |") }
+    /// A GitHub-flavoured table; numeric columns (all but the first) right-aligned.
+    ///
+    /// Header and cells are plain text, escaped here in one place, so a `|` or newline in a name stays in its cell.
+    private static func table(_ header: [String], _ rows: [[String]]) -> [Markdown] {
+        func line(_ cells: [String]) -> Markdown {
+            Markdown(verbatim: "| " + cells.map { Markdown(text: $0).source }.joined(separator: " | ") + " |")
+        }
+        var lines = [line(header)]
+        lines.append(Markdown(verbatim: "|" + header.indices.map { $0 == 0 ? " --- " : " ---: " }.joined(separator: "|") + "|"))
+        for row in rows { lines.append(line(row)) }
         return lines + [""]
     }
-
-    /// Data text outside a table: the same escaping keeps headings and paragraphs intact.
-    private static func inline(_ text: String) -> String { ReportEscape.markdown(text) }
 
     private static func ci(_ low: Double?, _ high: Double?) -> String {
         ReportNumber.interval(low, high) { ReportNumber.yuan($0) }

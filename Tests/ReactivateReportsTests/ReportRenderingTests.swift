@@ -1,5 +1,5 @@
 import Foundation
-import ReactivatePipeline
+import ReactivateReports
 import Testing
 
 /// The analyst report: escaping, "n/a" for missing estimates, CSV round trip, Markdown sections,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The report's numbers as one RFC 4180 table, for spreadsheets and scripts.
 ///
 /// Every row has every column; a `section` column says which part of the report the row belongs to
@@ -24,7 +26,7 @@ enum ReportCSV {
     ]
 
     static func document(_ data: ReportData) -> String {
-        var lines = [columns.map(ReportEscape.csv).joined(separator: ",")]
+        var lines = [line(columns)]
         for wave in data.waves {
             let context: [String: String] = [
                 "campaign": data.campaign, "generated_at": data.generatedAt, "wave": wave.wave,
@@ -34,7 +36,7 @@ enum ReportCSV {
             ]
             func emit(_ section: String, _ fields: [String: String]) {
                 let values = context.merging(fields) { _, new in new }.merging(["section": section]) { _, new in new }
-                lines.append(columns.map { ReportEscape.csv(values[$0] ?? "") }.joined(separator: ","))
+                lines.append(line(columns.map { values[$0] ?? "" }))
             }
             emit("headline", attribution(wave.headline))
             for row in ReportFacts.sortedByIncrementalSales(wave.stores) { emit("store", attribution(row)) }
@@ -91,6 +93,18 @@ enum ReportCSV {
             "mde_sales_per_member": rate(power.mdeSalesPerMember), "expected_lift": rate(power.expectedLift),
             "warning": power.warning ?? "",
         ]
+    }
+
+    /// One record: every field quoted as RFC 4180 asks; the only place CSV quoting happens.
+    static func line(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",")
+    }
+
+    /// One RFC 4180 field: quoted (with quotes doubled) only when it holds a comma, quote, CR or LF.
+    static func field(_ text: String) -> String {
+        let needsQuotes = text.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        guard needsQuotes else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Yuan and member counts that can be fractional: 2 decimals, empty when not estimable.

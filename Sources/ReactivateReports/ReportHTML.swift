@@ -1,31 +1,31 @@
 /// The self-contained HTML report: inline CSS, inline SVG, one small inline script, nothing fetched.
 ///
 /// A Content-Security-Policy of `default-src 'none'` backs that up: even if a resource reference
-/// slipped in, the browser would refuse to load it. Every data string goes through `ReportEscape.html`.
+/// slipped in, the browser would refuse to load it. The page is built from ``HTML`` templates, whose
+/// interpolation escapes every data string, so no call site has to remember to.
 enum ReportHTML {
     static func document(_ data: ReportData) -> String {
-        let campaign = ReportEscape.html(data.campaign)
-        var html = """
+        var html: HTML = """
             <!DOCTYPE html>
             <html lang="en">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-            <title>Reactivation report — \(campaign)</title>
-            <style>\(stylesheet)</style>
-            <script>\(errorScript)</script>
+            <title>Reactivation report — \(data.campaign)</title>
+            <style>\(html: stylesheet)</style>
+            <script>\(html: errorScript)</script>
             </head>
             <body>
             <header class="page">
             <h1>Reactivation report</h1>
-            <p class="meta">Campaign <strong>\(campaign)</strong> · generated \(ReportEscape.html(data.generatedAt))</p>
+            <p class="meta">Campaign <strong>\(data.campaign)</strong> · generated \(data.generatedAt)</p>
 
             """
         if data.waves.count > 1 {
             html += "<nav aria-label=\"Waves\">Waves: "
-            html += data.waves.enumerated().map { index, wave in
-                "<a href=\"#wave-\(index + 1)\">\(ReportEscape.html(wave.wave))\(wave.complete ? "" : " (open)")</a>"
+            html += data.waves.enumerated().map { index, wave -> HTML in
+                "<a href=\"#wave-\(index + 1)\">\(wave.wave)\(wave.complete ? "" : " (open)")</a>"
             }.joined(separator: " · ")
             html += "</nav>\n"
         }
@@ -36,21 +36,21 @@ enum ReportHTML {
         for (index, wave) in data.waves.enumerated() {
             html += section(wave, id: "wave-\(index + 1)")
         }
-        html += "</main>\n<script>\(sortScript)</script>\n</body>\n</html>\n"
-        return html
+        html += "</main>\n<script>\(html: sortScript)</script>\n</body>\n</html>\n"
+        return html.markup
     }
 
     // MARK: - One wave
 
-    private static func section(_ wave: ReportWave, id: String) -> String {
+    private static func section(_ wave: ReportWave, id: String) -> HTML {
         let level = ReportNumber.confidenceLabel(wave.confidence)
-        var html = "<section class=\"wave\" id=\"\(id)\">\n"
-        html += "<h2>Wave \(ReportEscape.html(wave.wave))\(wave.complete ? "" : " <span class=\"tag-open\">window open</span>")</h2>\n"
-        html += "<p class=\"meta\">Coupons issued \(ReportEscape.html(wave.issuedAt)) · \(wave.windowDays)-day window · \(level) confidence intervals</p>\n"
+        let openTag: HTML = wave.complete ? "" : " <span class=\"tag-open\">window open</span>"
+        var html: HTML = "<section class=\"wave\" id=\"\(id)\">\n"
+        html += "<h2>Wave \(wave.wave)\(openTag)</h2>\n"
+        html += "<p class=\"meta\">Coupons issued \(wave.issuedAt) · \(wave.windowDays)-day window · \(level) confidence intervals</p>\n"
         html += block("Headline", id: id + "-headline", headline(wave, level: level))
-        html += block(
-            "Funnel", id: id + "-funnel",
-            ReportChart.funnel(wave.funnel) + (wave.funnel.isEmpty ? "" : "<p class=\"hint\">\(ReportText.funnelNote)</p>"))
+        let funnelNote: HTML = wave.funnel.isEmpty ? "" : "<p class=\"hint\">\(ReportText.funnelNote)</p>"
+        html += block("Funnel", id: id + "-funnel", ReportChart.funnel(wave.funnel) + funnelNote)
         let days = ReportFacts.days(wave.daily)
         html += block("Cumulative sales per member", id: id + "-sales", salesChart(days, window: wave.windowDays))
         html += block(
@@ -68,15 +68,15 @@ enum ReportHTML {
         return html + "</section>\n"
     }
 
-    private static func block(_ title: String, id: String, _ body: String) -> String {
+    private static func block(_ title: String, id: String, _ body: HTML) -> HTML {
         "<section class=\"block\" id=\"\(id)\">\n<h3>\(title)</h3>\n\(body)\n</section>\n"
     }
 
     // MARK: - 1. Headline
 
-    private static func headline(_ wave: ReportWave, level: String) -> String {
+    private static func headline(_ wave: ReportWave, level: String) -> HTML {
         let row = wave.headline
-        var html = ""
+        var html = HTML()
         if wave.complete {
             html += "<p class=\"status window-complete\"><strong>Window complete:</strong> all \(wave.windowDays) days measured; these are final numbers.</p>\n"
         } else {
@@ -91,21 +91,21 @@ enum ReportHTML {
         html += "<div class=\"cards\">\n"
         html += card(
             "Incremental sales", ReportNumber.yuan(row.incrementalSales),
-            interval(level, row.ciLow, row.ciHigh) { ReportNumber.yuan($0) },
+            "\(interval(level, row.ciLow, row.ciHigh) { ReportNumber.yuan($0) })",
             side: ReportFacts.side(low: row.ciLow, high: row.ciHigh), key: "incremental")
         html += card(
             "Net incremental sales", ReportNumber.yuan(row.netIncrementalSales),
-            interval(level, row.netCILow, row.netCIHigh) { ReportNumber.yuan($0) }
+            "\(interval(level, row.netCILow, row.netCIHigh) { ReportNumber.yuan($0) })"
                 + "<br>after \(ReportNumber.yuan(row.couponCost)) coupon cost, \(ReportNumber.count(row.redemptions)) redemptions",
             side: ReportFacts.side(low: row.netCILow, high: row.netCIHigh), key: "net")
         html += card(
             "Reactivated members above control", ReportNumber.grouped(above, 0) ?? ReportNumber.notAvailable,
-            interval(level, aboveCI.low, aboveCI.high) { ReportNumber.grouped($0, 0) ?? ReportNumber.notAvailable }
+            "\(interval(level, aboveCI.low, aboveCI.high) { ReportNumber.grouped($0, 0) ?? ReportNumber.notAvailable })"
                 + "<br>treatment \(ReportNumber.percent(rateT)) vs control \(ReportNumber.percent(rateC)) (\(ReportNumber.points(row.reactivationLift)))",
             side: ReportFacts.side(low: row.reactivationCILow, high: row.reactivationCIHigh), key: "reactivated")
         html += card(
             "CUPED-adjusted incremental sales", ReportNumber.yuan(row.cupedIncrementalSales),
-            interval(level, row.cupedCILow, row.cupedCIHigh) { ReportNumber.yuan($0) }
+            "\(interval(level, row.cupedCILow, row.cupedCIHigh) { ReportNumber.yuan($0) })"
                 + "<br>same effect, pre-period spend removed from the noise",
             side: ReportFacts.side(low: row.cupedCILow, high: row.cupedCIHigh), key: "cuped")
         html += card(
@@ -118,8 +118,9 @@ enum ReportHTML {
         return html + "</div>"
     }
 
-    private static func card(_ title: String, _ value: String, _ detail: String, side: ReportIntervalSide?, key: String) -> String {
-        var html = "<div class=\"card\" data-metric=\"\(key)\"><div class=\"card-title\">\(title)</div>"
+    /// One headline card; `value` is plain text, `detail` may hold line breaks.
+    private static func card(_ title: String, _ value: String, _ detail: HTML, side: ReportIntervalSide?, key: String) -> HTML {
+        var html: HTML = "<div class=\"card\" data-metric=\"\(key)\"><div class=\"card-title\">\(title)</div>"
         html += "<div class=\"card-value\">\(value)</div><div class=\"card-detail\">\(detail)</div>"
         if let side { html += badge(side) }
         return html + "</div>\n"
@@ -129,7 +130,7 @@ enum ReportHTML {
         "\(level) CI " + ReportNumber.interval(low, high, format)
     }
 
-    private static func badge(_ side: ReportIntervalSide) -> String {
+    private static func badge(_ side: ReportIntervalSide) -> HTML {
         switch side {
         case .positive: return "<span class=\"badge positive\">above zero</span>"
         case .negative: return "<span class=\"badge negative\">below zero</span>"
@@ -141,7 +142,7 @@ enum ReportHTML {
     // MARK: - 3 and 4. Daily charts
 
     /// The x axis always spans the whole window, so an open wave shows how far along it is.
-    private static func salesChart(_ days: [ReportDay], window: Int) -> String {
+    private static func salesChart(_ days: [ReportDay], window: Int) -> HTML {
         ReportChart.line(
             title: "Cumulative sales per member by day since issue, treatment vs control",
             xLabel: "Days since issue", xMax: Double(window), yLabel: "Sales per member (¥)",
@@ -149,7 +150,7 @@ enum ReportHTML {
             formatTick: { value, step in "¥" + (ReportNumber.grouped(value, step >= 1 ? 0 : 2) ?? "") })
     }
 
-    private static func reactivationChart(_ days: [ReportDay], window: Int) -> String {
+    private static func reactivationChart(_ days: [ReportDay], window: Int) -> HTML {
         ReportChart.line(
             title: "Share of members reactivated by day since issue, treatment vs control",
             xLabel: "Days since issue", xMax: Double(window), yLabel: "Reactivated (% of arm)",
@@ -169,9 +170,9 @@ enum ReportHTML {
     }
 
     /// The exact numbers behind both charts, folded away so the page stays short on a phone.
-    private static func dailyTable(_ days: [ReportDay]) -> String {
+    private static func dailyTable(_ days: [ReportDay]) -> HTML {
         guard !days.isEmpty else { return "" }
-        var html = "<details><summary>Daily numbers</summary><div class=\"scroll\"><table class=\"daily\"><thead><tr>"
+        var html: HTML = "<details><summary>Daily numbers</summary><div class=\"scroll\"><table class=\"daily\"><thead><tr>"
         html += "<th scope=\"col\">Day</th><th scope=\"col\">Sales / member, treatment</th><th scope=\"col\">Sales / member, control</th>"
         html += "<th scope=\"col\">Reactivated, treatment</th><th scope=\"col\">Reactivated, control</th></tr></thead><tbody>"
         for day in days {
@@ -190,7 +191,7 @@ enum ReportHTML {
     /// - Parameter sortedByIncrementalSales: whether the rows arrive in that order, so the header may say so.
     private static func table(
         _ rows: [ReportAttributionRow], first: String, level: String, id: String, sortedByIncrementalSales: Bool
-    ) -> String {
+    ) -> HTML {
         guard !rows.isEmpty else { return "<p class=\"empty\">No rows.</p>" }
         // Incremental sales right after the name: on a phone it is the column visible without scrolling.
         let headers: [(String, String)] = [
@@ -199,14 +200,14 @@ enum ReportHTML {
             ("Redemptions", "number"), ("Coupon cost", "number"), ("Reactivation lift", "number"),
             ("Return per ¥", "number"),
         ]
-        var html = "<div class=\"scroll\"><table class=\"sortable\" id=\"\(id)\"><thead><tr>"
+        var html: HTML = "<div class=\"scroll\"><table class=\"sortable\" id=\"\(id)\"><thead><tr>"
         for (index, header) in headers.enumerated() {
-            let sort = index == 1 && sortedByIncrementalSales ? " aria-sort=\"descending\"" : ""
-            html += "<th scope=\"col\" data-type=\"\(header.1)\"\(sort)><button type=\"button\">\(ReportEscape.html(header.0))</button></th>"
+            let sort: HTML = index == 1 && sortedByIncrementalSales ? " aria-sort=\"descending\"" : ""
+            html += "<th scope=\"col\" data-type=\"\(header.1)\"\(sort)><button type=\"button\">\(header.0)</button></th>"
         }
         html += "</tr></thead><tbody>\n"
         for row in rows {
-            html += "<tr><th scope=\"row\">\(ReportEscape.html(row.label))<small>\(ReportEscape.html(row.key))</small></th>"
+            html += "<tr><th scope=\"row\">\(row.label)<small>\(row.key)</small></th>"
             html += numberCell(row.incrementalSales, ReportNumber.yuan(row.incrementalSales))
             html += numberCell(row.ciLow, ciText(row.ciLow, row.ciHigh))
             html += numberCell(row.netIncrementalSales, ReportNumber.yuan(row.netIncrementalSales))
@@ -222,7 +223,7 @@ enum ReportHTML {
         return html + "</tbody></table></div>"
     }
 
-    private static func numberCell(_ raw: Double?, _ text: String) -> String {
+    private static func numberCell(_ raw: Double?, _ text: String) -> HTML {
         "<td data-v=\"\(ReportNumber.fixed(raw, 6) ?? "")\">\(text)</td>"
     }
 
@@ -232,13 +233,13 @@ enum ReportHTML {
 
     // MARK: - 7. Power
 
-    private static func power(_ power: ReportPower?) -> String {
+    private static func power(_ power: ReportPower?) -> HTML {
         guard let power else {
             return "<p>No power analysis for this wave: minimum detectable effects are \(ReportNumber.notAvailable).</p>"
         }
-        var html = ""
+        var html = HTML()
         if let warning = power.warning {
-            html += "<div class=\"banner warning\" role=\"note\"><strong>Warning:</strong> \(ReportEscape.html(warning))</div>\n"
+            html += "<div class=\"banner warning\" role=\"note\"><strong>Warning:</strong> \(warning)</div>\n"
         }
         let rows: [(String, String)] = [
             ("Treatment members", ReportNumber.count(power.treatment)),
@@ -259,12 +260,12 @@ enum ReportHTML {
     // MARK: - Assets
 
     /// Reports script errors where a test reading the dumped DOM can see them.
-    private static let errorScript = """
+    private static let errorScript: HTML = """
         window.onerror=function(message){(document.body||document.documentElement).dataset.error=String(message);};
         """
 
     /// Click-to-sort for every `table.sortable`; n/a cells always sort last. Marks the page ready when done.
-    private static let sortScript = """
+    private static let sortScript: HTML = """
         (function(){
         function value(row,i,numeric){var cell=row.cells[i];if(!numeric){return cell.textContent.toLowerCase();}
         var raw=cell.getAttribute('data-v');return raw===null||raw===''?null:parseFloat(raw);}
@@ -284,7 +285,7 @@ enum ReportHTML {
         })();
         """
 
-    private static let stylesheet = """
+    private static let stylesheet: HTML = """
         :root{--treatment:#1859c9;--control:#8a6d1f;--ink:#1d2228;--muted:#5d6670;--line:#d9dee4;--bg:#f5f6f8;--card:#fff}
         *{box-sizing:border-box}
         html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
