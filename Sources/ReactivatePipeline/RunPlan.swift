@@ -15,8 +15,13 @@ public struct RunPlan: Sendable {
     /// D 00:00 in the business time zone: only data before this instant counts.
     public let cutoff: Instant
     /// When this wave's coupons are (or were) stamped: the wave's recorded time, else `--issue-at`,
-    /// else now. A backfill never issues and uses the cut-off. Cooldown is anchored here.
+    /// else the run's start (the issue stage then stamps the moment it issues, minutes later). A
+    /// backfill never issues and uses the cut-off. The target stage anchors cooldown here; the issue
+    /// stage at the wave's stamped time, with the same ``CooldownRule``.
     public let issueTime: Instant
+    /// The issue time when it is fixed before issuing (`--issue-at`, or the wave's recorded time); nil
+    /// when the issue stage stamps the wave with the moment it issues, as SPEC's wave time says.
+    public let fixedIssueTime: Instant?
     /// The server's clock, read once.
     public let now: Instant
     /// Today in the business time zone.
@@ -35,7 +40,7 @@ public struct RunPlan: Sendable {
     public var observationEnd: Instant { min(cutoff, now) }
 
     init(
-        config: PipelineConfig, mode: RunMode, asOf: CalendarDay, cutoff: Instant, issueTime: Instant, now: Instant,
+        config: PipelineConfig, mode: RunMode, asOf: CalendarDay, cutoff: Instant, issueTime: Instant, fixedIssueTime: Instant?, now: Instant,
         today: CalendarDay, sourceSchema: SQLIdentifier, attributeWave: CalendarDay?, sliceCount: Int
     ) {
         self.config = config
@@ -43,6 +48,7 @@ public struct RunPlan: Sendable {
         self.asOf = asOf
         self.cutoff = cutoff
         self.issueTime = issueTime
+        self.fixedIssueTime = fixedIssueTime
         self.now = now
         self.today = today
         self.sourceSchema = sourceSchema
@@ -87,6 +93,7 @@ public struct RunPlan: Sendable {
                 fix: "attribute a wave as of a date on or after it")
         }
         var issueTime = request.mode == .backfill ? cutoff : now
+        var fixedIssueTime: Instant?
         let waves = try connection.query("SELECT to_regclass('reactivation.waves') IS NOT NULL").scalar(Bool.self) ?? false
         if request.mode != .backfill {
             if waves, let recorded = try connection.query(
@@ -94,6 +101,7 @@ public struct RunPlan: Sendable {
                 operation: "read the wave's issue time"
             ).scalar(Int64.self) {
                 issueTime = Instant(microseconds: recorded)
+                fixedIssueTime = issueTime
             } else if let pinned = request.issueAt {
                 // A pinned time matters for a wave still to be issued; a recorded wave keeps its own.
                 let issuing = request.stages?.contains(.issue) ?? true
@@ -103,10 +111,11 @@ public struct RunPlan: Sendable {
                         fix: "pin the issue time on or after the as-of date's midnight")
                 }
                 issueTime = Instant(microseconds: pinned)
+                fixedIssueTime = issueTime
             }
         }
         return RunPlan(
-            config: config, mode: request.mode, asOf: asOf, cutoff: cutoff, issueTime: issueTime, now: now, today: today,
+            config: config, mode: request.mode, asOf: asOf, cutoff: cutoff, issueTime: issueTime, fixedIssueTime: fixedIssueTime, now: now, today: today,
             sourceSchema: schema, attributeWave: request.attributeWave.map(CalendarDay.init), sliceCount: max(1, request.sliceCount))
     }
 }

@@ -12,7 +12,6 @@ enum StageFingerprint {
         var inputs = stage.configurationInputs(plan.config)
         inputs["run.as_of"] = plan.asOf.description
         inputs["run.mode"] = plan.mode.rawValue
-        if stage.name == .issue { inputs["run.issue_time"] = plan.issueTime.description }
         for upstream in stage.upstream {
             inputs["stage.\(upstream.rawValue)"] = upstreamTokens[upstream] ?? "not run"
         }

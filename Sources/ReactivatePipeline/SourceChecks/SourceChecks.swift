@@ -29,12 +29,16 @@ public struct SourceCheckOptions: Sendable {
     public var sampleRows: Int = 50_000
     /// Newest blocks of the transactions table the freshness test reads before falling back to a full scan.
     public var tailBlocks: Int64 = 256
+    /// The run plan's cut-off, when a run asks: the freshness test then uses it instead of computing
+    /// its own (only `validate`, which has no plan, computes one here).
+    public var cutoff: Instant?
 
     public init() {}
 }
 
 /// Data tests on the mapped source, in the spirit of dbt's `unique`, `not_null`, `accepted_values`,
-/// `relationships` and source freshness, run by `reactivate validate` and by every live run's preflight.
+/// `relationships` and source freshness, run by `reactivate validate` and at the start of every live
+/// and dry-run extract.
 ///
 /// Errors (exit 2) are mappings that make a run silently wrong: duplicated members or (member,
 /// channel) pairs, channel values outside the contract, most coordinates of a table unusable or valid
@@ -390,9 +394,15 @@ struct SourceCheckRun {
         } else {
             date = try connection.query(SourceCheckQueries.today, [timeZone], operation: "read today's date").scalar ?? ""
         }
-        let cutoffRow = try connection.query(SourceCheckQueries.cutoff, [date, timeZone], operation: "compute the cut-off").rows[0]
-        let cutoff = cutoffRow[0] ?? ""
-        cutoffText = cutoffRow[1] ?? date
+        let cutoff: String
+        if let planned = options.cutoff {
+            cutoff = planned.description
+            cutoffText = "\(date) 00:00 \(timeZone)"
+        } else {
+            let cutoffRow = try connection.query(SourceCheckQueries.cutoff, [date, timeZone], operation: "compute the cut-off").rows[0]
+            cutoff = cutoffRow[0] ?? ""
+            cutoffText = cutoffRow[1] ?? date
+        }
         guard mode != .backfill else {
             skipped.append("freshness(transactions.occurred_at): not tested when backfilling past dates")
             return

@@ -3,11 +3,11 @@ import ReactivateCore
 
 /// The SQL the issue stage runs inside its one transaction, with the run plan's values bound.
 enum IssueQuery {
-    /// Creates the wave row stamped with the plan's issue time, unless it exists.
+    /// Creates the wave row, stamped with the pinned time or the moment of issuing, unless it exists.
     static func openWave(_ plan: RunPlan, runId: Int64, windowDays: Int) -> SQL {
         """
         INSERT INTO reactivation.waves (campaign, as_of, run_id, issued_at, status, window_days)
-        VALUES (\(plan.campaign), \(plan.asOf)::date, \(runId), \(plan.issueTime)::timestamptz, 'issuing', \(windowDays))
+        VALUES (\(plan.campaign), \(plan.asOf)::date, \(runId), coalesce(\(plan.fixedIssueTime)::timestamptz, now()), 'issuing', \(windowDays))
         ON CONFLICT (campaign, as_of) DO NOTHING
         """
     }
