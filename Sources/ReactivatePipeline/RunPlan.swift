@@ -57,7 +57,7 @@ public struct RunPlan: Sendable {
     }
 
     /// Resolves the plan of `request` against the server, or throws a configuration error naming the fix.
-    static func resolve(_ request: PipelineRunner.Request, connection: Connection) throws -> RunPlan {
+    public static func resolve(_ request: PipelineRunner.Request, connection: Connection) throws -> RunPlan {
         let config = request.config
         let schema = try Identifier.validate(config.sourceSchema, what: "source.schema")
         let zone = config.businessTimeZone

@@ -29,9 +29,6 @@ public struct SourceCheckOptions: Sendable {
     public var sampleRows: Int = 50_000
     /// Newest blocks of the transactions table the freshness test reads before falling back to a full scan.
     public var tailBlocks: Int64 = 256
-    /// The run plan's cut-off, when a run asks: the freshness test then uses it instead of computing
-    /// its own (only `validate`, which has no plan, computes one here).
-    public var cutoff: Instant?
 
     public init() {}
 }
@@ -57,12 +54,12 @@ public enum SourceChecks {
     /// returns the report, whose warnings belong in the run's stats and log.
     ///
     /// Checks the relations and types against ``SourceContract`` first, so the data tests never run on
-    /// a schema they cannot read.
-    /// - Parameter asOfDay: the run's date D (cut-off D 00:00 in the business zone); nil = today there.
+    /// a schema they cannot read. The freshness test judges the feed at the plan's cut-off, as the
+    /// plan's mode asks; it never derives a cut-off of its own.
     public static func run(
-        _ connection: Connection, config: PipelineConfig, asOfDay: Int32?, mode: SourceCheckMode,
-        options: SourceCheckOptions = SourceCheckOptions()
+        _ connection: Connection, plan: RunPlan, options: SourceCheckOptions = SourceCheckOptions()
     ) throws -> SourceCheckReport {
+        let config = plan.config
         let problems = try SourceContract.problems(connection, schema: config.sourceSchema)
         guard problems.isEmpty else {
             throw PipelineError(
@@ -71,23 +68,21 @@ public enum SourceChecks {
                     + problems.joined(separator: "\n  - "),
                 fix: "map the relations as sql/source/README.md shows, then run `reactivate validate PIPELINE`")
         }
-        let report = try inspect(connection, config: config, asOfDay: asOfDay, mode: mode, options: options)
+        let report = try inspect(connection, plan: plan, options: options)
         try report.requireNoErrors(schema: config.sourceSchema)
         return report
     }
 
     /// Runs every test and returns all findings, errors included; assumes the schema fits the contract.
     public static func inspect(
-        _ connection: Connection, config: PipelineConfig, asOfDay: Int32?, mode: SourceCheckMode,
-        options: SourceCheckOptions = SourceCheckOptions()
+        _ connection: Connection, plan: RunPlan, options: SourceCheckOptions = SourceCheckOptions()
     ) throws -> SourceCheckReport {
-        try Identifier.validate(config.sourceSchema, what: "source.schema")
         let started = DispatchTime.now()
         func body() throws -> SourceCheckReport {
             // JIT compiling these small aggregates costs more than it saves.
             try connection.execute("SET LOCAL jit = off")
-            var run = SourceCheckRun(connection: connection, config: config, options: options)
-            try run.all(asOfDay: asOfDay, mode: mode)
+            var run = SourceCheckRun(connection: connection, plan: plan, options: options)
+            try run.all()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             return SourceCheckReport(
                 findings: run.findings, checked: run.checked, skipped: run.skipped, cutoff: run.cutoffText,
@@ -114,7 +109,7 @@ struct RelationFacts {
 /// One execution of the tests: runs the queries, turns their aggregates into findings.
 struct SourceCheckRun {
     let connection: Connection
-    let config: PipelineConfig
+    let plan: RunPlan
     let options: SourceCheckOptions
     var findings: [SourceFinding] = []
     var checked: [String] = []
@@ -122,27 +117,30 @@ struct SourceCheckRun {
     var cutoffText = ""
     private var facts: [String: RelationFacts] = [:]
 
-    init(connection: Connection, config: PipelineConfig, options: SourceCheckOptions) {
+    init(connection: Connection, plan: RunPlan, options: SourceCheckOptions) {
         self.connection = connection
-        self.config = config
+        self.plan = plan
         self.options = options
     }
 
-    private var schema: String { config.sourceSchema }
-    private func name(_ relation: String) -> String { "\(schema).\(relation)" }
+    private var config: PipelineConfig { plan.config }
+    private var schema: SQLIdentifier { plan.sourceSchema }
+    private func name(_ relation: String) -> String { "\(schema.name).\(relation)" }
 
-    mutating func all(asOfDay: Int32?, mode: SourceCheckMode) throws {
-        for row in try connection.query(SourceCheckQueries.relationFacts, [schema], operation: "read source relation facts").rows {
-            guard let relation = row[0], let kind = row[1] else { continue }
-            facts[relation] = RelationFacts(
-                kind: kind, blocks: row[2].flatMap { Int64($0) }, uniqueMember: row[3] == "t", uniqueMemberChannel: row[4] == "t")
+    mutating func all() throws {
+        let relations = try connection.query(
+            SourceCheckQueries.relationFacts(schema, blockSize: try connection.blockSize()), operation: "read source relation facts")
+        for row in relations {
+            facts[try row.decode(0, as: String.self)] = RelationFacts(
+                kind: try row.decode(1), blocks: try row.decodeIfPresent(2), uniqueMember: try row.decode(3),
+                uniqueMemberChannel: try row.decode(4))
         }
         try members()
         try channels()
         try coordinates("stores", idColumn: "store_id", sampled: false)
         try coordinates("member_locations", idColumn: "member_id", sampled: true)
         try transactions()
-        try freshness(asOfDay: asOfDay, mode: mode)
+        try freshness(mode: SourceCheckMode(plan.mode))
     }
 
     private mutating func add(
@@ -177,7 +175,7 @@ struct SourceCheckRun {
         checked.append("not_null(members.member_id)")
         var ids = KeyDuplicates()
         var nulls: Int64 = 0
-        try connection.copyOut(SQL(trusted: SourceCheckQueries.memberIds(schema)), fieldCount: 1, operation: "check members.member_id is unique") { row in
+        try connection.copyOut(SourceCheckQueries.memberIds(schema), fieldCount: 1, operation: "check members.member_id is unique") { row in
             if let id = try row.optionalInt64(0) { ids.add(id) } else { nulls += 1 }
         }
         let (repeated, extra, worst) = ids.result()
@@ -215,7 +213,7 @@ struct SourceCheckRun {
         var unknownRows: [String?: Int64] = [:]
         var nullMembers: Int64 = 0
         try connection.copyOut(
-            SQL(trusted: SourceCheckQueries.channelRows(schema)), fieldCount: 2, operation: "check member_channels.channel values"
+            SourceCheckQueries.channelRows(schema), fieldCount: 2, operation: "check member_channels.channel values"
         ) { row in
             let member = try row.optionalInt64(0)
             if member == nil { nullMembers += 1 }
@@ -282,15 +280,16 @@ struct SourceCheckRun {
     private mutating func coordinates(_ relation: String, idColumn: String, sampled: Bool) throws {
         let sample = sampled ? sample(relation) : SourceSample(method: .whole)
         checked.append("coordinates(\(relation).latitude, longitude)")
-        let row = try connection.query(
-            SourceCheckQueries.coordinates(schema, relation: relation, idColumn: idColumn, sample: sample),
-            sample.parameters, operation: "check \(relation) coordinates").rows[0]
-        let total = Int64(row[0] ?? "0") ?? 0
-        let missing = Int64(row[1] ?? "0") ?? 0
-        let zero = Int64(row[2] ?? "0") ?? 0
-        let outOfRange = Int64(row[3] ?? "0") ?? 0
-        let swappable = Int64(row[4] ?? "0") ?? 0
-        let examples = Self.split(row[5])
+        let row = try Self.onlyRow(
+            connection.query(
+                SourceCheckQueries.coordinates(schema, relation: relation, idColumn: idColumn, sample: sample),
+                operation: "check \(relation) coordinates"))
+        let total: Int64 = try row.decode(0)
+        let missing: Int64 = try row.decode(1)
+        let zero: Int64 = try row.decode(2)
+        let outOfRange: Int64 = try row.decode(3)
+        let swappable: Int64 = try row.decode(4)
+        let examples = Self.split(try row.decodeIfPresent(5))
         guard total > 0 else { return }
         let sampledRows: Int64? = sample.isWhole ? nil : total
         let scope = sample.isWhole ? "of \(total) rows" : "of \(total) sampled rows"
@@ -326,12 +325,12 @@ struct SourceCheckRun {
         let sample = sample("transactions")
         checked.append("basket_band(transactions.amount)")
         checked.append("relationships(transactions.member_id → members.member_id)")
-        let row = try connection.query(
-            SourceCheckQueries.basket(schema, sample: sample), sample.parameters,
-            operation: "check transactions amounts").rows[0]
-        let total = Int64(row[0] ?? "0") ?? 0
-        let positive = Int64(row[1] ?? "0") ?? 0
-        let nulls = Int64(row[3] ?? "0") ?? 0
+        let row = try Self.onlyRow(
+            connection.query(SourceCheckQueries.basket(schema, sample: sample), operation: "check transactions amounts"))
+        let total: Int64 = try row.decode(0)
+        let positive: Int64 = try row.decode(1)
+        let medianText = try row.decodeIfPresent(2, as: String.self)
+        let nulls: Int64 = try row.decode(3)
         guard total > 0 else { return }
         let sampledRows: Int64? = sample.isWhole ? nil : total
         let scope = sample.isWhole ? "of \(total) transactions" : "of \(total) sampled transactions"
@@ -341,7 +340,7 @@ struct SourceCheckRun {
             add(
                 "basket_band", .warning, "transactions", "amount", count: 0,
                 "none \(scope) has a positive amount", fix: "check the amount column the view maps", sampled: sampledRows)
-        } else if let medianText = row[2], let median = Double(medianText) {
+        } else if let medianText, let median = Double(medianText) {
             let cents = (median * 100).rounded()
             if cents > Double(band.upperBound) {
                 add(
@@ -363,19 +362,18 @@ struct SourceCheckRun {
                 "\(nulls) \(scope) lack a member, instant or amount and are ignored",
                 fix: "filter them out in the view (WHERE … IS NOT NULL)", sampled: sampledRows)
         }
-        let unknownRow = try connection.query(
-            SourceCheckQueries.unknownMembers(schema, sample: sample),
-            sample.parameters,
-            operation: "check transactions belong to members").rows[0]
-        let probed = Int64(unknownRow[0] ?? "0") ?? 0
-        let unknown = Int64(unknownRow[1] ?? "0") ?? 0
+        let unknownRow = try Self.onlyRow(
+            connection.query(
+                SourceCheckQueries.unknownMembers(schema, sample: sample), operation: "check transactions belong to members"))
+        let probed: Int64 = try unknownRow.decode(0)
+        let unknown: Int64 = try unknownRow.decode(1)
         if unknown > 0, probed > 0 {
             let share = Double(unknown) / Double(probed)
             let scope = probed < total || !sample.isWhole ? "of \(probed) sampled transactions" : "of \(probed) transactions"
             let severity: SourceFinding.Severity = share > SourceChecks.unknownMemberErrorShare ? .error : .warning
             add(
                 "relationships", severity, "transactions", "member_id", count: unknown,
-                examples: Self.split(unknownRow[2]).map { "member_id \($0)" },
+                examples: Self.split(try unknownRow.decodeIfPresent(2)).map { "member_id \($0)" },
                 "\(unknown) \(scope) (\(Self.percent(share))) belong to no member in \(name("members")) and are ignored",
                 fix: severity == .error
                     ? "map the same member key in both views (transactions.member_id must be a members.member_id)"
@@ -386,41 +384,30 @@ struct SourceCheckRun {
 
     // MARK: freshness
 
-    private mutating func freshness(asOfDay: Int32?, mode: SourceCheckMode) throws {
+    private mutating func freshness(mode: SourceCheckMode) throws {
         let timeZone = config.businessTimeZone
-        let date: String
-        if let asOfDay {
-            date = PostgresEpoch.format(asOfDay)
-        } else {
-            date = try connection.query(SourceCheckQueries.today, [timeZone], operation: "read today's date").scalar ?? ""
-        }
-        let cutoff: String
-        if let planned = options.cutoff {
-            cutoff = planned.description
-            cutoffText = "\(date) 00:00 \(timeZone)"
-        } else {
-            let cutoffRow = try connection.query(SourceCheckQueries.cutoff, [date, timeZone], operation: "compute the cut-off").rows[0]
-            cutoff = cutoffRow[0] ?? ""
-            cutoffText = cutoffRow[1] ?? date
-        }
+        let cutoff = plan.cutoff
+        cutoffText = "\(plan.asOf) 00:00 \(timeZone)"
         guard mode != .backfill else {
             skipped.append("freshness(transactions.occurred_at): not tested when backfilling past dates")
             return
         }
         checked.append("freshness(transactions.occurred_at)")
         let maxLag = Double(config.maxLagDays)
-        var latest: String?
+        var latest: Instant?
         if let facts = facts["transactions"], facts.kind == "r", let blocks = facts.blocks,
             blocks > options.tailBlocks, connection.serverVersion >= 140_000
         {
             let tail = try connection.query(
-                SourceCheckQueries.latestTransactionInTail(schema), [cutoff, "(\(blocks - options.tailBlocks),0)"],
-                operation: "read the newest transactions").scalar
+                SourceCheckQueries.latestTransactionInTail(schema, cutoff: cutoff, fromBlock: blocks - options.tailBlocks),
+                operation: "read the newest transactions"
+            ).scalar(Int64.self).map(Instant.init(microseconds:))
             if let tail, try lag(cutoff: cutoff, latest: tail).days <= maxLag { latest = tail }
         }
         if latest == nil {
             latest = try connection.query(
-                SourceCheckQueries.latestTransaction(schema), [cutoff], operation: "read the latest transaction").scalar
+                SourceCheckQueries.latestTransaction(schema, cutoff: cutoff), operation: "read the latest transaction"
+            ).scalar(Int64.self).map(Instant.init(microseconds:))
         }
         let severity: SourceFinding.Severity = mode == .live ? .error : .warning
         let fix = "the feed is late; re-run when it has caught up (or raise source.max_lag_days if this lag is normal for your feed)"
@@ -439,9 +426,17 @@ struct SourceCheckRun {
         }
     }
 
-    private func lag(cutoff: String, latest: String) throws -> (days: Double, shown: String) {
-        let row = try connection.query(SourceCheckQueries.lag, [cutoff, latest, config.businessTimeZone], operation: "compute the feed lag").rows[0]
-        return (Double(row[0] ?? "0") ?? 0, row[1] ?? latest)
+    private func lag(cutoff: Instant, latest: Instant) throws -> (days: Double, shown: String) {
+        let row = try Self.onlyRow(
+            connection.query(
+                SourceCheckQueries.lag(cutoff: cutoff, latest: latest, timeZone: config.businessTimeZone), operation: "compute the feed lag"))
+        return (try row.decode(0), try row.decode(1))
+    }
+
+    /// The one row an aggregate query returns.
+    private static func onlyRow(_ result: QueryResult) throws -> PostgresRow {
+        guard let row = result.first else { throw PipelineError(.runtime, "a source data test returned no row") }
+        return row
     }
 
     private static func money(_ cents: Int64) -> String {

@@ -45,10 +45,7 @@ public struct ExtractStage: Stage {
                     fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
             }
         } else {
-            var options = SourceCheckOptions()
-            options.cutoff = context.plan.cutoff
-            let checks = try SourceChecks.run(
-                try context.connect(), config: config, asOfDay: context.asOfDay, mode: SourceCheckMode(context.mode), options: options)
+            let checks = try SourceChecks.run(try context.connect(), plan: context.plan)
             for warning in checks.warnings {
                 context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
             }
