@@ -52,10 +52,10 @@ struct BenchCommand: ParsableCommand {
                 try connection.query(
                     """
                     DELETE FROM reactivation.coupon_outbox o USING reactivation.coupons c
-                      WHERE o.code = c.code AND c.campaign = $1 AND c.as_of = $2::date;
-                    """, [config.campaign, asOf])
+                      WHERE o.code = c.code AND c.campaign = \(config.campaign) AND c.as_of = \(asOf)::date;
+                    """)
                 for table in ["coupons", "coupon_skips", "waves"] {
-                    try connection.query("DELETE FROM reactivation.\(table) WHERE campaign = $1 AND as_of = $2::date", [config.campaign, asOf])
+                    try connection.query("DELETE FROM reactivation.\(identifier: table) WHERE campaign = \(config.campaign) AND as_of = \(asOf)::date")
                 }
                 // As on a fresh date: no dead rows for the unique indexes to check new codes against.
                 try connection.execute("VACUUM reactivation.coupons, reactivation.coupon_outbox, reactivation.coupon_skips, reactivation.waves")
@@ -67,8 +67,8 @@ struct BenchCommand: ParsableCommand {
                 try connection.query(
                     """
                     DELETE FROM reactivation.member_scores WHERE run_id IN
-                      (SELECT run_id FROM reactivation.runs WHERE campaign = $1 AND as_of = $2::date AND mode = 'live')
-                    """, [config.campaign, asOf])
+                      (SELECT run_id FROM reactivation.runs WHERE campaign = \(config.campaign) AND as_of = \(asOf)::date AND mode = 'live')
+                    """)
                 try connection.execute("VACUUM reactivation.member_scores")
             }
             started = DispatchTime.now()  // the clean-up above is not part of the measurement
