@@ -6,8 +6,9 @@ internal import CLibPQ
 /// no `PGresult` outlives the call that produced it.
 public struct QueryResult: Sendable, RandomAccessCollection {
     public let columns: [String]
-    /// The raw text values; product code reads rows through ``PostgresRow`` instead.
-    public let rows: [[String?]]
+    /// The raw text values, for tests only (`@_spi(Testing) import Postgres`): code reads rows through
+    /// ``PostgresRow``, which names the column when a value is NULL or not the asked-for type.
+    @_spi(Testing) public let rows: [[String?]]
     let operation: String
     /// Rows affected, from the command tag (INSERT/UPDATE/DELETE), else 0.
     public let affectedRows: Int
@@ -48,8 +49,9 @@ public struct QueryResult: Sendable, RandomAccessCollection {
         affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    /// The single value of a one-row, one-column result, or nil.
-    public var scalar: String? { rows.first?.first ?? nil }
+    /// The single value of a one-row, one-column result as raw text, or nil; for tests only. Code asks
+    /// for a type with ``scalar(_:)``.
+    @_spi(Testing) public var scalar: String? { rows.first?.first ?? nil }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { rows.count }
@@ -62,8 +64,8 @@ public struct QueryResult: Sendable, RandomAccessCollection {
         try first?.decodeIfPresent(0, as: type)
     }
 
-    /// Value by row index and column name.
-    public func value(_ row: Int, _ column: String) -> String? {
+    /// Raw text by row index and column name; for tests only.
+    @_spi(Testing) public func value(_ row: Int, _ column: String) -> String? {
         guard let index = columns.firstIndex(of: column) else { return nil }
         return rows[row][index]
     }

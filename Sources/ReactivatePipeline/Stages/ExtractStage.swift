@@ -117,7 +117,7 @@ public struct ExtractStage: Stage {
         // One snapshot for both connections: the member slots, the member rows and the transactions
         // agree even while the source keeps changing.
         try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar else {
+        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar(String.self) else {
             throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
         }
         let estimate = try? first.query(
