@@ -40,8 +40,6 @@ public struct StageContext: Sendable {
     public var asOfDay: Int32 { plan.asOf.number }
     public var sliceCount: Int { plan.sliceCount }
     public var attributeWave: Int32? { plan.attributeWave?.number }
-    /// D as text, for code that still formats it; new code binds ``RunPlan/asOf`` instead.
-    public var asOf: String { plan.asOf.description }
 
     public func artifactPath(_ stage: StageName) -> String {
         artifactDirectory.appendingPathComponent("\(stage.rawValue).ract").path

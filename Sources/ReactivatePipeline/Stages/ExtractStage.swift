@@ -55,7 +55,7 @@ public struct ExtractStage: Stage {
         var clock = PhaseClock(logger: context.logger)
         defer { clock.lap("artifact written") }
         let summary = try members.write(
-            to: context.artifactPath(.extract), runId: context.runId, asOf: context.asOf,
+            to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description,
             metadata: [
                 "business_timezone": config.businessTimeZone, "source_schema": config.sourceSchema,
                 "location_freshness_days": String(config.locationFreshnessDays),
