@@ -29,7 +29,7 @@ public struct StageContext: Sendable {
         logger: Logger, artifactDirectory: URL, sliceCount: Int, issueAt: Int64?
     ) throws -> StageContext {
         let request = PipelineRunner.Request(
-            config: config, configText: "", asOfDay: asOfDay, mode: mode, issueAt: issueAt, sliceCount: sliceCount)
+            config: config, configText: "", asOf: .day(CalendarDay(asOfDay)), mode: mode, issueAt: issueAt, sliceCount: sliceCount)
         let plan = try RunPlan.resolve(request, connection: try Connection(connectionString))
         return StageContext(
             plan: plan, runId: runId, connectionString: connectionString, logger: logger, artifactDirectory: artifactDirectory)

@@ -28,9 +28,9 @@ import Testing
     static func plan(
         _ connection: Connection, _ config: PipelineConfig, asOf: String = PipelineFixture.asOf, mode: RunMode = .live
     ) throws -> RunPlan {
-        let day = try #require(PostgresEpoch.parseDate(asOf))
+        let day = try #require(CalendarDay(parsing: asOf))
         return try RunPlan.resolve(
-            PipelineRunner.Request(config: config, configText: "", asOfDay: day, mode: mode, stages: [.extract]), connection: connection)
+            PipelineRunner.Request(config: config, configText: "", asOf: .day(day), mode: mode, stages: [.extract]), connection: connection)
     }
 
     static func findings(

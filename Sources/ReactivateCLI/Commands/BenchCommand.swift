@@ -75,7 +75,7 @@ struct BenchCommand: ParsableCommand {
             // The benchmark database is a throwaway: stages run live, so target and issue really write.
             let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
             let outcome = try runner.run(PipelineRunner.Request(
-                config: config, configText: text, asOfDay: asOfDay, mode: .live, stages: [stage], force: true,
+                config: config, configText: text, asOf: .day(CalendarDay(asOfDay)), mode: .live, stages: [stage], force: true,
                 attributeWave: nil))
             rows = outcome.reports.first?.result?.rowsIn ?? 0
             if stage == .extract, let path = outcome.reports.first?.result?.artifactPath {

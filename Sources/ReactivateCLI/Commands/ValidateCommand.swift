@@ -48,7 +48,7 @@ struct ValidateCommand: ParsableCommand {
         // The cut-off is the run plan's, resolved exactly as a live run as of that date resolves it.
         let day = asOf.flatMap(AsOfArgument.init(argument:)) ?? .today
         let plan = try RunPlan.resolve(
-            PipelineRunner.Request(config: config, configText: "", asOf: day, mode: .live, stages: [.extract]), connection: connection)
+            PipelineRunner.Request(config: config, configText: "", asOf: day.value, mode: .live, stages: [.extract]), connection: connection)
         let report = try SourceChecks.inspect(connection, plan: plan)
         for finding in report.findings {
             print("\(finding.severity.rawValue): \(finding)")
