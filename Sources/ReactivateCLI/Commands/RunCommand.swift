@@ -59,7 +59,7 @@ struct RunCommand: ParsableCommand {
         SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
-            config: config, configText: text, asOf: asOf, mode: dryRun ? .dryRun : .live,
+            config: config, configText: text, asOf: asOf.value, mode: dryRun ? .dryRun : .live,
             stages: selected, force: force, issueAt: issueAt.flatMap(IssueTime.parse), sliceCount: slices))
         print("run \(outcome.runId): \(config.campaign) as of \(outcome.asOf)")
         for report in outcome.reports {

@@ -45,10 +45,7 @@ public struct ExtractStage: Stage {
                     fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
             }
         } else {
-            var options = SourceCheckOptions()
-            options.cutoff = context.plan.cutoff
-            let checks = try SourceChecks.run(
-                try context.connect(), config: config, asOfDay: context.asOfDay, mode: SourceCheckMode(context.mode), options: options)
+            let checks = try SourceChecks.run(try context.connect(), plan: context.plan)
             for warning in checks.warnings {
                 context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
             }
@@ -58,7 +55,7 @@ public struct ExtractStage: Stage {
         var clock = PhaseClock(logger: context.logger)
         defer { clock.lap("artifact written") }
         let summary = try members.write(
-            to: context.artifactPath(.extract), runId: context.runId, asOf: context.asOf,
+            to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description,
             metadata: [
                 "business_timezone": config.businessTimeZone, "source_schema": config.sourceSchema,
                 "location_freshness_days": String(config.locationFreshnessDays),
@@ -120,7 +117,7 @@ public struct ExtractStage: Stage {
         // One snapshot for both connections: the member slots, the member rows and the transactions
         // agree even while the source keeps changing.
         try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar else {
+        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar(String.self) else {
             throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
         }
         let estimate = try? first.query(
