@@ -19,8 +19,18 @@ struct AttributionRow: Sendable {
     var netIncrementalSales: Double?
     var netInterval: ConfidenceInterval?
     var returnPerCost: Double?
+    /// The sales interval ÷ coupon cost (the cost is known exactly), so the return has an interval too.
+    var returnInterval: ConfidenceInterval?
+    /// Confidence level of every interval of the row.
+    var ciLevel: Double
+    /// The store's name for store rows, as the source named it when attributed.
+    var storeName: String?
+    /// `attribution.gross_margin`, and incremental profit = margin × incremental sales − coupon cost with its interval.
+    var grossMargin: Double?
+    var incrementalProfit: Double?
+    var profitInterval: ConfidenceInterval?
 
-    init(level: String, key: String, arms: AttributeStage.WaveStatistics.Arms, confidence: Double) throws {
+    init(level: String, key: String, arms: AttributeStage.WaveStatistics.Arms, confidence: Double, grossMargin: Double?) throws {
         let estimate = try AttributionEstimate(treatment: arms.treatment, control: arms.control, confidenceLevel: confidence)
         self.level = level
         self.key = key
@@ -37,10 +47,12 @@ struct AttributionRow: Sendable {
         netIncrementalSales = estimate.netIncrementalSalesCents.map { $0 / 100 }
         netInterval = estimate.netIncrementalSalesInterval.map(Self.yuan)
         returnPerCost = estimate.incrementalSalesPerCouponCost
+        ciLevel = confidence
+        applyCostAndMargin(grossMargin)
     }
 
     /// The campaign so far (level 'campaign', key 'all_waves'): effects summed wave by wave.
-    init(rollup: CampaignRollup, arms: AttributeStage.WaveStatistics.Arms) {
+    init(rollup: CampaignRollup, arms: AttributeStage.WaveStatistics.Arms, confidence: Double, grossMargin: Double?) {
         level = "campaign"
         key = "all_waves"
         self.arms = arms
@@ -56,6 +68,19 @@ struct AttributionRow: Sendable {
         netIncrementalSales = rollup.netIncrementalSalesCents.map { $0 / 100 }
         netInterval = rollup.netInterval.map(Self.yuan)
         returnPerCost = rollup.couponCostCents > 0 ? rollup.incrementalSalesCents.map { $0 / rollup.couponCostCents } : nil
+        ciLevel = confidence
+        applyCostAndMargin(grossMargin)
+    }
+
+    /// The return's interval and, with a margin, the profit and its interval; the coupon cost is known exactly,
+    /// so both intervals are the sales interval scaled (and shifted), at the same level.
+    private mutating func applyCostAndMargin(_ margin: Double?) {
+        let cost = Double(couponCostCents) / 100
+        returnInterval = cost > 0 ? interval?.scaled(by: 1 / cost) : nil
+        grossMargin = margin
+        guard let margin else { return }
+        incrementalProfit = incrementalSales.map { margin * $0 - cost }
+        profitInterval = interval?.scaled(by: margin).shifted(by: -cost)
     }
 
     private static func yuan(_ cents: ConfidenceInterval) -> ConfidenceInterval {
@@ -88,11 +113,12 @@ enum AttributionTable {
               reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
               reactivation_ci_low, reactivation_ci_high, sales_per_member_diff, incremental_sales, ci_low, ci_high,
               cuped_incremental_sales, cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales,
-              net_ci_low, net_ci_high, return_per_cost) FROM STDIN (FORMAT binary)
+              net_ci_low, net_ci_high, return_per_cost, return_ci_low, return_ci_high, ci_level, store_name,
+              gross_margin, incremental_profit, profit_ci_low, profit_ci_high) FROM STDIN (FORMAT binary)
             """, operation: "write attribution"
         ) { writer in
             for row in rows {
-                writer.encoder.beginRow(fieldCount: 30)
+                writer.encoder.beginRow(fieldCount: 38)
                 writer.encoder.append(plan.campaign)
                 writer.encoder.appendDate(observation.wave.number)
                 writer.encoder.append(plan.mode.rawValue)
@@ -123,6 +149,14 @@ enum AttributionTable {
                 writer.encoder.append(row.netInterval?.lower)
                 writer.encoder.append(row.netInterval?.upper)
                 writer.encoder.append(row.returnPerCost)
+                writer.encoder.append(row.returnInterval?.lower)
+                writer.encoder.append(row.returnInterval?.upper)
+                writer.encoder.append(row.ciLevel)
+                writer.encoder.append(row.storeName)
+                writer.encoder.append(row.grossMargin)
+                writer.encoder.append(row.incrementalProfit)
+                writer.encoder.append(row.profitInterval?.lower)
+                writer.encoder.append(row.profitInterval?.upper)
                 try writer.rowDone()
             }
         }
