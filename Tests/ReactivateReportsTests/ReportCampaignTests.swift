@@ -139,4 +139,33 @@ import Testing
         #expect(ReportTime.display("2026-10-01T02:00:00Z", zone: nil) == "2026-10-01 02:00 UTC")
         #expect(ReportTime.display("not a time", zone: "Asia/Shanghai") == "not a time")
     }
+
+    @Test func csvAndMarkdownCarryTheRollUpProfitAndReturnInterval() throws {
+        let rows = ReportCSVReader.parse(ReportRenderer.csv(data))
+        let header = try #require(rows.first)
+        func value(_ row: [String], _ column: String) -> String? { header.firstIndex(of: column).map { row[$0] } }
+        for (index, row) in rows.enumerated() { #expect(row.count == header.count, "row \(index) is ragged") }
+        let rollup = try #require(rows.first { $0.first == "campaign" })
+        #expect(value(rollup, "key") == "all_waves")
+        #expect(value(rollup, "incremental_sales") == "167456.78")
+        #expect(value(rollup, "wave") == "2026-11-01")
+        let headline = try #require(rows.first { $0.first == "headline" })
+        #expect(value(headline, "gross_margin") == "0.2500")
+        #expect(value(headline, "incremental_profit") == "6172.85")
+        #expect(value(headline, "return_ci_low") == "1.8500")
+        #expect(value(headline, "ci_level") == "0.9500")
+        #expect(value(headline, "observed_through") == "2026-12-02")
+        #expect(value(headline, "coupons") == "9880")
+        let markdown = ReportRenderer.markdown(data)
+        let campaign = try #require(markdown.range(of: "## Campaign: every wave"))
+        let newest = try #require(markdown.range(of: "| 2026-11-01 (open) | 7,880 |"))
+        let oldest = try #require(markdown.range(of: "| 2026-10-01 | 9,880 |"))
+        let all = try #require(markdown.range(of: "| All 2 waves |"))
+        let firstWave = try #require(markdown.range(of: "## Wave 2026-10-01"))
+        #expect(campaign.lowerBound < newest.lowerBound && newest.lowerBound < oldest.lowerBound)
+        #expect(oldest.lowerBound < all.lowerBound && all.lowerBound < firstWave.lowerBound)
+        #expect(markdown.contains("| Incremental profit (25% margin) | ¥6,172.85 | -¥13,271.62 to ¥25,617.29 |"))
+        #expect(markdown.contains("| Return per coupon yuan | 5.00 | 1.85 to 8.15 |"))
+        #expect(markdown.contains("Passes P(alive) and reachability thresholds"))
+    }
 }
