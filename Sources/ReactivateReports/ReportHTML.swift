@@ -436,8 +436,10 @@ enum ReportHTML {
         thead th{white-space:normal;vertical-align:bottom;min-width:4.5em}
         .campaign-table tbody th,.campaign-table tfoot th{white-space:normal;max-width:11em}
         table.attribution{width:100%}
+        .campaign-table th a{white-space:nowrap}
         details{margin-top:8px}summary{cursor:pointer;color:var(--treatment)}
         .empty{color:var(--muted);font-style:italic}
+        @media (min-width:700px){tbody th{min-width:11em}}
         @media (max-width:480px){body{font-size:14px}header.page,main{padding:8px}.block{padding:10px}.card-value{font-size:1.3rem}tbody th,tfoot th{max-width:8.5em}}
         """
 }

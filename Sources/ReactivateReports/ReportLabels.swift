@@ -34,6 +34,11 @@ enum ReportLabels {
         }
     }
 
+    /// Segments in order of how long the members have slept, unknown ones last by key.
+    static func segmentRank(_ key: String) -> Int {
+        ["active", "dormant_6_12m", "dormant_12_24m", "dormant_24m_plus", "never_activated"].firstIndex(of: key) ?? 99
+    }
+
     /// `some_name` → "Some name".
     private static func plain(_ name: String) -> String {
         let spaced = String(name.map { $0 == "_" ? " " : $0 })

@@ -43,7 +43,9 @@ public struct ReportLoader {
             var reportWave = ReportWave(
                 wave: date, issuedAt: wave.issuedAt, windowDays: config.windowDays, complete: wave.complete,
                 confidence: headline.ciLevel ?? config.confidence, headline: headline, stores: rows.filter { $0.level == "store" },
-                segments: rows.filter { $0.level == "segment" }, daily: try daily(wave: date),
+                segments: rows.filter { $0.level == "segment" }.sorted {
+                    (ReportLabels.segmentRank($0.key), $0.key) < (ReportLabels.segmentRank($1.key), $1.key)
+                }, daily: try daily(wave: date),
                 funnel: Self.funnel(stats), power: Self.power(stats, expectedLift: config.expectedLift))
             reportWave.observedThrough = observed.first?.observedThrough
             reportWave.coupons = wave.coupons
