@@ -75,12 +75,12 @@ import Testing
         let table = try #require(html.range(of: "id=\"campaign-table\"").flatMap { start in
             html.range(of: "</table>", range: start.upperBound..<html.endIndex).map { String(html[start.lowerBound..<$0.upperBound]) }
         })
-        func cells(_ wave: String) throws -> [String: (v: String, low: String?, high: String?)] {
+        func cells(_ wave: String) throws -> [String: (v: String?, low: String?, high: String?)] {
             let row = try #require(table.firstMatch(of: try Regex("<tr data-wave=\"\(wave)\">(.*?)</tr>")).map { String($0.output[1].substring ?? "") })
-            var result: [String: (String, String?, String?)] = [:]
+            var result: [String: (v: String?, low: String?, high: String?)] = [:]
             for match in row.matches(of: try Regex(#"<td data-metric="(\w+)" data-v="([^"]*)"(?: data-low="([^"]*)" data-high="([^"]*)")?"#)) {
                 let parts = (1...4).map { match.output[$0].substring.map(String.init) }
-                result[parts[0] ?? ""] = (parts[1] ?? "", parts[2], parts[3])
+                result[parts[0] ?? ""] = (parts[1], parts[2], parts[3])
             }
             return result
         }
@@ -95,18 +95,16 @@ import Testing
         for row in stored {
             let wave = row[0] ?? ""
             let shown = try cells(wave)
-            same(shown["incremental_sales"]?.v, row[1], "\(wave) incremental_sales")
-            same(shown["incremental_sales"]?.low, row[2], "\(wave) ci_low")
-            same(shown["incremental_sales"]?.high, row[3], "\(wave) ci_high")
-            same(shown["net_incremental_sales"]?.v, row[4], "\(wave) net_incremental_sales")
-            same(shown["net_incremental_sales"]?.low, row[5], "\(wave) net_ci_low")
-            same(shown["net_incremental_sales"]?.high, row[6], "\(wave) net_ci_high")
-            same(shown["incremental_profit"]?.v, row[7], "\(wave) incremental_profit")
-            same(shown["incremental_profit"]?.low, row[8], "\(wave) profit_ci_low")
-            same(shown["incremental_profit"]?.high, row[9], "\(wave) profit_ci_high")
-            same(shown["coupon_cost"]?.v, row[10], "\(wave) coupon_cost")
-            same(shown["reactivation_lift"]?.v, row[11], "\(wave) reactivation_lift")
-            same(shown["return_per_cost"]?.v, row[12], "\(wave) return_per_cost")
+            // (metric, which value of its cell, stored column index)
+            let checks: [(String, KeyPath<(v: String?, low: String?, high: String?), String?>, Int)] = [
+                ("incremental_sales", \.v, 1), ("incremental_sales", \.low, 2), ("incremental_sales", \.high, 3),
+                ("net_incremental_sales", \.v, 4), ("net_incremental_sales", \.low, 5), ("net_incremental_sales", \.high, 6),
+                ("incremental_profit", \.v, 7), ("incremental_profit", \.low, 8), ("incremental_profit", \.high, 9),
+                ("coupon_cost", \.v, 10), ("reactivation_lift", \.v, 11), ("return_per_cost", \.v, 12),
+            ]
+            for (metric, part, column) in checks {
+                same(shown[metric].flatMap { $0[keyPath: part] }, row[column], "\(wave) \(metric) (column \(column))")
+            }
             #expect(row[13] == "0.95" && row[14] == "0.3")
             // Profit is margin × incremental sales − coupon cost, and its interval the sales interval likewise.
             if let sales = row[1].flatMap(Double.init), let cost = row[10].flatMap(Double.init), let profit = row[7].flatMap(Double.init) {
