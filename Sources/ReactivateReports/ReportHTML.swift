@@ -127,7 +127,7 @@ enum ReportHTML {
             "Return per coupon yuan", .init(text: ReportNumber.ratio(row.returnPerCost), exact: nil),
             "\(interval(level, row.returnCILow, row.returnCIHigh) { ReportNumber.ratio($0) })<br>incremental sales ÷ coupon cost",
             side: row.returnCILow == nil ? nil : ReportFacts.side(low: row.returnCILow.map { $0 - 1 }, high: row.returnCIHigh.map { $0 - 1 }),
-            key: "return", sideWords: ("returns more than its cost", "returns less than its cost", "not distinguishable from its cost"))
+            key: "return", sideWords: ("sales above coupon cost", "sales below coupon cost", "sales not distinguishable from coupon cost"))
         html += card(
             "Members", .init(text: "\(ReportNumber.count(row.nTreatment)) / \(ReportNumber.count(row.nControl))", exact: nil),
             "treatment / control; sales \(ReportNumber.yuan(row.salesTreatment)) / \(ReportNumber.yuan(row.salesControl))",

@@ -72,7 +72,7 @@ import Testing
         #expect(headline.contains("25% gross margin × incremental sales − coupon cost"))
         // Return per coupon yuan 5.00 with the sales interval ÷ 24,691.35.
         #expect(headline.contains("95% CI 1.85 to 8.15<br>incremental sales ÷ coupon cost"))
-        #expect(headline.contains("returns more than its cost"))
+        #expect(headline.contains("<span class=\"badge positive\">sales above coupon cost</span>"))
         // Without a margin there is no profit card: nothing is made up.
         #expect(!ReportRenderer.html(ReportFixture.sample()).contains("data-metric=\"profit\""))
     }
