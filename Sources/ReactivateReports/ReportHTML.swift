@@ -426,7 +426,7 @@ enum ReportHTML {
         svg .ci-positive{stroke:#2e8b4a}svg .ci-negative{stroke:#c0392b}svg .ci-neutral{stroke:#98a2ad}
         svg .estimate{fill:var(--ink)}svg .zero{stroke:var(--ink);stroke-width:1;stroke-dasharray:3 3}svg .gap-label{font-size:10px;fill:var(--muted)}
         thead th:first-child{text-align:left;left:0;z-index:1}
-        tbody th small{display:block;font-weight:400}
+        tbody th small,tfoot th small{display:block;font-weight:400}
         th button{all:unset;cursor:pointer}
         th button:focus-visible{outline:2px solid var(--treatment)}
         th[aria-sort=descending] button::after{content:" \\25BC"}th[aria-sort=ascending] button::after{content:" \\25B2"}
