@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the embedded database need, only when missing.
+# fonts-noto-cjk: Chinese store names in the headless-Chromium report screenshots render as text, not boxes
+# (the report's CSS asks for "Noto Sans CJK SC"; Debian bookworm packages it, as it does fonts-wqy-zenhei).
 set -euo pipefail
-needed=(pkg-config libpq-dev libzstd-dev postgresql chromium)
+needed=(pkg-config libpq-dev libzstd-dev postgresql chromium fonts-noto-cjk)
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

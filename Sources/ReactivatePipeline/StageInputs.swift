@@ -64,6 +64,7 @@ extension AttributeStage {
         [
             "source.schema": config.sourceSchema, "attribution.window_days": String(config.windowDays),
             "attribution.confidence": String(config.confidence),
+            "attribution.gross_margin": config.grossMargin.map { String($0) } ?? "none",
         ]
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// The report's numbers as one RFC 4180 table, for spreadsheets and scripts.
 ///
 /// Every row has every column; a `section` column says which part of the report the row belongs to
-/// (headline, store, segment, daily, funnel, power) and the columns that do not apply stay empty,
+/// (campaign — the all-waves roll-up, headline, store, segment, daily, funnel, power) and the columns that do not apply stay empty,
 /// as do estimates that are not estimable. Machine precision: 2 decimals for yuan,
 /// 4 for rates and ratios, no thousands separators, CRLF line ends as the RFC asks.
 enum ReportCSV {
@@ -19,6 +19,8 @@ enum ReportCSV {
         "incremental_sales", "ci_low", "ci_high",
         "cuped_incremental_sales", "cuped_ci_low", "cuped_ci_high",
         "redemptions", "coupon_cost", "net_incremental_sales", "net_ci_low", "net_ci_high", "return_per_cost",
+        "return_ci_low", "return_ci_high", "ci_level", "gross_margin", "incremental_profit", "profit_ci_low", "profit_ci_high",
+        "redemption_rate", "observed_through", "coupons",
         "day", "arm", "members", "cumulative_sales", "cumulative_sales_per_member",
         "cumulative_reactivated", "cumulative_reactivation_rate",
         "step", "step_order",
@@ -27,18 +29,26 @@ enum ReportCSV {
 
     static func document(_ data: ReportData) -> String {
         var lines = [line(columns)]
+        if let rollup = data.rollup {
+            var fields = attribution(rollup.row)
+            fields.merge(["campaign": data.campaign, "generated_at": data.generatedAt, "wave": rollup.throughWave,
+                          "window_complete": rollup.complete ? "true" : "false", "observed_through": rollup.observedThrough ?? "",
+                          "section": "campaign"]) { _, new in new }
+            lines.append(line(columns.map { fields[$0] ?? "" }))
+        }
         for wave in data.waves {
             let context: [String: String] = [
                 "campaign": data.campaign, "generated_at": data.generatedAt, "wave": wave.wave,
                 "issued_at": wave.issuedAt, "window_days": String(wave.windowDays),
                 "window_complete": wave.complete ? "true" : "false",
                 "confidence": ReportNumber.fixed(wave.confidence, 4) ?? "",
+                "observed_through": wave.observedThrough ?? "",
             ]
             func emit(_ section: String, _ fields: [String: String]) {
                 let values = context.merging(fields) { _, new in new }.merging(["section": section]) { _, new in new }
                 lines.append(line(columns.map { values[$0] ?? "" }))
             }
-            emit("headline", attribution(wave.headline))
+            emit("headline", attribution(wave.headline).merging(["coupons": wave.coupons.map { String($0) } ?? ""]) { _, new in new })
             for row in ReportFacts.sortedByIncrementalSales(wave.stores) { emit("store", attribution(row)) }
             for row in wave.segments { emit("segment", attribution(row)) }
             for day in ReportFacts.days(wave.daily) {
@@ -73,6 +83,11 @@ enum ReportCSV {
             "net_incremental_sales": yuan(row.netIncrementalSales),
             "net_ci_low": yuan(row.netCILow), "net_ci_high": yuan(row.netCIHigh),
             "return_per_cost": rate(row.returnPerCost),
+            "return_ci_low": rate(row.returnCILow), "return_ci_high": rate(row.returnCIHigh),
+            "ci_level": ReportNumber.fixed(row.ciLevel, 4) ?? "", "gross_margin": ReportNumber.fixed(row.grossMargin, 4) ?? "",
+            "incremental_profit": yuan(row.incrementalProfit), "profit_ci_low": yuan(row.profitCILow),
+            "profit_ci_high": yuan(row.profitCIHigh),
+            "redemption_rate": rate(ReportFacts.rate(row.redemptions, of: row.nTreatment)),
         ]
     }
 

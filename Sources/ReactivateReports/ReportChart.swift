@@ -93,7 +93,7 @@ enum ReportChart {
                 count += " (" + ReportNumber.percent(Double(step.members) / Double(base), decimals: 1) + ")"
             }
             let barWidth = step.members > 0 ? max(2, Double(step.members) / largest * width) : 0
-            svg += "<text class=\"bar-label\" x=\"0\" y=\"\(n(y + 13))\">\(step.step)</text>"
+            svg += "<text class=\"bar-label\" x=\"0\" y=\"\(n(y + 13))\">\(ReportLabels.funnelStep(step.step))</text>"
             svg += "<text class=\"bar-value\" x=\"\(n(width))\" y=\"\(n(y + 13))\" text-anchor=\"end\">\(count)</text>"
             let armClass = ["treatment", "control"].contains(step.step.lowercased()) ? " bar-" + step.step.lowercased() : ""
             svg += "<rect class=\"bar\(armClass)\" x=\"0\" y=\"\(n(y + 19))\" width=\"\(n(barWidth))\" height=\"\(n(barHeight))\" rx=\"2\"/>"
@@ -124,7 +124,7 @@ enum ReportChart {
     }
 
     /// A coordinate with one decimal: short markup, sub-pixel precision is invisible anyway.
-    private static func n(_ value: Double) -> String {
+    static func n(_ value: Double) -> String {
         ReportNumber.fixed(value, 1) ?? "0"
     }
 }

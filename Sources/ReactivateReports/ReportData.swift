@@ -9,6 +9,10 @@ public struct ReportData: Sendable, Equatable {
     public var generatedAt: String
     /// Waves in the order the pipeline gives them.
     public var waves: [ReportWave]
+    /// The business time zone every time is shown in (times arrive as ISO 8601 with that zone's offset).
+    public var businessTimeZone: String?
+    /// The whole campaign so far (attribution level "campaign", key "all_waves"); nil until every wave was attributed together.
+    public var rollup: ReportRollup?
 
     public init(campaign: String, generatedAt: String, waves: [ReportWave]) {
         self.campaign = campaign
@@ -41,6 +45,14 @@ public struct ReportWave: Sendable, Equatable {
     public var funnel: [ReportFunnelStep]
     /// Pre-issue power analysis; nil when none was run.
     public var power: ReportPower?
+    /// Outcomes were observed before this date's midnight (YYYY-MM-DD, business time zone).
+    public var observedThrough: String?
+    /// Coupons the wave issued.
+    public var coupons: Int64?
+    /// The settings the wave was targeted and issued with.
+    public var parameters: ReportParameters?
+    /// Checks of the experiment itself: holdout balance and contamination of the control arm.
+    public var diagnostics: ReportDiagnostics?
 
     public init(
         wave: String, issuedAt: String, windowDays: Int, complete: Bool, confidence: Double,
@@ -102,6 +114,17 @@ public struct ReportAttributionRow: Sendable, Equatable {
     public var netCIHigh: Double?
     /// Incremental sales per yuan of coupon cost.
     public var returnPerCost: Double?
+    /// The sales interval divided by the (exactly known) coupon cost.
+    public var returnCILow: Double? = nil
+    public var returnCIHigh: Double? = nil
+    /// Confidence level the row's intervals were computed at, as stored with them; nil for older rows.
+    public var ciLevel: Double? = nil
+    /// `[attribution] gross_margin` used for the profit; nil when none was configured.
+    public var grossMargin: Double? = nil
+    /// Gross margin × incremental sales − coupon cost, yuan, and its interval.
+    public var incrementalProfit: Double? = nil
+    public var profitCILow: Double? = nil
+    public var profitCIHigh: Double? = nil
 
     public init(
         level: String, key: String, label: String,

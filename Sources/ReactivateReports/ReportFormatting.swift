@@ -76,6 +76,35 @@ enum ReportNumber {
         return text + "%"
     }
 
+    /// The rounding step an interval supports: two significant digits of its half-width (±46,303 → 1,000,
+    /// ±380 → 10), never finer than a fen; nil without a usable interval, so the caller keeps the fen.
+    static func roundingStep(low: Double?, high: Double?) -> Double? {
+        guard let low = ReportFacts.finite(low), let high = ReportFacts.finite(high), high > low else { return nil }
+        let halfWidth = (high - low) / 2
+        return max(0.01, pow(10, (log10(halfWidth)).rounded(.down) - 1))
+    }
+
+    /// Yuan rounded to `step` (see ``roundingStep(low:high:)``), to the fen without one: "¥261,000".
+    static func yuan(_ value: Double?, step: Double?) -> String {
+        guard let step, let value = ReportFacts.finite(value) else { return yuan(value) }
+        let decimals = step >= 1 ? 0 : step >= 0.1 ? 1 : 2
+        return yuan((value / step).rounded() * step, decimals: decimals)
+    }
+
+    /// A short axis label: "¥250k", "-¥1.2M", "¥800".
+    static func compactYuan(_ value: Double) -> String {
+        let magnitude = abs(value)
+        let sign = value < 0 ? "-" : ""
+        func trimmed(_ x: Double) -> String {
+            var text = fixed(x, 1) ?? "0"
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            return text
+        }
+        if magnitude >= 1_000_000 { return sign + "¥" + trimmed(magnitude / 1_000_000) + "M" }
+        if magnitude >= 1_000 { return sign + "¥" + trimmed(magnitude / 1_000) + "k" }
+        return sign + "¥" + (fixed(magnitude, magnitude >= 10 || magnitude == 0 ? 0 : 1) ?? "0")
+    }
+
     /// True when fixed-point text has no non-zero digit.
     private static func isZero(_ text: String) -> Bool {
         !text.contains(where: { $0 >= "1" && $0 <= "9" })

@@ -19,12 +19,13 @@ enum ReportHTML {
             <body>
             <header class="page">
             <h1>Reactivation report</h1>
-            <p class="meta">Campaign <strong>\(data.campaign)</strong> · generated \(data.generatedAt)</p>
+            <p class="meta">Campaign <strong>\(data.campaign)</strong> · generated \(ReportTime.display(data.generatedAt, zone: data.businessTimeZone))</p>
 
             """
-        if data.waves.count > 1 {
-            html += "<nav aria-label=\"Waves\">Waves: "
-            html += data.waves.enumerated().map { index, wave -> HTML in
+        let newestFirst = Array(data.waves.enumerated()).sorted { $0.element.wave > $1.element.wave }
+        if !data.waves.isEmpty {
+            html += "<nav aria-label=\"Waves\"><a href=\"#campaign\">Campaign</a> · Waves: "
+            html += newestFirst.map { index, wave -> HTML in
                 "<a href=\"#wave-\(index + 1)\">\(wave.wave)\(wave.complete ? "" : " (open)")</a>"
             }.joined(separator: " · ")
             html += "</nav>\n"
@@ -32,9 +33,11 @@ enum ReportHTML {
         html += "</header>\n<main>\n"
         if data.waves.isEmpty {
             html += "<p class=\"empty\">No waves to report yet.</p>\n"
+        } else {
+            html += campaign(data, newestFirst: newestFirst)
         }
         for (index, wave) in data.waves.enumerated() {
-            html += section(wave, id: "wave-\(index + 1)")
+            html += section(wave, id: "wave-\(index + 1)", zone: data.businessTimeZone)
         }
         html += "</main>\n<script>\(html: sortScript)</script>\n</body>\n</html>\n"
         return html.markup
@@ -42,28 +45,27 @@ enum ReportHTML {
 
     // MARK: - One wave
 
-    private static func section(_ wave: ReportWave, id: String) -> HTML {
+    private static func section(_ wave: ReportWave, id: String, zone: String?) -> HTML {
         let level = ReportNumber.confidenceLabel(wave.confidence)
         let openTag: HTML = wave.complete ? "" : " <span class=\"tag-open\">window open</span>"
         var html: HTML = "<section class=\"wave\" id=\"\(id)\">\n"
         html += "<h2>Wave \(wave.wave)\(openTag)</h2>\n"
-        html += "<p class=\"meta\">Coupons issued \(wave.issuedAt) · \(wave.windowDays)-day window · \(level) confidence intervals</p>\n"
+        let observed: HTML = wave.observedThrough.map { " · outcomes observed through \($0)" } ?? ""
+        html += "<p class=\"meta\">Coupons issued \(ReportTime.display(wave.issuedAt, zone: zone)) · \(wave.windowDays)-day window\(observed) · \(level) confidence intervals</p>\n"
         html += block("Headline", id: id + "-headline", headline(wave, level: level))
+        html += block("Parameters", id: id + "-parameters", parameters(wave, zone: zone))
+        html += block("Definitions", id: id + "-definitions", definitions(wave))
         let funnelNote: HTML = wave.funnel.isEmpty ? "" : "<p class=\"hint\">\(ReportText.funnelNote)</p>"
         html += block("Funnel", id: id + "-funnel", ReportChart.funnel(wave.funnel) + funnelNote)
         let days = ReportFacts.days(wave.daily)
         html += block("Cumulative sales per member", id: id + "-sales", salesChart(days, window: wave.windowDays))
         html += block(
             "Reactivation rate by day", id: id + "-reactivation", reactivationChart(days, window: wave.windowDays) + dailyTable(days))
-        html += block(
-            "Stores", id: id + "-stores",
-            "<p class=\"hint\">Sorted by incremental sales; tap a column header to sort by it. The table scrolls sideways.</p>"
-                + table(
-                    ReportFacts.sortedByIncrementalSales(wave.stores), first: "Store", level: level, id: id + "-store-table",
-                    sortedByIncrementalSales: true))
+        html += block("Stores", id: id + "-stores", stores(wave, level: level, id: id))
         html += block("Segments", id: id + "-segments", table(
                 wave.segments, first: "Segment", level: level, id: id + "-segment-table", sortedByIncrementalSales: false))
         html += block("Power analysis", id: id + "-power", power(wave.power))
+        html += block("Diagnostics", id: id + "-diagnostics", diagnostics(wave.diagnostics))
         html += block("How to read a CI", id: id + "-ci", "<p>\(ReportText.howToReadCI(level))</p>")
         return html + "</section>\n"
     }
@@ -88,53 +90,101 @@ enum ReportHTML {
         let aboveCI = ReportFacts.reactivatedAboveControlInterval(row)
         let rateT = ReportFacts.rate(row.reactivatedTreatment, of: row.nTreatment)
         let rateC = ReportFacts.rate(row.reactivatedControl, of: row.nControl)
+        let salesStep = ReportNumber.roundingStep(low: row.ciLow, high: row.ciHigh)
+        let netStep = ReportNumber.roundingStep(low: row.netCILow, high: row.netCIHigh)
+        let cupedStep = ReportNumber.roundingStep(low: row.cupedCILow, high: row.cupedCIHigh)
+        let profitStep = ReportNumber.roundingStep(low: row.profitCILow, high: row.profitCIHigh)
+        let liftNote = wave.power.map(ReportText.powerNoteOnLift)
+        let salesNote = wave.power.map { ReportText.powerNoteOnSales($0, treated: row.nTreatment) }
         html += "<div class=\"cards\">\n"
         html += card(
-            "Incremental sales", ReportNumber.yuan(row.incrementalSales),
-            "\(interval(level, row.ciLow, row.ciHigh) { ReportNumber.yuan($0) })",
-            side: ReportFacts.side(low: row.ciLow, high: row.ciHigh), key: "incremental")
+            "Incremental sales", rounded(row.incrementalSales, salesStep),
+            roundedInterval(level, row.ciLow, row.ciHigh, step: salesStep),
+            side: ReportFacts.side(low: row.ciLow, high: row.ciHigh), key: "incremental", note: salesNote)
         html += card(
-            "Net incremental sales", ReportNumber.yuan(row.netIncrementalSales),
-            "\(interval(level, row.netCILow, row.netCIHigh) { ReportNumber.yuan($0) })"
+            "Net incremental sales", rounded(row.netIncrementalSales, netStep),
+            roundedInterval(level, row.netCILow, row.netCIHigh, step: netStep)
                 + "<br>after \(ReportNumber.yuan(row.couponCost)) coupon cost, \(ReportNumber.count(row.redemptions)) redemptions",
             side: ReportFacts.side(low: row.netCILow, high: row.netCIHigh), key: "net")
+        if let margin = row.grossMargin {
+            html += card(
+                "Incremental profit", rounded(row.incrementalProfit, profitStep),
+                roundedInterval(level, row.profitCILow, row.profitCIHigh, step: profitStep)
+                    + "<br>\(ReportNumber.percent(margin, decimals: 0)) gross margin × incremental sales − coupon cost",
+                side: ReportFacts.side(low: row.profitCILow, high: row.profitCIHigh), key: "profit")
+        }
         html += card(
-            "Reactivated members above control", ReportNumber.grouped(above, 0) ?? ReportNumber.notAvailable,
+            "Reactivated members above control", .init(text: ReportNumber.grouped(above, 0) ?? ReportNumber.notAvailable, exact: nil),
             "\(interval(level, aboveCI.low, aboveCI.high) { ReportNumber.grouped($0, 0) ?? ReportNumber.notAvailable })"
                 + "<br>treatment \(ReportNumber.percent(rateT)) vs control \(ReportNumber.percent(rateC)) (\(ReportNumber.points(row.reactivationLift)))",
-            side: ReportFacts.side(low: row.reactivationCILow, high: row.reactivationCIHigh), key: "reactivated")
+            side: ReportFacts.side(low: row.reactivationCILow, high: row.reactivationCIHigh), key: "reactivated", note: liftNote)
         html += card(
-            "CUPED-adjusted incremental sales", ReportNumber.yuan(row.cupedIncrementalSales),
-            "\(interval(level, row.cupedCILow, row.cupedCIHigh) { ReportNumber.yuan($0) })"
+            "CUPED-adjusted incremental sales", rounded(row.cupedIncrementalSales, cupedStep),
+            roundedInterval(level, row.cupedCILow, row.cupedCIHigh, step: cupedStep)
                 + "<br>same effect, pre-period spend removed from the noise",
             side: ReportFacts.side(low: row.cupedCILow, high: row.cupedCIHigh), key: "cuped")
         html += card(
-            "Return per coupon yuan", ReportNumber.ratio(row.returnPerCost),
-            "incremental sales ÷ coupon cost", side: nil, key: "return")
+            "Return per coupon yuan", .init(text: ReportNumber.ratio(row.returnPerCost), exact: nil),
+            "\(interval(level, row.returnCILow, row.returnCIHigh) { ReportNumber.ratio($0) })<br>incremental sales ÷ coupon cost",
+            side: row.returnCILow == nil ? nil : ReportFacts.side(low: row.returnCILow.map { $0 - 1 }, high: row.returnCIHigh.map { $0 - 1 }),
+            key: "return", sideWords: ("sales above coupon cost", "sales below coupon cost", "sales not distinguishable from coupon cost"))
         html += card(
-            "Members", "\(ReportNumber.count(row.nTreatment)) / \(ReportNumber.count(row.nControl))",
+            "Members", .init(text: "\(ReportNumber.count(row.nTreatment)) / \(ReportNumber.count(row.nControl))", exact: nil),
             "treatment / control; sales \(ReportNumber.yuan(row.salesTreatment)) / \(ReportNumber.yuan(row.salesControl))",
             side: nil, key: "members")
         return html + "</div>"
     }
 
-    /// One headline card; `value` is plain text, `detail` may hold line breaks.
-    private static func card(_ title: String, _ value: String, _ detail: HTML, side: ReportIntervalSide?, key: String) -> HTML {
+    /// A card's headline value: the text shown, and the exact amount when rounding changed it (shown on hover).
+    private struct CardValue {
+        var text: String
+        var exact: String?
+    }
+
+    /// An amount rounded to what its interval supports, keeping the exact amount for the tooltip.
+    private static func rounded(_ value: Double?, _ step: Double?) -> CardValue {
+        let text = ReportNumber.yuan(value, step: step)
+        let exact = ReportNumber.yuan(value)
+        return CardValue(text: text, exact: exact == text ? nil : exact)
+    }
+
+    /// One headline card; `detail` may hold line breaks; `note` is the wave's power verdict for this estimate.
+    private static func card(
+        _ title: String, _ value: CardValue, _ detail: HTML, side: ReportIntervalSide?, key: String,
+        note: (text: String, underpowered: Bool)? = nil, sideWords: (String, String, String)? = nil
+    ) -> HTML {
         var html: HTML = "<div class=\"card\" data-metric=\"\(key)\"><div class=\"card-title\">\(title)</div>"
-        html += "<div class=\"card-value\">\(value)</div><div class=\"card-detail\">\(detail)</div>"
-        if let side { html += badge(side) }
+        if let exact = value.exact {
+            html += "<div class=\"card-value\" title=\"exactly \(exact)\">\(value.text)</div>"
+        } else {
+            html += "<div class=\"card-value\">\(value.text)</div>"
+        }
+        html += "<div class=\"card-detail\">\(detail)</div>"
+        if let side { html += badge(side, words: sideWords) }
+        if let note {
+            html += "<div class=\"power-note\(note.underpowered ? " underpowered" : "")\">\(note.text)</div>"
+        }
         return html + "</div>\n"
+    }
+
+    /// "95% CI ¥215,000 to ¥307,000", the exact bounds on hover when rounding changed them.
+    private static func roundedInterval(_ level: String, _ low: Double?, _ high: Double?, step: Double?) -> HTML {
+        let shown = interval(level, low, high) { ReportNumber.yuan($0, step: step) }
+        let exact = ReportNumber.interval(low, high) { ReportNumber.yuan($0) }
+        guard shown != interval(level, low, high, { ReportNumber.yuan($0) }) else { return "\(shown)" }
+        return "<span title=\"exactly \(exact)\">\(shown)</span>"
     }
 
     private static func interval(_ level: String, _ low: Double?, _ high: Double?, _ format: (Double?) -> String) -> String {
         "\(level) CI " + ReportNumber.interval(low, high, format)
     }
 
-    private static func badge(_ side: ReportIntervalSide) -> HTML {
+    private static func badge(_ side: ReportIntervalSide, words: (above: String, below: String, neither: String)? = nil) -> HTML {
+        let words = words ?? ("above zero", "below zero", "not distinguishable from zero")
         switch side {
-        case .positive: return "<span class=\"badge positive\">above zero</span>"
-        case .negative: return "<span class=\"badge negative\">below zero</span>"
-        case .includesZero: return "<span class=\"badge neutral\">not distinguishable from zero</span>"
+        case .positive: return "<span class=\"badge positive\">\(words.above)</span>"
+        case .negative: return "<span class=\"badge negative\">\(words.below)</span>"
+        case .includesZero: return "<span class=\"badge neutral\">\(words.neither)</span>"
         case .unknown: return "<span class=\"badge neutral\">not estimable</span>"
         }
     }
@@ -187,35 +237,72 @@ enum ReportHTML {
 
     // MARK: - 5 and 6. Sortable tables
 
-    /// A sortable attribution table; numeric cells carry their raw value in `data-v` for the script.
+    /// Up to this many stores are listed in one table; more are shown as the top and bottom ones, the rest folded.
+    static let storesShownInFull = 20
+    static let storesAtEachEnd = 10
+
+    /// The stores: multiplicity caveat, interval chart, the top and bottom stores, and every store folded away.
+    private static func stores(_ wave: ReportWave, level: String, id: String) -> HTML {
+        let sorted = ReportFacts.sortedByIncrementalSales(wave.stores)
+        guard !sorted.isEmpty else { return "<p class=\"empty\">No rows.</p>" }
+        let estimable = sorted.filter { ReportFacts.side(low: $0.ciLow, high: $0.ciHigh) != .unknown }
+        let excluding = estimable.filter { [.positive, .negative].contains(ReportFacts.side(low: $0.ciLow, high: $0.ciHigh)) }.count
+        var html: HTML = "<p class=\"caveat\">\(ReportText.multiplicity(count: estimable.count, excludingZero: excluding, confidence: wave.confidence, what: "store"))</p>\n"
+        func rows(_ rows: [ReportAttributionRow]) -> [ReportChart.IntervalRow] {
+            rows.map { ReportChart.IntervalRow(label: $0.label, estimate: $0.incrementalSales, low: $0.ciLow, high: $0.ciHigh) }
+        }
+        if sorted.count <= storesShownInFull {
+            html += ReportChart.intervals(title: "Incremental sales by store with \(level) intervals, largest first", rows: rows(sorted), rowHeight: 16)
+            html += "<p class=\"hint\">Sorted by incremental sales; tap a column header to sort by it.</p>"
+            return html + table(sorted, first: "Store", level: level, id: id + "-store-table", sortedByIncrementalSales: true)
+        }
+        let top = Array(sorted.prefix(storesAtEachEnd)), bottom = Array(sorted.suffix(storesAtEachEnd))
+        let middle = sorted.count - top.count - bottom.count
+        html += ReportChart.intervals(
+            title: "Incremental sales of the top and bottom \(storesAtEachEnd) stores with \(level) intervals", rows: rows(top + bottom),
+            rowHeight: 16, gapAfter: top.count - 1, gapLabel: "… \(middle) stores in between …")
+        html += "<h4>Top \(top.count) stores by incremental sales</h4>"
+        html += table(top, first: "Store", level: level, id: id + "-store-top", sortedByIncrementalSales: false, sortable: false)
+        html += "<h4>Bottom \(bottom.count) stores</h4>"
+        html += table(bottom, first: "Store", level: level, id: id + "-store-bottom", sortedByIncrementalSales: false, sortable: false)
+        html += "<details class=\"all-stores\"><summary>All \(sorted.count) stores (sortable)</summary>"
+        html += "<p class=\"hint\">Sorted by incremental sales; tap a column header to sort by it.</p>"
+        html += table(sorted, first: "Store", level: level, id: id + "-store-table", sortedByIncrementalSales: true)
+        return html + "</details>"
+    }
+
+    /// An attribution table; numeric cells carry their raw value in `data-v` for the sort script.
+    /// Amounts are rounded to what each row's interval supports; the interval sits under the estimate.
     /// - Parameter sortedByIncrementalSales: whether the rows arrive in that order, so the header may say so.
     private static func table(
-        _ rows: [ReportAttributionRow], first: String, level: String, id: String, sortedByIncrementalSales: Bool
+        _ rows: [ReportAttributionRow], first: String, level: String, id: String, sortedByIncrementalSales: Bool, sortable: Bool = true
     ) -> HTML {
         guard !rows.isEmpty else { return "<p class=\"empty\">No rows.</p>" }
         // Incremental sales right after the name: on a phone it is the column visible without scrolling.
         let headers: [(String, String)] = [
-            (first, "text"), ("Incremental sales", "number"), ("\(level) CI", "number"),
-            ("Net incremental", "number"), ("Net \(level) CI", "number"), ("Treated", "number"), ("Control", "number"),
-            ("Redemptions", "number"), ("Coupon cost", "number"), ("Reactivation lift", "number"),
+            (first, "text"), ("Incremental sales (\(level) CI)", "number"), ("Net incremental (\(level) CI)", "number"),
+            ("Treated", "number"), ("Control", "number"), ("Redeemed", "number"), ("Reactivation lift", "number"),
             ("Return per ¥", "number"),
         ]
-        var html: HTML = "<div class=\"scroll\"><table class=\"sortable\" id=\"\(id)\"><thead><tr>"
+        let tableClass: HTML = sortable ? "attribution sortable" : "attribution"
+        var html: HTML = "<div class=\"scroll\"><table class=\"\(tableClass)\" id=\"\(id)\"><thead><tr>"
         for (index, header) in headers.enumerated() {
             let sort: HTML = index == 1 && sortedByIncrementalSales ? " aria-sort=\"descending\"" : ""
-            html += "<th scope=\"col\" data-type=\"\(header.1)\"\(sort)><button type=\"button\">\(header.0)</button></th>"
+            let label: HTML = sortable ? "<button type=\"button\">\(header.0)</button>" : "\(header.0)"
+            html += "<th scope=\"col\" data-type=\"\(header.1)\"\(sort)>\(label)</th>"
         }
         html += "</tr></thead><tbody>\n"
         for row in rows {
-            html += "<tr><th scope=\"row\">\(row.label)<small>\(row.key)</small></th>"
-            html += numberCell(row.incrementalSales, ReportNumber.yuan(row.incrementalSales))
-            html += numberCell(row.ciLow, ciText(row.ciLow, row.ciHigh))
-            html += numberCell(row.netIncrementalSales, ReportNumber.yuan(row.netIncrementalSales))
-            html += numberCell(row.netCILow, ciText(row.netCILow, row.netCIHigh))
+            let step = ReportNumber.roundingStep(low: row.ciLow, high: row.ciHigh)
+            let netStep = ReportNumber.roundingStep(low: row.netCILow, high: row.netCIHigh)
+            let redemptionRate = ReportFacts.rate(row.redemptions, of: row.nTreatment)
+            html += "<tr><th scope=\"row\" title=\"\(row.label)\">\(row.label)<small>\(row.key)</small></th>"
+            html += estimateCell(row.incrementalSales, row.ciLow, row.ciHigh, step: step)
+            html += estimateCell(row.netIncrementalSales, row.netCILow, row.netCIHigh, step: netStep)
             html += numberCell(Double(row.nTreatment), ReportNumber.count(row.nTreatment))
             html += numberCell(Double(row.nControl), ReportNumber.count(row.nControl))
-            html += numberCell(Double(row.redemptions), ReportNumber.count(row.redemptions))
-            html += numberCell(row.couponCost, ReportNumber.yuan(row.couponCost))
+            let redeemed = "\(ReportNumber.count(row.redemptions)) of \(ReportNumber.count(row.nTreatment)) coupons redeemed, \(ReportNumber.yuan(row.couponCost)) face value"
+            html += "<td data-v=\"\(ReportNumber.fixed(redemptionRate, 6) ?? "")\" title=\"\(redeemed)\">\(ReportNumber.percent(redemptionRate, decimals: 1))</td>"
             html += numberCell(row.reactivationLift, ReportNumber.points(row.reactivationLift))
             html += numberCell(row.returnPerCost, ReportNumber.ratio(row.returnPerCost))
             html += "</tr>\n"
@@ -223,12 +310,17 @@ enum ReportHTML {
         return html + "</tbody></table></div>"
     }
 
-    private static func numberCell(_ raw: Double?, _ text: String) -> HTML {
-        "<td data-v=\"\(ReportNumber.fixed(raw, 6) ?? "")\">\(text)</td>"
+    /// An estimate with its interval underneath; the raw estimate in `data-v`, the raw bounds in `data-low`/`data-high`.
+    /// `metric` names the attribution column the cell shows, so a reader (or a test) can match it to the table.
+    static func estimateCell(_ value: Double?, _ low: Double?, _ high: Double?, step: Double?, metric: String? = nil) -> HTML {
+        let interval: HTML = ReportFacts.finite(low) == nil && ReportFacts.finite(high) == nil
+            ? "" : "<small>\(ReportNumber.interval(low, high) { ReportNumber.yuan($0, step: step) })</small>"
+        let name: HTML = metric.map { " data-metric=\"\($0)\"" } ?? ""
+        return "<td\(name) data-v=\"\(ReportNumber.fixed(value, 6) ?? "")\" data-low=\"\(ReportNumber.fixed(low, 6) ?? "")\" data-high=\"\(ReportNumber.fixed(high, 6) ?? "")\">\(ReportNumber.yuan(value, step: step))\(interval)</td>"
     }
 
-    private static func ciText(_ low: Double?, _ high: Double?) -> String {
-        ReportNumber.interval(low, high) { ReportNumber.yuan($0) }
+    static func numberCell(_ raw: Double?, _ text: String) -> HTML {
+        "<td data-v=\"\(ReportNumber.fixed(raw, 6) ?? "")\">\(text)</td>"
     }
 
     // MARK: - 7. Power
@@ -290,7 +382,7 @@ enum ReportHTML {
         *{box-sizing:border-box}
         html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
         body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
-        header.page,main{max-width:980px;margin:0 auto;padding:12px}
+        header.page,main{max-width:1180px;margin:0 auto;padding:12px}
         h1{font-size:1.45rem;margin:.3rem 0}
         h2{font-size:1.25rem;margin:1.4rem 0 .2rem;padding-top:.6rem;border-top:3px solid var(--ink)}
         h3{font-size:1.05rem;margin:0 0 .5rem}
@@ -322,16 +414,32 @@ enum ReportHTML {
         table{border-collapse:separate;border-spacing:0;font-variant-numeric:tabular-nums;font-size:.88rem}
         th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
         thead th{background:#eef1f4;position:sticky;top:0}
-        tbody th{text-align:left;font-weight:600;position:sticky;left:0;background:var(--card);white-space:normal;min-width:7em;max-width:10em;overflow-wrap:break-word}
+        tbody th,tfoot th{text-align:left;font-weight:600;position:sticky;left:0;background:var(--card);white-space:nowrap;max-width:13em;overflow:hidden;text-overflow:ellipsis}
+        td small{display:block;color:var(--muted);font-size:.78rem}
+        tfoot th,tfoot td{border-top:2px solid var(--ink);font-weight:600}
+        h4{font-size:.95rem;margin:.9rem 0 .3rem}
+        .caveat{background:#f3f0e6;border-left:4px solid #c98a00;padding:6px 10px;margin:0 0 10px}
+        .power-note{margin-top:6px;font-size:.8rem;color:#1e6b34}.power-note.underpowered{color:#a1281c;font-weight:600}
+        dl.definitions{margin:0}dl.definitions dt{font-weight:600;margin-top:.45rem}dl.definitions dd{margin:0 0 0 0;color:var(--ink)}
+        svg.intervals{max-width:640px}svg .interval-label{font-size:10px}svg .interval-label.emphasis{font-weight:700}
+        svg .ci{stroke-width:3;stroke-linecap:round}svg .ci.emphasis{stroke-width:5}
+        svg .ci-positive{stroke:#2e8b4a}svg .ci-negative{stroke:#c0392b}svg .ci-neutral{stroke:#98a2ad}
+        svg .estimate{fill:var(--ink)}svg .zero{stroke:var(--ink);stroke-width:1;stroke-dasharray:3 3}svg .gap-label{font-size:10px;fill:var(--muted)}
         thead th:first-child{text-align:left;left:0;z-index:1}
-        tbody th small{display:block;font-weight:400}
+        tbody th small,tfoot th small{display:block;font-weight:400}
         th button{all:unset;cursor:pointer}
         th button:focus-visible{outline:2px solid var(--treatment)}
         th[aria-sort=descending] button::after{content:" \\25BC"}th[aria-sort=ascending] button::after{content:" \\25B2"}
-        table.facts th{position:static;white-space:normal;max-width:none}
-        table.facts td{text-align:right}
+        table.facts{width:100%;max-width:680px}
+        table.facts th{position:static;white-space:normal;max-width:none;overflow:visible}
+        table.facts td{text-align:right;white-space:normal;overflow-wrap:anywhere}
+        thead th{white-space:normal;vertical-align:bottom;min-width:4.5em}
+        .campaign-table tbody th,.campaign-table tfoot th{white-space:normal;max-width:11em}
+        table.attribution{width:100%}
+        .campaign-table th a{white-space:nowrap}
         details{margin-top:8px}summary{cursor:pointer;color:var(--treatment)}
         .empty{color:var(--muted);font-style:italic}
-        @media (max-width:480px){body{font-size:14px}header.page,main{padding:8px}.block{padding:10px}.card-value{font-size:1.3rem}}
+        @media (min-width:700px){tbody th{min-width:11em}}
+        @media (max-width:480px){body{font-size:14px}header.page,main{padding:8px}.block{padding:10px}.card-value{font-size:1.3rem}tbody th,tfoot th{max-width:8.5em}}
         """
 }

@@ -6,19 +6,43 @@ enum ReportMarkdown {
     static func document(_ data: ReportData) -> String {
         var lines: [Markdown] = [
             "# Reactivation report — \(data.campaign)", "",
-            "Campaign **\(data.campaign)** · generated \(data.generatedAt)", "",
+            "Campaign **\(data.campaign)** · generated \(ReportTime.display(data.generatedAt, zone: data.businessTimeZone))", "",
         ]
-        if data.waves.isEmpty { lines += ["_No waves to report yet._", ""] }
-        for wave in data.waves { lines += section(wave) }
+        if data.waves.isEmpty { lines += ["_No waves to report yet._", ""] } else { lines += campaign(data) }
+        for wave in data.waves { lines += section(wave, zone: data.businessTimeZone) }
         return lines.map(\.source).joined(separator: "\n")
     }
 
-    private static func section(_ wave: ReportWave) -> [Markdown] {
+    /// Every wave side by side, newest first, and the whole campaign's roll-up.
+    private static func campaign(_ data: ReportData) -> [Markdown] {
+        let level = ReportNumber.confidenceLabel(data.waves.first?.confidence ?? 0.95)
+        var rows = data.waves.sorted { $0.wave > $1.wave }.map { wave in
+            campaignRow(wave.headline, name: wave.wave + (wave.complete ? "" : " (open)"), coupons: wave.coupons)
+        }
+        if let rollup = data.rollup { rows.append(campaignRow(rollup.row, name: "All \(rollup.waves) waves", coupons: nil)) }
+        return ["## Campaign: every wave", "", "Newest wave first.", ""] + table(
+            ["Wave", "Coupons", "Coupon cost", "Incremental sales", "\(level) CI", "Net incremental", "Incremental profit",
+             "\(level) CI", "Reactivation lift", "Return per ¥", "\(level) CI"],
+            rows)
+    }
+
+    private static func campaignRow(_ row: ReportAttributionRow, name: String, coupons: Int64?) -> [String] {
+        [
+            name, coupons.map { ReportNumber.count($0) } ?? "", ReportNumber.yuan(row.couponCost),
+            ReportNumber.yuan(row.incrementalSales), ci(row.ciLow, row.ciHigh), ReportNumber.yuan(row.netIncrementalSales),
+            row.grossMargin == nil ? "" : ReportNumber.yuan(row.incrementalProfit),
+            row.grossMargin == nil ? "" : ci(row.profitCILow, row.profitCIHigh),
+            ReportNumber.points(row.reactivationLift), ReportNumber.ratio(row.returnPerCost),
+            ReportNumber.interval(row.returnCILow, row.returnCIHigh) { ReportNumber.ratio($0) },
+        ]
+    }
+
+    private static func section(_ wave: ReportWave, zone: String?) -> [Markdown] {
         let level = ReportNumber.confidenceLabel(wave.confidence)
         let row = wave.headline
         var lines: [Markdown] = [
             "## Wave \(wave.wave)", "",
-            "Coupons issued \(wave.issuedAt) · \(wave.windowDays)-day window · \(level) confidence intervals", "",
+            "Coupons issued \(ReportTime.display(wave.issuedAt, zone: zone)) · \(wave.windowDays)-day window\(wave.observedThrough.map { " · outcomes observed through \($0)" } ?? "") · \(level) confidence intervals", "",
             "### Headline", "",
         ]
         if wave.complete {
@@ -41,8 +65,13 @@ enum ReportMarkdown {
                 ["Reactivation lift", ReportNumber.points(row.reactivationLift), pointsCI(row.reactivationCILow, row.reactivationCIHigh)],
                 ["CUPED-adjusted incremental sales", ReportNumber.yuan(row.cupedIncrementalSales), ci(row.cupedCILow, row.cupedCIHigh)],
                 ["Coupon cost", ReportNumber.yuan(row.couponCost), ""],
+            ] + (row.grossMargin == nil ? [] : [
+                ["Incremental profit (\(ReportNumber.percent(row.grossMargin, decimals: 0)) margin)", ReportNumber.yuan(row.incrementalProfit),
+                 ci(row.profitCILow, row.profitCIHigh)],
+            ]) + [
                 ["Redemptions", ReportNumber.count(row.redemptions), ""],
-                ["Return per coupon yuan", ReportNumber.ratio(row.returnPerCost), ""],
+                ["Return per coupon yuan", ReportNumber.ratio(row.returnPerCost),
+                 row.returnCILow == nil ? "" : ReportNumber.interval(row.returnCILow, row.returnCIHigh) { ReportNumber.ratio($0) }],
                 ["Members (treatment / control)", "\(ReportNumber.count(row.nTreatment)) / \(ReportNumber.count(row.nControl))", ""],
                 [
                     "Reactivation rate (treatment / control)",
@@ -57,7 +86,7 @@ enum ReportMarkdown {
             ["Step", "Members", "Share"],
             wave.funnel.enumerated().map { index, step in
                 let share = bases[index].flatMap { $0 > 0 ? Double(step.members) / Double($0) : nil }
-                return [step.step, ReportNumber.count(step.members), share.map { ReportNumber.percent($0, decimals: 1) } ?? ""]
+                return [ReportLabels.funnelStep(step.step), ReportNumber.count(step.members), share.map { ReportNumber.percent($0, decimals: 1) } ?? ""]
             })
         if !wave.funnel.isEmpty { lines += ["\(ReportText.funnelNote)", ""] }
 

@@ -63,18 +63,19 @@ private func tomlQuoted(_ text: String) -> String {
     @Test func exampleFileCommentedOptionalKeysAreValidWhenUncommented() throws {
         let uncommented = try exampleText()
             .split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("# max_") ? String($0.dropFirst(2)) : String($0) }
+            .map { $0.hasPrefix("# max_") || $0.hasPrefix("# gross_margin") ? String($0.dropFirst(2)) : String($0) }
             .joined(separator: "\n")
         let config = try load(uncommented)
         #expect(config.maxPerStore == 500)
         #expect(config.maxCoupons == 50_000)
         #expect(config.maxFaceValueTotalCents == 100_000_000)
+        #expect(config.grossMargin == 0.25)
     }
 
     @Test func exampleFileDocumentsEveryKnownKey() throws {
         let uncommented = try exampleText()
             .split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix("# max_") ? String($0.dropFirst(2)) : String($0) }
+            .map { $0.hasPrefix("# max_") || $0.hasPrefix("# gross_margin") ? String($0.dropFirst(2)) : String($0) }
             .joined(separator: "\n")
         let document = try TOMLParser.parse(uncommented)
         var paths: [String] = []
@@ -254,7 +255,7 @@ private func tomlQuoted(_ text: String) -> String {
         ("coupon", "valid_days", "30.0"), ("coupon", "max_coupons", "\"10\""),
         ("coupon", "max_face_value_total", "[1]"),
         ("attribution", "window_days", "30.5"), ("attribution", "expected_lift", "2024-01-01"),
-        ("attribution", "confidence", "true"),
+        ("attribution", "confidence", "true"), ("attribution", "gross_margin", "\"25%\""),
         ("output", "artifact_dir", "1"),
     ])
     func wrongTypeIsRefusedNamingTheKeyAndLine(section: String, key: String, value: String) {
@@ -328,6 +329,8 @@ private func tomlQuoted(_ text: String) -> String {
         ("attribution", "expected_lift", "0"), ("attribution", "expected_lift", "1"),
         ("attribution", "confidence", "0.5"), ("attribution", "confidence", "1"),
         ("attribution", "confidence", "0.4"),
+        ("attribution", "gross_margin", "0"), ("attribution", "gross_margin", "1.01"),
+        ("attribution", "gross_margin", "-0.2"), ("attribution", "gross_margin", "nan"),
         ("output", "artifact_dir", "\"\""), ("output", "artifact_dir", "\"a\\u0000b\""),
     ])
     func outOfRangeValueIsRefusedNamingTheKeyAndLine(section: String, key: String, value: String) {
@@ -347,12 +350,24 @@ private func tomlQuoted(_ text: String) -> String {
         ("coupon", "face_value", "100000"), ("coupon", "face_value", "0.01"),
         ("coupon", "valid_days", "365"), ("coupon", "max_coupons", "1"),
         ("attribution", "confidence", "0.51"), ("attribution", "expected_lift", "0.99"),
+        ("attribution", "gross_margin", "1"), ("attribution", "gross_margin", "0.001"),
         ("source", "business_timezone", "\"America/Argentina/Buenos_Aires\""),
         ("source", "business_timezone", "\"Etc/GMT+8\""), ("source", "schema", "\"_Src_2\""),
         ("", "campaign", "\"9lives\""), ("", "campaign", "\"\(String(repeating: "a", count: 63))\""),
     ])
     func boundaryValuesAreAccepted(section: String, key: String, value: String) throws {
         _ = try load(fileWith(section: section, key: key, value: value))
+    }
+
+    @Test func grossMarginIsOptionalAndAnOutOfRangeMarginNamesFileKeyAndReason() throws {
+        #expect(try load("campaign = \"c\"\n").grossMargin == nil)
+        #expect(try load("campaign = \"c\"\n[attribution]\ngross_margin = 0.3\n").grossMargin == 0.3)
+        let error = loadError("campaign = \"c\"\n[attribution]\ngross_margin = 25\n")
+        #expect(error?.fileName == "pipelines/test.toml")
+        #expect(error?.line == 3)
+        #expect(error?.keyPath == "attribution.gross_margin")
+        #expect(error?.reason == "must be > 0 and ≤ 1, got 25")
+        #expect(error?.fix?.contains("0.25") == true)
     }
 
     @Test func rangeErrorReadsAsASentence() {

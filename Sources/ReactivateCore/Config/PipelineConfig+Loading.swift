@@ -141,6 +141,11 @@ private struct KeyRule: Sendable {
         setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.number(value, path, interval, fix: fix) }
     }
 
+    /// An optional number: absent means not set.
+    static func number(_ section: String, _ name: String, _ key: Field<Double?>, _ interval: Interval, fix: String) -> KeyRule {
+        setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.number(value, path, interval, fix: fix) }
+    }
+
     static func money(_ section: String, _ name: String, _ key: Field<Int64>, _ interval: Interval, fix: String) -> KeyRule {
         setting(section, name, key) { (decoder, value, path) throws(ConfigError) in try decoder.money(value, path, interval, fix: fix) }
     }
@@ -237,6 +242,9 @@ private let keyRules: [KeyRule] = [
     .number(
         "attribution", "confidence", \.confidence, Interval(lower: .exclusive(0.5), upper: .exclusive(1)),
         fix: "set confidence to a level such as 0.95"),
+    .number(
+        "attribution", "gross_margin", \.grossMargin, Interval(lower: .exclusive(0), upper: .inclusive(1)),
+        fix: "set gross_margin to the share of sales kept as gross profit, e.g. 0.25, or remove it to report no profit"),
     KeyRule("output", "artifact_dir") { (decoder, value, config) throws(ConfigError) in
         config.artifactDir = try decoder.artifactDirectory(value)
     },

@@ -86,6 +86,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var expectedLift: Double
     /// `attribution.confidence`: confidence level of reported intervals.
     public var confidence: Double
+    /// `attribution.gross_margin`: share of sales kept as gross profit (0 < m ≤ 1), so incremental profit
+    /// = m × incremental sales − redeemed face value can be reported; nil (the default) reports no profit.
+    public var grossMargin: Double?
 
     // MARK: [output]
 
@@ -129,6 +132,7 @@ public struct PipelineConfig: Sendable, Equatable {
             windowDays: 30,
             expectedLift: 0.02,
             confidence: 0.95,
+            grossMargin: nil,
             artifactDir: "artifacts")
     }
 

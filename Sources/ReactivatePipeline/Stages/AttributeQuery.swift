@@ -70,6 +70,11 @@ enum AttributeQuery {
         """
     }
 
+    /// Every store's name in the source (a chain has hundreds of stores, not millions).
+    static func storeNames(_ plan: RunPlan) -> SQL {
+        "SELECT store_id, name FROM \(plan.sourceSchema).stores"
+    }
+
     /// The counts and sums of a wave's first complete observation in this mode.
     static func finalTotals(_ plan: RunPlan, wave: CalendarDay) -> SQL {
         """

@@ -211,7 +211,8 @@ public struct AttributeStage: Stage {
         for total in totals { arms.merge(total) }
         let observation = AttributionTable.Observation(plan: context.plan, wave: CalendarDay(wave.asOfDay), complete: complete)
         try connection.transaction {
-            try AttributionTable.replace([AttributionRow(rollup: rollup, arms: arms)], rollup: true, of: observation, connection: connection)
+            let row = AttributionRow(rollup: rollup, arms: arms, confidence: context.config.confidence, grossMargin: context.config.grossMargin)
+            try AttributionTable.replace([row], rollup: true, of: observation, connection: connection)
         }
     }
 
@@ -227,12 +228,18 @@ public struct AttributeStage: Stage {
         let config = context.config
         let plan = context.plan
         let waveDay = CalendarDay(wave.asOfDay)
-        var rows = [try AttributionRow(level: "campaign", key: "all", arms: statistics.total, confidence: config.confidence)]
+        let margin = config.grossMargin
+        var rows = [try AttributionRow(level: "campaign", key: "all", arms: statistics.total, confidence: config.confidence, grossMargin: margin)]
+        let names = statistics.byStore.isEmpty ? [:] : try storeNames(connection, plan: plan)
         for store in statistics.byStore.keys.sorted() {
-            rows.append(try AttributionRow(level: "store", key: String(store), arms: statistics.byStore[store] ?? .init(), confidence: config.confidence))
+            var row = try AttributionRow(
+                level: "store", key: String(store), arms: statistics.byStore[store] ?? .init(), confidence: config.confidence, grossMargin: margin)
+            row.storeName = names[store]
+            rows.append(row)
         }
         for segment in statistics.bySegment.keys.sorted() {
-            rows.append(try AttributionRow(level: "segment", key: segment, arms: statistics.bySegment[segment] ?? .init(), confidence: config.confidence))
+            rows.append(try AttributionRow(
+                level: "segment", key: segment, arms: statistics.bySegment[segment] ?? .init(), confidence: config.confidence, grossMargin: margin))
         }
         // Days already observed: the cumulative series stops where the as-of date cuts an open window.
         let observedDays = min(config.windowDays, Int((wave.observedUntil - wave.issuedAt + PostgresEpoch.microsecondsPerDay - 1) / PostgresEpoch.microsecondsPerDay))
@@ -248,6 +255,15 @@ public struct AttributeStage: Stage {
             try AttributionTable.replaceDaily(statistics, observedDays: observedDays, of: observation, connection: connection)
             return true
         }
+    }
+
+    /// The source's names of the wave's stores, stored with their rows so analysts need not join the source.
+    static func storeNames(_ connection: Connection, plan: RunPlan) throws -> [Int64: String] {
+        var names: [Int64: String] = [:]
+        for row in try connection.query(AttributeQuery.storeNames(plan), operation: "read store names") {
+            if let name = try row.decodeIfPresent(1, as: String.self) { names[try row.decode(0, as: Int64.self)] = name }
+        }
+        return names
     }
 
     /// The counts and sums of a wave's first complete observation in this mode, if there is one.

@@ -19,8 +19,18 @@ struct AttributionRow: Sendable {
     var netIncrementalSales: Double?
     var netInterval: ConfidenceInterval?
     var returnPerCost: Double?
+    /// The sales interval ÷ coupon cost (the cost is known exactly), so the return has an interval too.
+    var returnInterval: ConfidenceInterval?
+    /// Confidence level of every interval of the row.
+    var ciLevel: Double
+    /// The store's name for store rows, as the source named it when attributed.
+    var storeName: String?
+    /// `attribution.gross_margin`, and incremental profit = margin × incremental sales − coupon cost with its interval.
+    var grossMargin: Double?
+    var incrementalProfit: Double?
+    var profitInterval: ConfidenceInterval?
 
-    init(level: String, key: String, arms: AttributeStage.WaveStatistics.Arms, confidence: Double) throws {
+    init(level: String, key: String, arms: AttributeStage.WaveStatistics.Arms, confidence: Double, grossMargin: Double?) throws {
         let estimate = try AttributionEstimate(treatment: arms.treatment, control: arms.control, confidenceLevel: confidence)
         self.level = level
         self.key = key
@@ -37,10 +47,12 @@ struct AttributionRow: Sendable {
         netIncrementalSales = estimate.netIncrementalSalesCents.map { $0 / 100 }
         netInterval = estimate.netIncrementalSalesInterval.map(Self.yuan)
         returnPerCost = estimate.incrementalSalesPerCouponCost
+        ciLevel = confidence
+        applyCostAndMargin(grossMargin)
     }
 
     /// The campaign so far (level 'campaign', key 'all_waves'): effects summed wave by wave.
-    init(rollup: CampaignRollup, arms: AttributeStage.WaveStatistics.Arms) {
+    init(rollup: CampaignRollup, arms: AttributeStage.WaveStatistics.Arms, confidence: Double, grossMargin: Double?) {
         level = "campaign"
         key = "all_waves"
         self.arms = arms
@@ -56,6 +68,19 @@ struct AttributionRow: Sendable {
         netIncrementalSales = rollup.netIncrementalSalesCents.map { $0 / 100 }
         netInterval = rollup.netInterval.map(Self.yuan)
         returnPerCost = rollup.couponCostCents > 0 ? rollup.incrementalSalesCents.map { $0 / rollup.couponCostCents } : nil
+        ciLevel = confidence
+        applyCostAndMargin(grossMargin)
+    }
+
+    /// The return's interval and, with a margin, the profit and its interval; the coupon cost is known exactly,
+    /// so both intervals are the sales interval scaled (and shifted), at the same level.
+    private mutating func applyCostAndMargin(_ margin: Double?) {
+        let cost = Double(couponCostCents) / 100
+        returnInterval = cost > 0 ? interval?.scaled(by: 1 / cost) : nil
+        grossMargin = margin
+        guard let margin else { return }
+        incrementalProfit = incrementalSales.map { margin * $0 - cost }
+        profitInterval = interval?.scaled(by: margin).shifted(by: -cost)
     }
 
     private static func yuan(_ cents: ConfidenceInterval) -> ConfidenceInterval {

@@ -26,11 +26,12 @@ enum AttributionTable {
               reactivated_treatment, reactivated_control, sales_treatment, sales_control, reactivation_lift,
               reactivation_ci_low, reactivation_ci_high, sales_per_member_diff, incremental_sales, ci_low, ci_high,
               cuped_incremental_sales, cuped_ci_low, cuped_ci_high, redemptions, coupon_cost, net_incremental_sales,
-              net_ci_low, net_ci_high, return_per_cost) FROM STDIN (FORMAT binary)
+              net_ci_low, net_ci_high, return_per_cost, return_ci_low, return_ci_high, ci_level, store_name,
+              gross_margin, incremental_profit, profit_ci_low, profit_ci_high) FROM STDIN (FORMAT binary)
             """, operation: "write attribution"
         ) { writer in
             for row in rows {
-                writer.encoder.beginRow(fieldCount: 30)
+                writer.encoder.beginRow(fieldCount: 38)
                 writer.encoder.append(plan.campaign)
                 writer.encoder.appendDate(observation.wave.number)
                 writer.encoder.append(plan.mode.rawValue)
@@ -61,6 +62,14 @@ enum AttributionTable {
                 writer.encoder.append(row.netInterval?.lower)
                 writer.encoder.append(row.netInterval?.upper)
                 writer.encoder.append(row.returnPerCost)
+                writer.encoder.append(row.returnInterval?.lower)
+                writer.encoder.append(row.returnInterval?.upper)
+                writer.encoder.append(row.ciLevel)
+                writer.encoder.append(row.storeName)
+                writer.encoder.append(row.grossMargin)
+                writer.encoder.append(row.incrementalProfit)
+                writer.encoder.append(row.profitInterval?.lower)
+                writer.encoder.append(row.profitInterval?.upper)
                 try writer.rowDone()
             }
         }
