@@ -48,6 +48,37 @@ struct CustomerSummaryCounter {
         if 2 * distinct > entries.count { grow() }
     }
 
+    /// Written once per batch so the compiler keeps the batch's touching loads (see `add(contentsOf:)`).
+    private var touched = 0
+
+    /// Adds many summaries. At 2M+ rows the table (tens of MB) is far larger than the caches, so almost
+    /// every row's probe is a cache (and TLB) miss; one at a time they are serialized. Loading each
+    /// batch's home slots first, in a loop of independent loads, overlaps those misses, and the inserts
+    /// then find their lines in cache: the same counts, a few times faster.
+    mutating func add(contentsOf summaries: UnsafeBufferPointer<CustomerSummary>) {
+        var start = 0
+        while start < summaries.count {
+            let end = min(start + Self.batch, summaries.count)
+            let mask = self.mask
+            var sum = 0
+            entries.withUnsafeBufferPointer { table in
+                for index in start..<end {
+                    let summary = summaries[index]
+                    let slot = Self.hash(
+                        (summary.frequency + 0.0).bitPattern, (summary.recency + 0.0).bitPattern,
+                        (summary.age + 0.0).bitPattern) & mask
+                    sum &+= table[slot].count
+                }
+            }
+            touched = sum
+            for index in start..<end { add(summaries[index]) }
+            start = end
+        }
+    }
+
+    /// Rows whose slots are loaded together: enough misses in flight to fill the memory pipeline.
+    private static let batch = 32
+
     /// The groups, in table order (callers that need an order sort them; the fit does).
     var groups: [WeightedCustomerSummary] {
         var result: [WeightedCustomerSummary] = []
