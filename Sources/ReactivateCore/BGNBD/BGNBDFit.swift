@@ -99,6 +99,13 @@ public struct BGNBDFit: Sendable, Equatable {
     public static func fit(
         _ likelihood: BGNBDLikelihood, options: BGNBDFitOptions = BGNBDFitOptions()
     ) throws(BGNBDError) -> BGNBDFit {
+        try fit(likelihood, options: options, warmStartGroups: warmStartGroups)
+    }
+
+    /// `fit(_:options:)` with the warm-start sample size given (tests use small bases and samples).
+    static func fit(
+        _ likelihood: BGNBDLikelihood, options: BGNBDFitOptions, warmStartGroups: Int
+    ) throws(BGNBDError) -> BGNBDFit {
         let start: BGNBDParameters
         if let given = options.start { start = given } else { start = defaultStart(likelihood) }
         try start.validate()
