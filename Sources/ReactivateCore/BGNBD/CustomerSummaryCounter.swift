@@ -51,11 +51,18 @@ struct CustomerSummaryCounter {
     /// Written once per batch so the compiler keeps the batch's touching loads (see `add(contentsOf:)`).
     private var touched = 0
 
-    /// Adds many summaries. At 2M+ rows the table (tens of MB) is far larger than the caches, so almost
-    /// every row's probe is a cache (and TLB) miss; one at a time they are serialized. Loading each
-    /// batch's home slots first, in a loop of independent loads, overlaps those misses, and the inserts
-    /// then find their lines in cache: the same counts, a few times faster.
-    mutating func add(contentsOf summaries: UnsafeBufferPointer<CustomerSummary>) {
+    /// Adds many summaries, or only those of one partition (`partition` of `2^partitionBits`, by the
+    /// top bits of their hash), so that as many counters as cores can count one batch of rows at once,
+    /// each owning the triples of its partition.
+    ///
+    /// At 2M+ rows the table (tens of MB) is far larger than the caches, so almost every row's probe is
+    /// a cache (and TLB) miss; one at a time they are serialized. Loading each batch's home slots first,
+    /// in a loop of independent loads, overlaps those misses, and the inserts then find their lines in
+    /// cache: the same counts, a few times faster.
+    mutating func add(contentsOf summaries: UnsafeBufferPointer<CustomerSummary>, partition: Int = 0, partitionBits: Int = 0) {
+        func owned(_ hash: Int) -> Bool {
+            partitionBits == 0 || Int(UInt64(truncatingIfNeeded: hash) >> UInt64(64 - partitionBits)) == partition
+        }
         var start = 0
         while start < summaries.count {
             let end = min(start + Self.batch, summaries.count)
@@ -63,15 +70,12 @@ struct CustomerSummaryCounter {
             var sum = 0
             entries.withUnsafeBufferPointer { table in
                 for index in start..<end {
-                    let summary = summaries[index]
-                    let slot = Self.hash(
-                        (summary.frequency + 0.0).bitPattern, (summary.recency + 0.0).bitPattern,
-                        (summary.age + 0.0).bitPattern) & mask
-                    sum &+= table[slot].count
+                    let hash = Self.hash(summaries[index])
+                    if owned(hash) { sum &+= table[hash & mask].count }
                 }
             }
             touched = sum
-            for index in start..<end { add(summaries[index]) }
+            for index in start..<end where owned(Self.hash(summaries[index])) { add(summaries[index]) }
             start = end
         }
     }
@@ -85,6 +89,11 @@ struct CustomerSummaryCounter {
         result.reserveCapacity(distinct)
         for entry in entries where entry.count != 0 { result.append(Self.group(entry)) }
         return result
+    }
+
+    /// Appends the groups to `result` (no intermediate array: at 770k groups that is 25 MB).
+    func appendGroups(to result: inout [WeightedCustomerSummary]) {
+        for entry in entries where entry.count != 0 { result.append(Self.group(entry)) }
     }
 
     private static func group(_ entry: Entry) -> WeightedCustomerSummary {
@@ -102,6 +111,11 @@ struct CustomerSummaryCounter {
             bigger.add(group.summary, count: group.count)
         }
         self = bigger
+    }
+
+    /// The hash of a summary's triple, −0 taken as +0 (as in `add`).
+    private static func hash(_ summary: CustomerSummary) -> Int {
+        hash((summary.frequency + 0.0).bitPattern, (summary.recency + 0.0).bitPattern, (summary.age + 0.0).bitPattern)
     }
 
     /// Each word through a full 64-bit mixer (SplitMix64's finaliser), so triples that differ only in

@@ -57,8 +57,20 @@ public struct SummaryCSV: Sendable, Equatable {
     /// - Throws: `SummaryCSVError` naming the line, the column and what to change.
     public static func groups(parsing bytes: UnsafeBufferPointer<UInt8>) throws(SummaryCSVError) -> [WeightedCustomerSummary] {
         let header = try Header(bytes)
+        // One counter per core, each owning a partition of the triples (by hash), so a round's rows are
+        // counted on all cores too; the partitions' groups are disjoint, so they are simply concatenated.
+        var bits = 0
+        while bits < 3, 2 << bits <= ProcessInfo.processInfo.activeProcessorCount { bits += 1 }
+        let partitionBits = bits
+        let partitions = 1 << partitionBits
         // About a third of the rows are distinct in day- or week-based exports; 20 bytes make a short row.
-        var counter = CustomerSummaryCounter(expected: bytes.count / 60)
+        let counters = UnsafeMutablePointer<CustomerSummaryCounter>.allocate(capacity: partitions)
+        counters.initialize(repeating: CustomerSummaryCounter(expected: bytes.count / 60 / partitions), count: partitions)
+        defer {
+            counters.deinitialize(count: partitions)
+            counters.deallocate()
+        }
+        nonisolated(unsafe) let counting = counters
         var bounds = [header.bodyStart]
         while let last = bounds.last, last < bytes.count {
             var next = min(last + chunkBytes, bytes.count)
@@ -102,13 +114,22 @@ public struct SummaryCSV: Sendable, Equatable {
                     error.line += linesBefore
                     throw error
                 }
-                chunk.summaries.withUnsafeBufferPointer { counter.add(contentsOf: $0) }
                 linesBefore += chunk.lines
+            }
+            DispatchQueue.concurrentPerform(iterations: partitions) { partition in
+                for chunk in parsed {
+                    chunk.summaries.withUnsafeBufferPointer {
+                        counting[partition].add(contentsOf: $0, partition: partition, partitionBits: partitionBits)
+                    }
+                }
             }
             first += round
         }
-        // The fit sorts the groups itself, so the table's order cannot change its result.
-        return counter.groups
+        // The fit sorts the groups itself, so the order of the tables cannot change its result.
+        var groups: [WeightedCustomerSummary] = []
+        groups.reserveCapacity((0..<partitions).reduce(0) { $0 + counters[$1].distinct })
+        for partition in 0..<partitions { counters[partition].appendGroups(to: &groups) }
+        return groups
     }
 
     /// Bytes per parsing chunk: small enough that a round's rows stay a few MB.
