@@ -182,17 +182,10 @@ public struct BGNBDLikelihood: Sendable {
                 append(x[index], t[index], tx[index], groupCount[index])
             }
         }
-        self.customerCount = customers
-        self.repeatGroupCount = mergedCount.count
-        self.frequencies = frequencyOrder.sorted
-        self.frequencyCounts = sortedFrequencyCounts
-        self.ages = ageOrder.sorted
-        self.zeroFrequencyCountsByAge = sortedZeroCounts
-        self.recencies = recencyOrder.sorted
-        self.groupFrequency = mergedFrequency
-        self.groupAge = mergedAge
-        self.groupRecency = mergedRecency
-        self.groupCount = mergedCount
+        self.init(
+            customerCount: customers, frequencies: frequencyOrder.sorted, frequencyCounts: sortedFrequencyCounts,
+            ages: ageOrder.sorted, zeroFrequencyCountsByAge: sortedZeroCounts, recencies: recencyOrder.sorted,
+            groupFrequency: mergedFrequency, groupAge: mergedAge, groupRecency: mergedRecency, groupCount: mergedCount)
     }
 
     /// Every k-th repeat group (in the sorted order), its counts scaled so the sample's repeat buyers
@@ -229,7 +222,7 @@ public struct BGNBDLikelihood: Sendable {
             groupAge: sampledAge, groupRecency: sampledRecency, groupCount: sampledCount)
     }
 
-    /// The parts as given (for `sample(about:)`).
+    /// The parts as given, already sorted (`init(groups:)` and `sample(about:)` build them).
     private init(
         customerCount: Int, frequencies: [Double], frequencyCounts: [Double], ages: [Double],
         zeroFrequencyCountsByAge: [Double], recencies: [Double], groupFrequency: [Int32], groupAge: [Int32],

@@ -65,7 +65,9 @@ public struct SummaryCSV: Sendable, Equatable {
         let partitions = 1 << partitionBits
         // About a third of the rows are distinct in day- or week-based exports; 20 bytes make a short row.
         let counters = UnsafeMutablePointer<CustomerSummaryCounter>.allocate(capacity: partitions)
-        counters.initialize(repeating: CustomerSummaryCounter(expected: bytes.count / 60 / partitions), count: partitions)
+        for partition in 0..<partitions {
+            (counters + partition).initialize(to: CustomerSummaryCounter(expected: bytes.count / 60 / partitions))
+        }
         defer {
             counters.deinitialize(count: partitions)
             counters.deallocate()
