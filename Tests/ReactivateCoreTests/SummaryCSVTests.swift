@@ -1,4 +1,4 @@
-import ReactivateCore
+@testable import ReactivateCore
 import Testing
 
 @Suite struct SummaryCSVTests {
@@ -34,6 +34,47 @@ import Testing
         #expect(table.summaries == summaries)
         #expect(table.rows.last?.label == "C2999")
         #expect(try BGNBDFit.fit(table.summaries) == BGNBDFit.fit(summaries))
+    }
+
+    /// A file of several parsing chunks and rounds (chunks are cut at line ends and parsed concurrently).
+    static func largeFile(lines: Int, badLine: Int? = nil) -> [UInt8] {
+        var text = "customer_id,frequency,recency,T\n"
+        for line in 2...lines {
+            if line == badLine {
+                text += "C\(line),2,abc,30\n"
+            } else if line % 1_000 == 0 {
+                text += "\n"  // blank lines count as lines
+            } else {
+                let x = line % 7
+                text += "C\(line),\(x),\(x == 0 ? "0" : String(Double(line % 997) / 100 + 0.5)),\(Double(line % 13) + 20)\n"
+            }
+        }
+        return Array(text.utf8)
+    }
+
+    @Test func groupsOfAManyChunkFileAreTheGroupsOfItsRows() throws {
+        let bytes = Self.largeFile(lines: 300_000)
+        #expect(bytes.count > 8 * SummaryCSV.chunkBytes)
+        let groups = try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in try SummaryCSV.groups(parsing: buffer) }
+        let rows = try SummaryCSV(parsing: String(decoding: bytes, as: UTF8.self)).summaries
+        func counts(_ groups: [WeightedCustomerSummary]) -> [CustomerSummary: Int] {
+            groups.reduce(into: [:]) { $0[$1.summary, default: 0] += $1.count }
+        }
+        #expect(counts(groups) == counts(CustomerSummary.grouped(rows)))
+        #expect(groups.reduce(0) { $0 + $1.count } == rows.count)
+    }
+
+    @Test func errorInALaterChunkNamesItsLineInTheWholeFile() throws {
+        let bytes = Self.largeFile(lines: 300_000, badLine: 251_234)
+        #expect(throws: SummaryCSVError.self) {
+            try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in _ = try SummaryCSV.groups(parsing: buffer) }
+        }
+        do {
+            _ = try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in try SummaryCSV.groups(parsing: buffer) }
+        } catch {
+            #expect(error.line == 251_234)
+            #expect(error.column == "recency")
+        }
     }
 
     @Test func columnsMayComeInAnyOrderWithoutIdAndWithLowercaseT() throws {

@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
         /// A digest of the extract artifact's columns: `make bench` compares it across table layouts.
         var checksum = ""
         var ended: DispatchTime?
+        /// For issue: the coupons written and the seconds spent writing them with their outbox rows and skips.
+        var extra = ""
         switch subject {
         case .floor:
             let connection = try global.connect()
@@ -78,6 +80,11 @@ struct BenchCommand: ParsableCommand {
                 config: config, configText: text, asOf: .day(CalendarDay(asOfDay)), mode: .live, stages: [stage], force: true,
                 attributeWave: nil))
             rows = outcome.reports.first?.result?.rowsIn ?? 0
+            if stage == .issue, let stats = outcome.reports.first?.result?.stats,
+                case .integer(let milliseconds)? = stats["insert_ms"], case .integer(let issued)? = stats["issued_now"]
+            {
+                extra = ",\"issued\":\(issued),\"insert_seconds\":\(String(format: "%.3f", Double(milliseconds) / 1000))"
+            }
             if stage == .extract, let path = outcome.reports.first?.result?.artifactPath {
                 ended = DispatchTime.now()  // reading the artifact back is not part of the measurement
                 checksum = try MemberHistories.contentDigest(path: path)
@@ -90,6 +97,6 @@ struct BenchCommand: ParsableCommand {
         print(
             "{\"subject\":\"\(subject.rawValue)\",\"seconds\":\(String(format: "%.3f", seconds)),\"rows\":\(rows),"
                 + "\"rows_per_s\":\(Int(Double(rows) / max(seconds, 1e-9))),\"peak_rss_mb\":\(String(format: "%.1f", peakMB)),"
-                + "\"checksum\":\"\(checksum)\"}")
+                + "\"checksum\":\"\(checksum)\"\(extra)}")
     }
 }

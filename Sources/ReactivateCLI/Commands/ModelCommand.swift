@@ -73,7 +73,8 @@ struct ModelFitCommand: ParsableCommand {
         case .json:
             var object: [String: Any] = [
                 "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b, "log_likelihood": fit.logLikelihood,
-                "customers": fit.customerCount, "iterations": fit.iterations, "converged": fit.converged,
+                "customers": fit.customerCount, "iterations": fit.iterations, "evaluations": fit.evaluations,
+                "converged": fit.converged,
             ]
             if let limit = fit.limit { object["limit"] = limit.description }
             if let horizon = predictHorizon, let csv {

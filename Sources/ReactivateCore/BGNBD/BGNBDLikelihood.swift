@@ -53,14 +53,11 @@ public struct BGNBDLikelihood: Sendable {
     /// - Throws: `BGNBDError` for an invalid triple or count, no customers, or no repeat buyer at all
     ///   (then the dropout process is not identified).
     public init(groups: [WeightedCustomerSummary]) throws(BGNBDError) {
-        var frequencyIndex: [Double: Int32] = [:]
-        var ageIndex: [Double: Int32] = [:]
-        var recencyIndex: [Double: Int32] = [:]
-        var frequencies: [Double] = []
+        var frequencyIndex = BGNBDValueNumbering()
+        var ageIndex = BGNBDValueNumbering()
+        var recencyIndex = BGNBDValueNumbering()
         var frequencyCounts: [Double] = []
-        var ages: [Double] = []
         var zeroCounts: [Double] = []
-        var recencies: [Double] = []
         var groupFrequency: [Int32] = []
         var groupAge: [Int32] = []
         var groupRecency: [Int32] = []
@@ -71,14 +68,6 @@ public struct BGNBDLikelihood: Sendable {
         groupCount.reserveCapacity(groups.count)
         var customers = 0
         var repeatCustomers = 0
-
-        func slot(_ value: Double, _ index: inout [Double: Int32], _ values: inout [Double]) -> Int32 {
-            if let existing = index[value] { return existing }
-            let position = Int32(values.count)
-            index[value] = position
-            values.append(value)
-            return position
-        }
 
         for (position, group) in groups.enumerated() {
             try group.summary.validate(index: position)
@@ -97,18 +86,18 @@ public struct BGNBDLikelihood: Sendable {
             customers = sum
             let summary = group.summary
             let count = Double(group.count)
-            let x = slot(summary.frequency, &frequencyIndex, &frequencies)
-            if frequencyCounts.count < frequencies.count { frequencyCounts.append(0) }
+            let x = frequencyIndex.number(summary.frequency)
+            if frequencyCounts.count < frequencyIndex.values.count { frequencyCounts.append(0) }
             frequencyCounts[Int(x)] += count
-            let t = slot(summary.age, &ageIndex, &ages)
-            if zeroCounts.count < ages.count { zeroCounts.append(0) }
+            let t = ageIndex.number(summary.age)
+            if zeroCounts.count < ageIndex.values.count { zeroCounts.append(0) }
             if summary.frequency == 0 {
                 zeroCounts[Int(t)] += count
             } else {
                 repeatCustomers += group.count
                 groupFrequency.append(x)
                 groupAge.append(t)
-                groupRecency.append(slot(summary.recency, &recencyIndex, &recencies))
+                groupRecency.append(recencyIndex.number(summary.recency))
                 groupCount.append(count)
             }
         }
@@ -128,6 +117,9 @@ public struct BGNBDLikelihood: Sendable {
         // Put everything in sorted order, so every sum (and so the fit, to the last bit) depends only on
         // which triples occur how often, not on the order they came in: a Dictionary's order changes
         // from run to run, and a rerun must reproduce its scores.
+        let frequencies = frequencyIndex.values
+        let ages = ageIndex.values
+        let recencies = recencyIndex.values
         let frequencyOrder = Self.sortedWithRanks(frequencies)
         let ageOrder = Self.sortedWithRanks(ages)
         let recencyOrder = Self.sortedWithRanks(recencies)
@@ -190,17 +182,63 @@ public struct BGNBDLikelihood: Sendable {
                 append(x[index], t[index], tx[index], groupCount[index])
             }
         }
-        self.customerCount = customers
-        self.repeatGroupCount = mergedCount.count
-        self.frequencies = frequencyOrder.sorted
-        self.frequencyCounts = sortedFrequencyCounts
-        self.ages = ageOrder.sorted
-        self.zeroFrequencyCountsByAge = sortedZeroCounts
-        self.recencies = recencyOrder.sorted
-        self.groupFrequency = mergedFrequency
-        self.groupAge = mergedAge
-        self.groupRecency = mergedRecency
-        self.groupCount = mergedCount
+        self.init(
+            customerCount: customers, frequencies: frequencyOrder.sorted, frequencyCounts: sortedFrequencyCounts,
+            ages: ageOrder.sorted, zeroFrequencyCountsByAge: sortedZeroCounts, recencies: recencyOrder.sorted,
+            groupFrequency: mergedFrequency, groupAge: mergedAge, groupRecency: mergedRecency, groupCount: mergedCount)
+    }
+
+    /// Every k-th repeat group (in the sorted order), its counts scaled so the sample's repeat buyers
+    /// weigh what all of them do; the x = 0 customers stay as they are. A systematic sample of about
+    /// `target` groups, whose likelihood per customer is close to the whole one's: `BGNBDFit` fits it
+    /// first and starts the full search at its maximum. Nil when there are not many more groups than that.
+    func sample(about target: Int) -> BGNBDLikelihood? {
+        let step = repeatGroupCount / max(target, 1)
+        guard step >= 4 else { return nil }
+        var sampledFrequency: [Int32] = []
+        var sampledAge: [Int32] = []
+        var sampledRecency: [Int32] = []
+        var sampledCount: [Double] = []
+        var allRepeat = 0.0
+        for count in groupCount { allRepeat += count }
+        var sampledRepeat = 0.0
+        for index in stride(from: step / 2, to: repeatGroupCount, by: step) {
+            sampledFrequency.append(groupFrequency[index])
+            sampledAge.append(groupAge[index])
+            sampledRecency.append(groupRecency[index])
+            sampledCount.append(groupCount[index])
+            sampledRepeat += groupCount[index]
+        }
+        let scale = allRepeat / sampledRepeat
+        var counts = [Double](repeating: 0, count: frequencies.count)
+        for (slot, count) in zip(frequencies.indices, frequencyCounts) where frequencies[slot] == 0 { counts[slot] = count }
+        for index in sampledCount.indices {
+            sampledCount[index] *= scale
+            counts[Int(sampledFrequency[index])] += sampledCount[index]
+        }
+        return BGNBDLikelihood(
+            customerCount: customerCount, frequencies: frequencies, frequencyCounts: counts, ages: ages,
+            zeroFrequencyCountsByAge: zeroFrequencyCountsByAge, recencies: recencies, groupFrequency: sampledFrequency,
+            groupAge: sampledAge, groupRecency: sampledRecency, groupCount: sampledCount)
+    }
+
+    /// The parts as given, already sorted (`init(groups:)` and `sample(about:)` build them).
+    private init(
+        customerCount: Int, frequencies: [Double], frequencyCounts: [Double], ages: [Double],
+        zeroFrequencyCountsByAge: [Double], recencies: [Double], groupFrequency: [Int32], groupAge: [Int32],
+        groupRecency: [Int32], groupCount: [Double]
+    ) {
+        self.customerCount = customerCount
+        self.repeatGroupCount = groupCount.count
+        self.frequencies = frequencies
+        self.frequencyCounts = frequencyCounts
+        self.ages = ages
+        self.zeroFrequencyCountsByAge = zeroFrequencyCountsByAge
+        self.recencies = recencies
+        self.groupFrequency = groupFrequency
+        self.groupAge = groupAge
+        self.groupRecency = groupRecency
+        self.groupCount = groupCount
     }
 
     /// Distinct values in ascending order, and for each original position its position in that order.

@@ -24,6 +24,8 @@ struct BGNBDOptimizer: Sendable {
         var evaluations: Int
         var converged: Bool
         var stop: Stop
+        /// The inverse-Hessian approximation at the end: a warm start for a search on the same objective.
+        var inverseHessian: [Vector] = BGNBDOptimizer.identity
     }
 
     /// Why the loop stopped.
@@ -39,7 +41,11 @@ struct BGNBDOptimizer: Sendable {
         case nonFiniteStart
     }
 
-    func minimize(from start: Vector, _ objective: (Vector) -> (value: Double, gradient: Vector)) -> Result {
+    /// - Parameter initialInverseHessian: the curvature a search of a similar objective ended with
+    ///   (`Result.inverseHessian`); nil starts from the identity, scaled after the first step.
+    func minimize(
+        from start: Vector, initialInverseHessian: [Vector]? = nil, _ objective: (Vector) -> (value: Double, gradient: Vector)
+    ) -> Result {
         var evaluations = 0
         func evaluate(_ point: Vector) -> (value: Double, gradient: Vector) {
             evaluations += 1
@@ -57,8 +63,8 @@ struct BGNBDOptimizer: Sendable {
                 point: x, value: f, gradient: g, iterations: 0, evaluations: evaluations, converged: false,
                 stop: .nonFiniteStart)
         }
-        var inverseHessian = Self.identity
-        var hessianIsScaled = false
+        var inverseHessian = initialInverseHessian ?? Self.identity
+        var hessianIsScaled = initialInverseHessian != nil
         var iteration = 0
         var quietIterations = 0
         while iteration < maximumIterations {
@@ -66,7 +72,7 @@ struct BGNBDOptimizer: Sendable {
             if gradientNorm <= gradientTolerance {
                 return Result(
                     point: x, value: f, gradient: g, iterations: iteration, evaluations: evaluations, converged: true,
-                    stop: .gradientTolerance)
+                    stop: .gradientTolerance, inverseHessian: inverseHessian)
             }
             var direction = -Self.multiply(inverseHessian, g)
             if (direction * g).sum() >= 0 {
@@ -106,14 +112,14 @@ struct BGNBDOptimizer: Sendable {
             if Self.largestMagnitude(g) <= gradientTolerance {
                 return Result(
                     point: x, value: f, gradient: g, iterations: iteration, evaluations: evaluations, converged: true,
-                    stop: .gradientTolerance)
+                    stop: .gradientTolerance, inverseHessian: inverseHessian)
             }
             if decrease <= relativeTolerance * max(abs(f), 1) {
                 quietIterations += 1
                 if quietIterations >= 2 && Self.largestMagnitude(g) <= 1e3 * gradientTolerance {
                     return Result(
                         point: x, value: f, gradient: g, iterations: iteration, evaluations: evaluations,
-                        converged: true, stop: .relativeTolerance)
+                        converged: true, stop: .relativeTolerance, inverseHessian: inverseHessian)
                 }
             } else {
                 quietIterations = 0

