@@ -24,6 +24,8 @@ public struct PipelineRunner {
         public var attributeWave: Int32?
         /// Run as of today in the business time zone (`--as-of today`); `asOfDay` is then ignored.
         public var asOfToday = false
+        /// Shards worked on at once (`run --jobs`).
+        public var jobs = 2
 
         public init(
             config: PipelineConfig, configText: String, asOfDay: Int32, mode: RunMode = .live,

@@ -37,6 +37,8 @@ public struct ExtractStage: Stage {
         // feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go
         // to the log and the stage's stats. Backfills replay the past and skip the data tests.
         var sourceStats: JSONValue = .null
+        let layout = try ShardCatalog.layout(try context.connect(), config: config)
+        if case .sharded(let map) = layout { try probeShards(context, map: map) }
         if context.mode == .backfill {
             let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
             guard problems.isEmpty else {
@@ -54,7 +56,20 @@ public struct ExtractStage: Stage {
             }
             sourceStats = .object(checks.stats)
         }
-        let (members, tally) = try stream(context)
+        let members: MemberHistories, tally: Tally
+        var shardStats: JSONValue?
+        switch layout {
+        case .oneServer(let reason):
+            context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
+            (members, tally) = try stream(context)
+        case .sharded(let map):
+            context.logger.notice(
+                "source is sharded: reading each shard from its own server",
+                metadata: ["provider": "\(map.provider.rawValue)", "shards": "\(map.shards.count)", "jobs": "\(context.jobs)"])
+            let (merged, sums, perShard) = try streamShards(context, map: map)
+            (members, tally) = (merged, sums)
+            shardStats = .array(perShard)
+        }
         var clock = PhaseClock(logger: context.logger)
         defer { clock.lap("artifact written") }
         let summary = try members.write(
@@ -80,7 +95,7 @@ public struct ExtractStage: Stage {
                 "transactions_spilled": JSONValue(tally.transactionsSpilled),
                 "transactions_read_after_member_facts": JSONValue(tally.transactionsReadAfterMemberFacts),
                 "source_checks": sourceStats,
-            ],
+            ].merging(shardStats.map { ["shards": $0] } ?? [:]) { current, _ in current },
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
     }
 
@@ -102,11 +117,16 @@ public struct ExtractStage: Stage {
     /// bucket by bucket after the scan (`PurchaseFold`), distinct purchase days exactly. No member is
     /// read twice.
     func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
+        try stream(context, from: ExtractSource(schema: context.plan.sourceSchema, connectionString: context.connectionString))
+    }
+
+    /// The same, from one server's relations: the source schema on the configured server, or a shard.
+    func stream(_ context: StageContext, from source: ExtractSource) throws -> (MemberHistories, Tally) {
         let config = context.config
         let run = context.plan
-        let schema = run.sourceSchema
+        let relations = source.relations
         var clock = PhaseClock(logger: context.logger)
-        let first = try context.connect()
+        let first = try context.connect(to: source.connectionString)
         try ExtractQuery.prepareSession(first)
         let calendar = try ExtractQuery.calendar(
             first, asOfDay: run.asOf.number, daysBack: max(config.prePeriodDays, config.locationFreshnessDays, 400) + 1,
@@ -116,7 +136,7 @@ public struct ExtractStage: Stage {
         guard calendar.midnight(of: run.asOf.number) == cutoff,
             let freshFrom = calendar.midnight(of: run.asOf.number - Int32(config.locationFreshnessDays))
         else { throw PipelineError(.runtime, "the business calendar does not agree with the run's cut-off \(run.cutoff)") }
-        let window = ExtractQuery.Window(schema: schema, cutoff: run.cutoff, freshLocationsFrom: Instant(microseconds: freshFrom))
+        let window = ExtractQuery.Window(relations: relations, cutoff: run.cutoff, freshLocationsFrom: Instant(microseconds: freshFrom))
         // One snapshot for both connections: the member slots, the member rows and the transactions
         // agree even while the source keeps changing.
         try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -124,15 +144,15 @@ public struct ExtractStage: Stage {
             throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
         }
         let estimate = try? first.query(
-            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(schema.quoted + ".transactions"))"
+            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(relations.transactions.regclassText))"
         ).scalar(Int.self)
         let slots = try Self.memberSlots(first, window: window)
         clock.lap("member slots")
         let plan = Mutex(
             TransactionScanPlan(
-                blocks: try ExtractQuery.transactionBlocks(first, schema: schema), chunks: scanChunks,
+                blocks: try ExtractQuery.transactionBlocks(first, relation: relations.transactions), chunks: scanChunks,
                 minimumChunk: minimumChunkBlocks))
-        let second = try context.connect()
+        let second = try context.connect(to: source.connectionString)
         try ExtractQuery.prepareSession(second)
         try second.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT \(Connection.quoteLiteral(snapshot))")
         let cancels = [first, second].compactMap { $0.cancelHandle() }
@@ -278,12 +298,12 @@ public struct ExtractStage: Stage {
         let range = try connection.query(
             """
             SELECT min(member_id), max(member_id),
-                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(window.schema.quoted + ".members")) AND reltuples > 0)
-            FROM \(window.schema).members
+                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(window.relations.members.regclassText)) AND reltuples > 0)
+            FROM \(window.relations.members.sql)
             """, operation: "read member id range").first
         // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
         let memberCount = try range?.decodeIfPresent(2, as: Int64.self)
-            ?? connection.query("SELECT count(*) FROM \(window.schema).members", operation: "count members").scalar(Int64.self) ?? 0
+            ?? connection.query("SELECT count(*) FROM \(window.relations.members.sql)", operation: "count members").scalar(Int64.self) ?? 0
         if let compact = MemberSlots.range(
             low: try range?.decodeIfPresent(0, as: Int64.self), high: try range?.decodeIfPresent(1, as: Int64.self), members: memberCount)
         {

@@ -1,0 +1,183 @@
+import Dispatch
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+
+/// The extract of a member-sharded source: every shard read straight from its own server.
+///
+/// A shard holds whole members (all four member-keyed relations are split by the same hash of
+/// member_id, co-located), so each shard's histories are exact on their own and the shards'
+/// histories merge by member id into what one server holding every row gives. Up to `--jobs` shards
+/// are read at once, each with the one-server stream (two connections on one snapshot of that server).
+/// Each server has its own snapshot: shards are not read at one instant across servers, which the
+/// cut-off makes harmless for rows before D that no longer change.
+extension ExtractStage {
+    /// One shard's histories and counts.
+    struct ShardPart: Sendable {
+        let shard: Shard
+        let histories: MemberHistories
+        let tally: Tally
+        let seconds: Double
+    }
+
+    func streamShards(_ context: StageContext, map: ShardMap) throws -> (MemberHistories, Tally, [JSONValue]) {
+        let shards = map.shards
+        let next = Mutex(0)
+        let parts = Mutex<[ShardPart]>([])
+        let failure = Mutex<(any Error)?>(nil)
+        let workers = min(context.jobs, shards.count)
+        Self.onThreads(workers) { _ in
+            while failure.withLock({ $0 == nil }) {
+                let index = next.withLock { value -> Int? in
+                    guard value < shards.count else { return nil }
+                    defer { value += 1 }
+                    return value
+                }
+                guard let index else { return }
+                let shard = shards[index]
+                let started = DispatchTime.now().uptimeNanoseconds
+                var logger = context.logger
+                logger[metadataKey: "shard"] = "\(shard.index)"
+                do {
+                    let (histories, tally) = try stream(
+                        context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                    logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
+                    parts.withLock { $0.append(ShardPart(shard: shard, histories: histories, tally: tally, seconds: seconds)) }
+                } catch {
+                    let named = Self.shardFailure(error, shard: shard)
+                    failure.withLock { if $0 == nil { $0 = named } }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        let finished = parts.withLock { list in
+            defer { list = [] }
+            return list.sorted { $0.shard.index < $1.shard.index }
+        }
+        guard finished.count == shards.count else { throw PipelineError(.runtime, "the extract finished \(finished.count) of \(shards.count) shards") }
+        var tally = Tally()
+        for part in finished {
+            tally.transactions += part.tally.transactions
+            tally.transactionsOfUnknownMembers += part.tally.transactionsOfUnknownMembers
+            tally.transactionsSpilled += part.tally.transactionsSpilled
+            tally.transactionsReadAfterMemberFacts += part.tally.transactionsReadAfterMemberFacts
+        }
+        let stats: [JSONValue] = finished.map { part in
+            .object([
+                "shard": JSONValue(part.shard.index), "bucket": .string(part.shard.bucket.description),
+                "server": .string(part.shard.server?.name ?? "coordinator"), "members": JSONValue(part.histories.count),
+                "transactions": JSONValue(part.tally.transactions), "seconds": JSONValue(part.seconds),
+            ])
+        }
+        let merged = try MemberHistories.merging(finished.map(\.histories), names: finished.map(\.shard.label))
+        return (merged, tally, stats)
+    }
+
+    /// Connects to every shard's server and looks up its four tables before anything is read, so a
+    /// server that is gone or a remote table that is missing is named at once (the source data tests
+    /// that follow go through the coordinator, whose postgres_fdw error names only the server).
+    func probeShards(_ context: StageContext, map: ShardMap) throws {
+        for server in map.servers {
+            let shards = map.shards.filter { $0.server == server }
+            guard let first = shards.first else { continue }
+            let connection: Connection
+            do { connection = try context.connect(to: server?.connectionString ?? context.connectionString) } catch {
+                throw Self.shardFailure(error, shard: first)
+            }
+            for shard in shards {
+                for relation in MemberKeyedRelation.allCases {
+                    let name = shard.relations[relation]
+                    let found: Bool
+                    do {
+                        found = try connection.query(
+                            "SELECT to_regclass(\(name.regclassText)) IS NOT NULL", operation: "look up \(name) on \(server?.name ?? "the coordinator")"
+                        ).scalar(Bool.self) ?? false
+                    } catch { throw Self.shardFailure(error, shard: shard) }
+                    guard found else {
+                        throw PipelineError(
+                            .configuration, "\(shard.label): the table \(name) does not exist there",
+                            fix: "point the foreign table of \(relation.rawValue) at a table that exists (ALTER FOREIGN TABLE … OPTIONS (SET schema_name …, table_name …)), or fix `[shards.servers]` if it names another database")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.
+    /// Interruptions stay what they are, so the runner records them as interrupted.
+    static func shardFailure(_ error: any Error, shard: Shard) -> any Error {
+        if Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled { return error }
+        if let pipeline = error as? PipelineError, pipeline.category != .runtime { return error }
+        let server = shard.server.map { "\($0.label)" } ?? "the coordinator"
+        return PipelineError(
+            .runtime, "reading \(shard.label) failed: \(error)",
+            fix: "check that \(server) is up and reachable from this host (`[shards.servers]` in the pipeline file can give it another connection string), then re-run the same command: the extract is redone from every shard and gives the same result")
+    }
+
+    /// Runs `body(0..<count)` each on a thread of its own and waits for all: shard workers block on
+    /// their servers' sockets and must not hold the few pool threads the streams inside them use.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            let thread = Thread {
+                body(index)
+                group.leave()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+    }
+}
+
+extension MemberHistories {
+    /// Histories of disjoint member sets, each in member-id order, merged into one in member-id order
+    /// (what one server holding every shard's rows yields). A member on two shards means the catalog's
+    /// map does not split members as it says: an error, not a silent double.
+    static func merging(_ parts: [MemberHistories], names: [String]) throws -> MemberHistories {
+        if parts.count == 1 { return parts[0] }
+        let total = parts.reduce(0) { $0 + $1.count }
+        var order: [(part: Int32, row: Int32)] = []
+        order.reserveCapacity(total)
+        var heads = Array(repeating: 0, count: parts.count)
+        var previous: (id: Int64, part: Int)?
+        for _ in 0..<total {
+            var best = -1
+            for part in parts.indices where heads[part] < parts[part].count {
+                if best < 0 || parts[part].memberId[heads[part]] < parts[best].memberId[heads[best]] { best = part }
+            }
+            let id = parts[best].memberId[heads[best]]
+            if let previous, previous.id == id {
+                throw PipelineError(
+                    .configuration, "member \(id) is on two shards (\(names[previous.part]) and \(names[best])): the partitions do not split members by one hash",
+                    fix: ShardMapAssembly.fix)
+            }
+            previous = (id, best)
+            order.append((Int32(best), Int32(heads[best])))
+            heads[best] += 1
+        }
+        func gather<T>(_ column: (MemberHistories) -> [T]) -> [T] {
+            let columns = parts.map(column)
+            return order.map { columns[Int($0.part)][Int($0.row)] }
+        }
+        var merged = MemberHistories()
+        merged.memberId = gather(\.memberId)
+        merged.joinedDay = gather(\.joinedDay)
+        merged.consent = gather(\.consent)
+        merged.optedOut = gather(\.optedOut)
+        merged.firstPurchaseDay = gather(\.firstPurchaseDay)
+        merged.lastPurchaseDay = gather(\.lastPurchaseDay)
+        merged.purchaseDays = gather(\.purchaseDays)
+        merged.grossCents = gather(\.grossCents)
+        merged.preSalesCents = gather(\.preSalesCents)
+        merged.channelState = (0..<channelOrder.count).map { channel in gather { $0.channelState[channel] } }
+        merged.channelDeliveredDay = (0..<channelOrder.count).map { channel in gather { $0.channelDeliveredDay[channel] } }
+        merged.latitude = gather(\.latitude)
+        merged.longitude = gather(\.longitude)
+        merged.locationDay = gather(\.locationDay)
+        return merged
+    }
+}
