@@ -1,9 +1,11 @@
 import Foundation
+import Dispatch
 import Logging
 import Postgres
 import ReactivateCore
 @testable import ReactivatePipeline
 import ReactivateTestSupport
+import Synchronization
 import Testing
 
 /// The pipeline on a member-sharded source gives what one server holding the same rows gives.
@@ -115,5 +117,44 @@ import Testing
         let resumed = try pair.runSharded(config, stages: Self.stages)
         #expect(try Self.scores(coordinator, resumed.runId) == Self.scores(try pair.single.database.connect(), single.runId))
         #expect(try Self.targets(coordinator, "gone") == Self.targets(try pair.single.database.connect(), "gone"))
+    }
+
+    @Test func twoProcessesSplittingTheShardsGiveTheOneServerResults() throws {
+        let pair = try Pair(members: 4_000)
+        defer { pair.cleanUp() }
+        let single = try pair.single.run(pair.single.config("split"), stages: Self.stages)
+        let config = pair.config("split", artifacts: pair.artifacts)
+        // The helper waits for the run to register its shards, as a cron job on a second host would.
+        let helper = Mutex<Result<ShardWorker.Outcome, any Error>?>(nil)
+        let helperDone = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var request = PipelineRunner.Request(config: config, configText: "test", asOfDay: PipelineFixture.asOfDay, stages: [.extract])
+            request.jobs = 1
+            let outcome = Result {
+                try ShardWorker.work(
+                    connectionString: pair.sharded.coordinator.connectionString, config: config, configText: "test", request: request,
+                    waitSeconds: 30, logger: Self.logger)
+            }
+            helper.withLock { $0 = outcome }
+            helperDone.signal()
+        }
+        thread.start()
+        let run = try pair.runSharded(config, stages: Self.stages, jobs: 1)
+        helperDone.wait()
+        let helped = try #require(try helper.withLock { $0 }?.get())
+        #expect(helped.runId == run.runId)
+        #expect(!helped.shards.isEmpty, "the helper took no shard")
+        guard case .array(let shards)? = run.reports.first?.result?.stats["shards"] else {
+            Issue.record("no per-shard stats")
+            return
+        }
+        #expect(shards.count == 4)
+        let coordinator = try pair.sharded.coordinator.connect()
+        let doneBy = try coordinator.query(
+            "SELECT count(*) FILTER (WHERE artifact_checksum IS NOT NULL), count(*) FROM reactivation.shard_work WHERE run_id = $1 AND status = 'done'",
+            [run.runId]).rows.first
+        #expect(doneBy == [String(helped.shards.count), "4"], "the helper's shards came through the ledger")
+        #expect(try Self.scores(coordinator, run.runId) == Self.scores(try pair.single.database.connect(), single.runId))
+        #expect(try Self.targets(coordinator, "split") == Self.targets(try pair.single.database.connect(), "split"))
     }
 }

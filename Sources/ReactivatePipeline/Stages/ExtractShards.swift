@@ -1,3 +1,4 @@
+import Artifacts
 import Dispatch
 import Foundation
 import Logging
@@ -19,44 +20,32 @@ extension ExtractStage {
         let histories: MemberHistories
         let tally: Tally
         let seconds: Double
+        /// Which process read it (host and pid).
+        let worker: String
     }
 
+    /// Registers the shards as work in the run ledger, reads every shard no other process takes
+    /// (`reactivate shard-worker` on any host may take some), waits for those taken, and merges.
     func streamShards(_ context: StageContext, map: ShardMap) throws -> (MemberHistories, Tally, [JSONValue]) {
-        let shards = map.shards
-        let next = Mutex(0)
-        let parts = Mutex<[ShardPart]>([])
-        let failure = Mutex<(any Error)?>(nil)
-        let workers = min(context.jobs, shards.count)
-        Self.onThreads(workers) { _ in
-            while failure.withLock({ $0 == nil }) {
-                let index = next.withLock { value -> Int? in
-                    guard value < shards.count else { return nil }
-                    defer { value += 1 }
-                    return value
-                }
-                guard let index else { return }
-                let shard = shards[index]
-                let started = DispatchTime.now().uptimeNanoseconds
-                var logger = context.logger
-                logger[metadataKey: "shard"] = "\(shard.index)"
-                do {
-                    let (histories, tally) = try stream(
-                        context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                    logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
-                    parts.withLock { $0.append(ShardPart(shard: shard, histories: histories, tally: tally, seconds: seconds)) }
-                } catch {
-                    let named = Self.shardFailure(error, shard: shard)
-                    failure.withLock { if $0 == nil { $0 = named } }
-                }
-            }
+        let queue = ShardWorkQueue(runId: context.runId, attempt: StageFingerprint.newToken())
+        let ledger = try context.connect()
+        try queue.register(ledger, map: map)
+        var parts: [Int: ShardPart] = [:]
+        for part in try workShards(context, map: map, queue: queue, store: false, waitForOthers: true) { parts[part.shard.index] = part }
+        for done in try queue.finished(ledger) where parts[done.shard] == nil {
+            guard map.shards.indices.contains(done.shard) else { continue }
+            let started = DispatchTime.now().uptimeNanoseconds
+            let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(done.shard).\(getpid()).ract").path
+            let histories = try queue.download(ledger, shard: done.shard, to: path)
+            context.logger.debug("shard read by another process", metadata: ["shard": "\(done.shard)", "worker": "\(done.worker)"])
+            parts[done.shard] = ShardPart(
+                shard: map.shards[done.shard], histories: histories, tally: done.tally,
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, worker: done.worker)
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        let finished = parts.withLock { list in
-            defer { list = [] }
-            return list.sorted { $0.shard.index < $1.shard.index }
+        let finished = map.shards.compactMap { parts[$0.index] }
+        guard finished.count == map.shards.count else {
+            throw PipelineError(.runtime, "the extract has \(finished.count) of \(map.shards.count) shards", fix: "re-run the same command")
         }
-        guard finished.count == shards.count else { throw PipelineError(.runtime, "the extract finished \(finished.count) of \(shards.count) shards") }
         var tally = Tally()
         for part in finished {
             tally.transactions += part.tally.transactions
@@ -68,11 +57,78 @@ extension ExtractStage {
             .object([
                 "shard": JSONValue(part.shard.index), "bucket": .string(part.shard.bucket.description),
                 "server": .string(part.shard.server?.name ?? "coordinator"), "members": JSONValue(part.histories.count),
-                "transactions": JSONValue(part.tally.transactions), "seconds": JSONValue(part.seconds),
+                "transactions": JSONValue(part.tally.transactions), "seconds": JSONValue(part.seconds), "worker": .string(part.worker),
             ])
         }
         let merged = try MemberHistories.merging(finished.map(\.histories), names: finished.map(\.shard.label))
         return (merged, tally, stats)
+    }
+
+    /// Claims and reads shards on up to `--jobs` threads until none is left to claim. `store` keeps
+    /// each shard's histories in the ledger (a helper process); `waitForOthers` waits for shards other
+    /// processes hold, taking over any whose holder goes away (the run's own process).
+    func workShards(_ context: StageContext, map: ShardMap, queue: ShardWorkQueue, store: Bool, waitForOthers: Bool) throws -> [ShardPart] {
+        let parts = Mutex<[ShardPart]>([])
+        let failure = Mutex<(any Error)?>(nil)
+        let worker = ShardWorkQueue.workerName
+        Self.onThreads(min(context.jobs, map.shards.count)) { _ in
+            do {
+                let claims = try context.connect()
+                while failure.withLock({ $0 == nil }) {
+                    try Cancellation.shared.checkpoint()
+                    guard let claim = try queue.claim(claims) else {
+                        let progress = try queue.progress(claims)
+                        guard progress.pending > 0, waitForOthers else { return }
+                        Thread.sleep(forTimeInterval: 0.2)
+                        continue
+                    }
+                    guard map.shards.indices.contains(claim.shard), map.shards[claim.shard].label == claim.label else {
+                        queue.release(claims)
+                        throw PipelineError(
+                            .configuration, "shard \(claim.shard) of the run is \"\(claim.label)\", but this process's catalog says otherwise",
+                            fix: "run every process of a run against the same coordinator and pipeline file")
+                    }
+                    let shard = map.shards[claim.shard]
+                    do {
+                        let part = try readShard(context, shard: shard, worker: worker)
+                        var artifact: (path: String, checksum: String)?
+                        let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(shard.index).\(getpid()).ract").path
+                        defer { if artifact != nil { try? FileManager.default.removeItem(atPath: path) } }
+                        if store {
+                            let summary = try part.histories.write(to: path, runId: context.runId, asOf: context.asOf, metadata: ["shard": shard.label])
+                            artifact = (path, summary.contentChecksumHex)
+                        }
+                        try queue.finish(claims, shard: shard.index, by: worker, tally: part.tally, artifact: artifact)
+                        parts.withLock { $0.append(part) }
+                    } catch {
+                        queue.release(claims)
+                        throw error
+                    }
+                }
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return parts.withLock { list in
+            defer { list = [] }
+            return list
+        }
+    }
+
+    /// One shard, read straight from its server; a failure names the shard.
+    func readShard(_ context: StageContext, shard: Shard, worker: String) throws -> ShardPart {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var logger = context.logger
+        logger[metadataKey: "shard"] = "\(shard.index)"
+        do {
+            let (histories, tally) = try stream(context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
+            return ShardPart(shard: shard, histories: histories, tally: tally, seconds: seconds, worker: worker)
+        } catch {
+            throw Self.shardFailure(error, shard: shard)
+        }
     }
 
     /// Connects to every shard's server and looks up its four tables before anything is read, so a
