@@ -1,4 +1,5 @@
 import Postgres
+import ReactivateCore
 
 /// The catalog SQL the shard map is read with (postgres_fdw partitions and Citus shards).
 enum ShardCatalogQuery {
@@ -43,6 +44,22 @@ enum ShardCatalogQuery {
         WHERE um.srvname = \(name) AND (um.umuser = 0 OR um.usename = current_user)
         ORDER BY 1
         """
+    }
+
+    /// Whether a unique index (no predicate, no expressions) on a shard's table covers only `columns`.
+    static func uniqueIndex(on relation: QualifiedRelation, within columns: [String]) -> SQL {
+        """
+        SELECT EXISTS (
+          SELECT 1 FROM pg_index i
+          WHERE i.indrelid = to_regclass(\(relation.regclassText)) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+            AND (SELECT array_agg(a.attname::text) FROM pg_attribute a
+                 WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)) <@ string_to_array(\(columns.joined(separator: ",")), ','))
+        """
+    }
+
+    /// A shard's newest transaction before the cut-off, read on its own server.
+    static func latestTransaction(in relation: QualifiedRelation, before cutoff: Instant) -> SQL {
+        "SELECT max(occurred_at)::text, (extract(epoch FROM max(occurred_at)) * 1000000)::int8 FROM \(relation.sql) WHERE occurred_at < \(cutoff)::timestamptz"
     }
 
     /// The installed Citus version, if any.

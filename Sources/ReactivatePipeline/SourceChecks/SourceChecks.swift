@@ -32,8 +32,21 @@ public struct SourceCheckOptions: Sendable {
     /// The run plan's cut-off, when a run asks: the freshness test then uses it instead of computing
     /// its own (only `validate`, which has no plan, computes one here).
     public var cutoff: Instant?
+    /// Member-keyed relations whose keys a unique index guarantees on every shard of a sharded source
+    /// (`members`, `member_channels`): a bucket holds all rows of its member ids, so that is uniqueness
+    /// over all shards, and the full key stream through the coordinator is skipped.
+    public var uniqueOnEveryShard: Set<String> = []
+    /// The latest transaction before the cut-off, when it was read shard by shard (the newest of each
+    /// shard's, on its own server) instead of through the coordinator.
+    public var latestTransaction: LatestTransaction?
 
     public init() {}
+}
+
+/// The freshness test's input when the caller read it itself: the newest `occurred_at` text, nil when none.
+public struct LatestTransaction: Sendable {
+    public var occurredAt: String?
+    public init(occurredAt: String?) { self.occurredAt = occurredAt }
 }
 
 /// Data tests on the mapped source, in the spirit of dbt's `unique`, `not_null`, `accepted_values`,
@@ -173,6 +186,10 @@ struct SourceCheckRun {
             skipped.append("unique(members.member_id): guaranteed by a unique index")
             return
         }
+        if options.uniqueOnEveryShard.contains("members") {
+            skipped.append("unique(members.member_id): guaranteed by a unique index on every shard")
+            return
+        }
         checked.append("unique(members.member_id)")
         checked.append("not_null(members.member_id)")
         var ids = KeyDuplicates()
@@ -201,11 +218,12 @@ struct SourceCheckRun {
     /// repeats are the duplicated pairs. Names are compared as bytes; a String is made only for values
     /// outside the contract.
     private mutating func channels() throws {
-        let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true
+        let onEveryShard = options.uniqueOnEveryShard.contains("member_channels")
+        let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true && !onEveryShard
         if checkPairs {
             checked.append("unique(member_channels.member_id, channel)")
         } else {
-            skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index")
+            skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index" + (onEveryShard ? " on every shard" : ""))
         }
         checked.append("accepted_values(member_channels.channel)")
         let channels = MarketingChannel.allCases
@@ -410,7 +428,9 @@ struct SourceCheckRun {
         checked.append("freshness(transactions.occurred_at)")
         let maxLag = Double(config.maxLagDays)
         var latest: String?
-        if let facts = facts["transactions"], facts.kind == "r", let blocks = facts.blocks,
+        if let given = options.latestTransaction {
+            latest = given.occurredAt
+        } else if let facts = facts["transactions"], facts.kind == "r", let blocks = facts.blocks,
             blocks > options.tailBlocks, connection.serverVersion >= 140_000
         {
             let tail = try connection.query(
@@ -418,7 +438,7 @@ struct SourceCheckRun {
                 operation: "read the newest transactions").scalar
             if let tail, try lag(cutoff: cutoff, latest: tail).days <= maxLag { latest = tail }
         }
-        if latest == nil {
+        if latest == nil, options.latestTransaction == nil {
             latest = try connection.query(
                 SourceCheckQueries.latestTransaction(schema), [cutoff], operation: "read the latest transaction").scalar
         }

@@ -161,6 +161,36 @@ extension ExtractStage {
         }
     }
 
+    /// What the data tests can learn shard by shard instead of through the coordinator: the unique
+    /// keys every shard's own tables guarantee, and the newest transaction before the cut-off (the
+    /// newest of each shard's, each read on its own server).
+    func shardCheckInputs(_ context: StageContext, map: ShardMap) throws -> (unique: Set<String>, latest: LatestTransaction) {
+        var unique: Set<String> = ["members", "member_channels"]
+        var newest: (text: String, micros: Int64)?
+        for shard in map.shards {
+            do {
+                let connection = try context.connect(to: shard.server?.connectionString ?? context.connectionString)
+                for (relation, columns) in [("members", ["member_id"]), ("member_channels", ["member_id", "channel"])] where unique.contains(relation) {
+                    let table = relation == "members" ? shard.relations.members : shard.relations.memberChannels
+                    let covered = try connection.query(ShardCatalogQuery.uniqueIndex(on: table, within: columns), operation: "look up unique keys of \(table)")
+                        .scalar(Bool.self) ?? false
+                    if !covered { unique.remove(relation) }
+                }
+                if let row = try connection.query(
+                    ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: context.plan.cutoff),
+                    operation: "read the latest transaction of \(shard.relations.transactions)"
+                ).first, let text = try row.decodeIfPresent(0, as: String.self), let micros = try row.decodeIfPresent(1, as: Int64.self),
+                    micros > newest?.micros ?? .min
+                {
+                    newest = (text, micros)
+                }
+            } catch {
+                throw Self.shardFailure(error, shard: shard)
+            }
+        }
+        return (unique, LatestTransaction(occurredAt: newest?.text))
+    }
+
     /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.
     /// Interruptions stay what they are, so the runner records them as interrupted.
     static func shardFailure(_ error: any Error, shard: Shard) -> any Error {
@@ -198,14 +228,18 @@ extension MemberHistories {
         let total = parts.reduce(0) { $0 + $1.count }
         var order: [(part: Int32, row: Int32)] = []
         order.reserveCapacity(total)
+        // The id columns alone: touching a whole `MemberHistories` per row retains all its columns.
+        let ids = parts.map(\.memberId)
         var heads = Array(repeating: 0, count: parts.count)
         var previous: (id: Int64, part: Int)?
         for _ in 0..<total {
             var best = -1
-            for part in parts.indices where heads[part] < parts[part].count {
-                if best < 0 || parts[part].memberId[heads[part]] < parts[best].memberId[heads[best]] { best = part }
+            var bestId = Int64.max
+            for part in ids.indices where heads[part] < ids[part].count {
+                let id = ids[part][heads[part]]
+                if best < 0 || id < bestId { (best, bestId) = (part, id) }
             }
-            let id = parts[best].memberId[heads[best]]
+            let id = bestId
             if let previous, previous.id == id {
                 throw PipelineError(
                     .configuration, "member \(id) is on two shards (\(names[previous.part]) and \(names[best])): the partitions do not split members by one hash",

@@ -33,40 +33,38 @@ public struct ExtractStage: Stage {
 
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
-        // Before any data moves: the contract (relations, columns, types), then the data tests and the
-        // feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go
-        // to the log and the stage's stats. Backfills replay the past and skip the data tests.
-        var sourceStats: JSONValue = .null
+        let sourceStats: JSONValue
         let layout = try ShardCatalog.layout(try context.connect(), config: config)
-        if case .sharded(let map) = layout { try probeShards(context, map: map) }
-        if context.mode == .backfill {
-            let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
-            guard problems.isEmpty else {
-                throw PipelineError(
-                    .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
-                    fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
-            }
-        } else {
-            var options = SourceCheckOptions()
-            options.cutoff = context.plan.cutoff
-            let checks = try SourceChecks.run(
-                try context.connect(), config: config, asOfDay: context.asOfDay, mode: SourceCheckMode(context.mode), options: options)
-            for warning in checks.warnings {
-                context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
-            }
-            sourceStats = .object(checks.stats)
-        }
         let members: MemberHistories, tally: Tally
+        let read = Mutex<Result<(MemberHistories, Tally, [JSONValue]), any Error>?>(nil)
         var shardStats: JSONValue?
         switch layout {
         case .oneServer(let reason):
             context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
+            sourceStats = try checkSource(context)
             (members, tally) = try stream(context)
         case .sharded(let map):
             context.logger.notice(
                 "source is sharded: reading each shard from its own server",
                 metadata: ["provider": "\(map.provider.rawValue)", "shards": "\(map.shards.count)", "jobs": "\(context.jobs)"])
-            let (merged, sums, perShard) = try streamShards(context, map: map)
+            try probeShards(context, map: map)
+            // The data tests read through the coordinator (postgres_fdw) while the shards are read
+            // straight from their servers: nothing is written before both are done, so a failed test
+            // still stops the run before the artifact, as on one server.
+            let checks = Mutex<Result<JSONValue, any Error>?>(nil)
+            Self.onThreads(2) { task in
+                if task == 0 {
+                    let outcome = Result { try checkSource(context, shards: map) }
+                    checks.withLock { $0 = outcome }
+                } else {
+                    let outcome = Result { try streamShards(context, map: map) }
+                    read.withLock { $0 = outcome }
+                }
+            }
+            sourceStats = try checks.withLock { $0 }?.get() ?? .null
+            guard let (merged, sums, perShard) = try read.withLock({ $0 })?.get() else {
+                throw PipelineError(.runtime, "the shard streams finished without results")
+            }
             (members, tally) = (merged, sums)
             shardStats = .array(perShard)
         }
@@ -97,6 +95,38 @@ public struct ExtractStage: Stage {
                 "source_checks": sourceStats,
             ].merging(shardStats.map { ["shards": $0] } ?? [:]) { current, _ in current },
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
+    }
+
+    /// Before any data is kept: the contract (relations, columns, types), then the data tests and the
+    /// feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go to
+    /// the log and the stage's stats. Backfills replay the past and skip the data tests.
+    /// On a sharded source the key uniqueness and the feed's freshness are read shard by shard on the
+    /// shard servers (exact: a bucket holds all rows of its members); the rest through the coordinator.
+    func checkSource(_ context: StageContext, shards: ShardMap? = nil) throws -> JSONValue {
+        let config = context.config
+        if context.mode == .backfill {
+            let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
+            guard problems.isEmpty else {
+                throw PipelineError(
+                    .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
+                    fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
+            }
+        } else {
+            var options = SourceCheckOptions()
+            options.cutoff = context.plan.cutoff
+            if let shards {
+                let inputs = try shardCheckInputs(context, map: shards)
+                options.uniqueOnEveryShard = inputs.unique
+                if context.mode != .backfill { options.latestTransaction = inputs.latest }
+            }
+            let checks = try SourceChecks.run(
+                try context.connect(), config: config, asOfDay: context.asOfDay, mode: SourceCheckMode(context.mode), options: options)
+            for warning in checks.warnings {
+                context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
+            }
+            return .object(checks.stats)
+        }
+        return .null
     }
 
     /// Counts the extract reports besides its rows.
