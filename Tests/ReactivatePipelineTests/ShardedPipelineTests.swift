@@ -176,6 +176,18 @@ import Testing
         #expect(skipped.contains(.string("unique(members.member_id): guaranteed by a unique index on every shard")), "\(skipped)")
         #expect(skipped.contains(.string("unique(member_channels.member_id, channel): guaranteed by a unique index on every shard")))
         #expect(checked.contains(.string("freshness(transactions.occurred_at)")))
+        // A channel value outside the contract on one shard server is still found, now read on that server.
+        let b = try pair.sharded.shardB.connect()
+        try b.execute("""
+            ALTER TABLE shard.member_channels_p3 DROP CONSTRAINT IF EXISTS member_channels_p3_channel_check;
+            ALTER TABLE shard.member_channels_p3 DROP CONSTRAINT IF EXISTS member_channels_channel_check;
+            UPDATE shard.member_channels_p3 SET channel = 'SMS' WHERE channel = 'sms'
+            """)
+        let badChannel = try #require(throws: StageFailure.self) {
+            try pair.runSharded(pair.config("channel", artifacts: pair.artifacts), stages: [.extract])
+        }
+        #expect("\(badChannel)".contains("'SMS'"), "\(badChannel)")
+        try b.execute("UPDATE shard.member_channels_p3 SET channel = 'sms' WHERE channel = 'SMS'")
         // The last weeks of transactions go missing on every shard: the feed lags and a live run stops.
         let gap = "DELETE FROM %@ WHERE occurred_at >= '2026-10-20 00:00+08'"
         try pair.sharded.shardA.connect().execute(

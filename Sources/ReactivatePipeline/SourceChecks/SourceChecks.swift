@@ -39,8 +39,21 @@ public struct SourceCheckOptions: Sendable {
     /// The latest transaction before the cut-off, when it was read shard by shard (the newest of each
     /// shard's, on its own server) instead of through the coordinator.
     public var latestTransaction: LatestTransaction?
+    /// Where a sharded source's member_channels rows are streamed from for the channel tests: each
+    /// shard's table on its own server, instead of every row through the coordinator.
+    public var channelShards: [ShardTable] = []
 
     public init() {}
+}
+
+/// One shard's table and the server holding it.
+public struct ShardTable: Sendable {
+    public var connectionString: ConnectionString
+    public var relation: QualifiedRelation
+    public init(connectionString: ConnectionString, relation: QualifiedRelation) {
+        self.connectionString = connectionString
+        self.relation = relation
+    }
 }
 
 /// The freshness test's input when the caller read it itself: the newest `occurred_at` text, nil when none.
@@ -232,22 +245,27 @@ struct SourceCheckRun {
         var pairs = [KeyDuplicates](repeating: KeyDuplicates(), count: channels.count)
         var unknownRows: [String?: Int64] = [:]
         var nullMembers: Int64 = 0
-        try connection.copyOut(
-            SQL(trusted: SourceCheckQueries.channelRows(schema)), fieldCount: 2, operation: "check member_channels.channel values"
-        ) { row in
-            let member = try row.optionalInt64(0)
-            if member == nil { nullMembers += 1 }
-            guard !row.isNull(1) else {
-                unknownRows[nil, default: 0] += 1
-                return
+        // Every row in one fold: through this connection, or shard by shard from the shard servers.
+        var streams = [(connection, SQL(trusted: SourceCheckQueries.channelRows(schema)))]
+        if !options.channelShards.isEmpty {
+            streams = try options.channelShards.map { (try Connection($0.connectionString), SourceCheckQueries.channelRows(in: $0.relation)) }
+        }
+        for (source, statement) in streams {
+            try source.copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
+                let member = try row.optionalInt64(0)
+                if member == nil { nullMembers += 1 }
+                guard !row.isNull(1) else {
+                    unknownRows[nil, default: 0] += 1
+                    return
+                }
+                let name = row.bytes(1)
+                guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
+                    unknownRows[try row.text(1), default: 0] += 1
+                    return
+                }
+                knownRows[code] += 1
+                if checkPairs, let member { pairs[code].add(member) }
             }
-            let name = row.bytes(1)
-            guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
-                unknownRows[try row.text(1), default: 0] += 1
-                return
-            }
-            knownRows[code] += 1
-            if checkPairs, let member { pairs[code].add(member) }
         }
         var duplicatePairs: Int64 = 0
         var duplicateExamples: [String] = []

@@ -117,6 +117,9 @@ public struct ExtractStage: Stage {
             if let shards {
                 let inputs = try shardCheckInputs(context, map: shards)
                 options.uniqueOnEveryShard = inputs.unique
+                options.channelShards = shards.shards.map {
+                    ShardTable(connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
+                }
                 if context.mode != .backfill { options.latestTransaction = inputs.latest }
             }
             let checks = try SourceChecks.run(
