@@ -16,12 +16,13 @@ PREFIX ?= /usr/local
 # linking, so it is built in a scratch folder of its own; mixing the two in .build/ fails to link.
 STATIC = --static-swift-stdlib --scratch-path .build/static --product reactivate
 
-.PHONY: help deps build release install db-start db-stop test reliability demo bench clean
+.PHONY: help deps build release install db-start db-stop test reliability demo bench bench-shards clean
 
 help:
 	@echo "make demo    set up everything, generate demo data, run the pipeline, print the summary"
 	@echo "make test    run the test suite against a real PostgreSQL (started if needed)"
-	@echo "make bench   release-mode benchmarks on a kept 1M-member database (BENCH_MEMBERS=…)"
+	@echo "make bench   release-mode benchmarks on a kept 1M-member database (BENCH_MEMBERS=…, BENCH_SHARDS=1)"
+	@echo "make bench-shards   only the sharded-source extract (three kept servers in .bench/shards/)"
 	@echo "make reliability   the longer fault soak (SOAK_ROUNDS=40)"
 	@echo "make install PREFIX=/usr/local   one self-contained binary in PREFIX/bin (needs only libpq5, libzstd1)"
 	@echo "make db-start / db-stop / clean"
@@ -74,5 +75,9 @@ demo: db-start release
 bench: db-start release
 	@DATABASE_URL='$(DB_URL)' scripts/bench.sh $(BIN)
 
+bench-shards: db-start release
+	@DATABASE_URL='$(DB_URL)' BENCH_SHARDS=1 BENCH_LAYOUTS=0 BENCH_STAGES=0 scripts/bench.sh $(BIN)
+
 clean: db-stop
+	@scripts/bench-shards.sh --stop
 	rm -rf .build .pg artifacts out .bench

@@ -65,8 +65,12 @@ let package = Package(
             ]),
         .executableTarget(name: "reactivate", dependencies: ["ReactivateCLI"]),
 
-        // Shared by the database tests: a fresh database per test on the server the Makefile started.
-        .target(name: "ReactivateTestSupport", dependencies: ["Postgres"], path: "Tests/Support"),
+        // Shared by the database tests: a fresh database per test on the server the Makefile started, private
+        // clusters, and the sharded source of issue 13 (which migrates the coordinator, hence the pipeline).
+        .target(
+            name: "ReactivateTestSupport",
+            dependencies: ["Postgres", "ReactivatePipeline", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"),
 
         .testTarget(name: "ReactivateCoreTests", dependencies: ["ReactivateCore", "ReactivateSimulation"]),
         .testTarget(name: "ReactivateSimulationTests", dependencies: ["ReactivateSimulation", "ReactivateCore"]),

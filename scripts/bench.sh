@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: release-mode measurements on a kept benchmark database, each in its own process.
 #   BENCH_MEMBERS (default 1000000), BENCH_STORES (default 600), BENCH_AS_OF (default 2026-11-01);
-#   BENCH_LAYOUTS=0 skips the extract-per-layout table, BENCH_STAGES=0 the per-stage table.
+#   BENCH_LAYOUTS=0 skips the extract-per-layout table, BENCH_STAGES=0 the per-stage table;
+#   BENCH_SHARDS=1 adds the sharded-source table (scripts/bench-shards.sh).
 set -euo pipefail
 bin=$1; shift
 members=${BENCH_MEMBERS:-1000000}
@@ -27,7 +28,9 @@ if ! psql "$DATABASE_URL" -Atqc "SELECT members FROM sim.generation" 2>/dev/null
   echo "bench: generating $members members (kept for later runs) …" >&2
   "$bin" generate --members "$members" --stores "$stores" --seed 42 --as-of "$as_of" --replace --log-format text
 fi
-"$(dirname "$0")/bench-layouts.sh"
+# The sharded source (issue 13): BENCH_SHARDS=1 adds its table; `make bench-shards` prints only it.
+if [ "${BENCH_SHARDS:-0}" != 0 ]; then "$(dirname "$0")/bench-shards.sh" "$bin" "$as_of"; fi
+[ "${BENCH_LAYOUTS:-1}" = 0 ] || "$(dirname "$0")/bench-layouts.sh"
 psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE src.transactions" >/dev/null
 # The target measurement replaces its run's rows; vacuum what earlier benchmarks left dead. (The score
 # and issue measurements clear and vacuum their own tables before timing: see `reactivate bench`.)

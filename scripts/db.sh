@@ -2,9 +2,10 @@
 # The throwaway PostgreSQL cluster inside the project: unix socket only, trust auth, tuned for tests.
 #   scripts/db.sh start|stop|url|status
 # When DATABASE_URL is set, everything talks to that server and this script does nothing.
+# REACTIVATE_CLUSTER_DIR puts the cluster elsewhere (the shard benchmark's three servers, with the same tuning).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cluster="$root/.pg"
+cluster="${REACTIVATE_CLUSTER_DIR:-$root/.pg}"
 database=reactivate
 
 bindir() {

@@ -6,8 +6,9 @@ internal import CLibPQ
 /// no `PGresult` outlives the call that produced it.
 public struct QueryResult: Sendable, RandomAccessCollection {
     public let columns: [String]
-    /// The raw text values; product code reads rows through ``PostgresRow`` instead.
-    public let rows: [[String?]]
+    /// The raw text values, for tests only (`@_spi(Testing) import Postgres`): code reads rows through
+    /// ``PostgresRow``, which names the column when a value is NULL or not the asked-for type.
+    @_spi(Testing) public let rows: [[String?]]
     let operation: String
     /// Rows affected, from the command tag (INSERT/UPDATE/DELETE), else 0.
     public let affectedRows: Int
@@ -48,8 +49,9 @@ public struct QueryResult: Sendable, RandomAccessCollection {
         affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    /// The single value of a one-row, one-column result, or nil.
-    public var scalar: String? { rows.first?.first ?? nil }
+    /// The single value of a one-row, one-column result as raw text, or nil; for tests only. Code asks
+    /// for a type with ``scalar(_:)``.
+    @_spi(Testing) public var scalar: String? { rows.first?.first ?? nil }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { rows.count }
@@ -62,43 +64,9 @@ public struct QueryResult: Sendable, RandomAccessCollection {
         try first?.decodeIfPresent(0, as: type)
     }
 
-    /// Value by row index and column name.
-    public func value(_ row: Int, _ column: String) -> String? {
+    /// Raw text by row index and column name; for tests only.
+    @_spi(Testing) public func value(_ row: Int, _ column: String) -> String? {
         guard let index = columns.firstIndex(of: column) else { return nil }
         return rows[row][index]
-    }
-}
-
-/// libpq's `PG_DIAG_*` field codes are character macros Swift does not import.
-enum DiagnosticField {
-    static let sqlState = Int32(UInt8(ascii: "C"))
-    static let primary = Int32(UInt8(ascii: "M"))
-    static let detail = Int32(UInt8(ascii: "D"))
-    static let hint = Int32(UInt8(ascii: "H"))
-    static let constraint = Int32(UInt8(ascii: "n"))
-}
-
-extension PostgresError {
-    /// Builds an error from a failed result's fields (SQLSTATE, primary message, detail, hint).
-    init(result: OpaquePointer, connection: Connection, operation: String, kind: Kind = .query) {
-        func field(_ code: Int32) -> String? {
-            guard let raw = PQresultErrorField(result, code) else { return nil }
-            return String(cString: raw)
-        }
-        let redact = connection.connectionString.redact
-        let sqlState = field(DiagnosticField.sqlState)
-        var message = field(DiagnosticField.primary) ?? {
-            if let raw = PQresultErrorMessage(result) { return String(cString: raw) }
-            return "unknown error"
-        }()
-        if message.isEmpty { message = Connection.errorText(connection.handle) }
-        let lostConnection = PQstatus(connection.handle) == CONNECTION_BAD
-        let resolvedKind: Kind =
-            sqlState == "57014" ? .cancelled : (lostConnection ? .connection : kind)
-        self.init(
-            kind: resolvedKind, operation: operation, sqlState: sqlState,
-            message: redact(message.trimmingTrailingWhitespace()),
-            detail: field(DiagnosticField.detail).map(redact), hint: field(DiagnosticField.hint).map(redact))
-        constraint = field(DiagnosticField.constraint)
     }
 }

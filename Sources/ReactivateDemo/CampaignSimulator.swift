@@ -95,13 +95,14 @@ public struct CampaignSimulator: Sendable {
             guard wave <= WaveScenario.maxWave else { throw PipelineError(.runtime, "too many simulated waves (max \(WaveScenario.maxWave + 1))") }
             try connection.query(
                 """
-                INSERT INTO \(sim).waves VALUES ($1, $2::date, $3, $4, $5)
+                INSERT INTO \(sim).waves
+                VALUES (\(options.campaign), \(asOf)::date, \(wave), \(options.upliftIfAlive), \(options.upliftIfDroppedOut))
                 ON CONFLICT (campaign, as_of) DO UPDATE SET uplift_if_alive = EXCLUDED.uplift_if_alive, uplift_if_dropped_out = EXCLUDED.uplift_if_dropped_out
-                """, [options.campaign, asOf, wave, options.upliftIfAlive, options.upliftIfDroppedOut])
+                """)
             let low = WaveScenario.transactionId(memberId: 0, wave: wave, sequence: 0)
             let high = WaveScenario.transactionId(memberId: SimulationConfig.maxMemberId, wave: wave, sequence: 4095)
-            try connection.query("DELETE FROM \(s).transactions WHERE txn_id BETWEEN $1 AND $2", [low, high])
-            try connection.query("DELETE FROM \(sim).wave_truth WHERE campaign = $1 AND as_of = $2::date", [options.campaign, asOf])
+            try connection.query("DELETE FROM \(s).transactions WHERE txn_id BETWEEN \(low) AND \(high)")
+            try connection.query("DELETE FROM \(sim).wave_truth WHERE campaign = \(options.campaign) AND as_of = \(asOf)::date")
             var batch = MemberBatch(reservingCapacityFor: 1)
             var truths: [(Int64, Bool, WaveOutcome)] = []
             truths.reserveCapacity(targets.count)

@@ -90,8 +90,8 @@ public struct Migrator {
                 }
                 try connection.execute(migration.sql, operation: "migration \(migration.name)")
                 try connection.query(
-                    "INSERT INTO reactivation.schema_migrations (version, name, sha256) VALUES ($1, $2, $3)",
-                    [migration.version, migration.name, checksum], operation: "record migration \(migration.name)")
+                    "INSERT INTO reactivation.schema_migrations (version, name, sha256) VALUES (\(migration.version), \(migration.name), \(checksum))",
+                    operation: "record migration \(migration.name)")
                 return true
             }
             if done {

@@ -13,7 +13,8 @@ public struct PipelineRunner {
     public struct Request: Sendable {
         public var config: PipelineConfig
         public var configText: String
-        public var asOfDay: Int32
+        /// The run date D, or today, which ``RunPlan`` resolves in the business time zone.
+        public var asOf: AsOf
         public var mode: RunMode
         /// Stages to run, in pipeline order; nil = every stage.
         public var stages: [StageName]?
@@ -22,20 +23,18 @@ public struct PipelineRunner {
         public var sliceCount: Int
         /// For the attribute stage: only this wave.
         public var attributeWave: Int32?
-        /// Run as of today in the business time zone (`--as-of today`); `asOfDay` is then ignored.
-        public var asOfToday = false
         /// Shards worked on at once (`run --jobs`).
         public var jobs = 2
 
         public init(
-            config: PipelineConfig, configText: String, asOfDay: Int32, mode: RunMode = .live,
+            config: PipelineConfig, configText: String, asOf: AsOf, mode: RunMode = .live,
             stages: [StageName]? = nil, force: Bool = false, issueAt: Int64? = nil, sliceCount: Int = 2,
             attributeWave: Int32? = nil
         ) {
             self.attributeWave = attributeWave
             self.config = config
             self.configText = configText
-            self.asOfDay = asOfDay
+            self.asOf = asOf
             self.mode = mode
             self.stages = stages
             self.force = force

@@ -60,7 +60,7 @@ public struct RunPlan: Sendable {
     }
 
     /// Resolves the plan of `request` against the server, or throws a configuration error naming the fix.
-    static func resolve(_ request: PipelineRunner.Request, connection: Connection) throws -> RunPlan {
+    public static func resolve(_ request: PipelineRunner.Request, connection: Connection) throws -> RunPlan {
         let config = request.config
         let schema = try Identifier.validate(config.sourceSchema, what: "source.schema")
         let zone = config.businessTimeZone
@@ -79,7 +79,11 @@ public struct RunPlan: Sendable {
         guard let row = clock.first else { throw PipelineError(.runtime, "the server returned no clock") }
         let now = Instant(microseconds: try row.decode(0, as: Int64.self))
         let today = CalendarDay(try row.decode(1, as: Int32.self))
-        let asOf = request.asOfToday ? today : CalendarDay(request.asOfDay)
+        let asOf: CalendarDay
+        switch request.asOf {
+        case .day(let day): asOf = day
+        case .today: asOf = today
+        }
         // The cut-off is the one place "D 00:00 in the business time zone" is computed, by the server's tz rules.
         guard let cutoffMicros = try connection.query(
             "SELECT \(PostgresUnits.microseconds("(\(asOf)::date::timestamp AT TIME ZONE \(zone))"))", operation: "resolve the run's cut-off"

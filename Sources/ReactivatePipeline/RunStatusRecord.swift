@@ -94,12 +94,11 @@ public struct RunStatusRecord: Codable, Sendable, Equatable {
 
     /// The most recent runs first (by start of the latest attempt), optionally of one campaign.
     public static func load(_ connection: Connection, campaign: String?, limit: Int) throws -> [RunStatusRecord] {
-        let instant = #"to_char(%@ AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"')"#
-        func iso(_ column: String) -> String { instant.replacingOccurrences(of: "%@", with: column) }
-        func milliseconds(_ alias: String) -> String {
+        func iso(_ column: SQL) -> SQL { #"to_char(\#(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"')"# }
+        func milliseconds(_ alias: SQL) -> SQL {
             "(extract(epoch FROM (coalesce(\(alias).finished_at, now()) - \(alias).started_at)) * 1000)::bigint"
         }
-        let order = StageName.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let order = StageName.allCases.map(\.rawValue).joined(separator: ",")
         let result = try connection.query(
             """
             SELECT coalesce(json_agg(r.record ORDER BY r.started_at DESC, r.run_id DESC), '[]'::json)::text FROM (
@@ -114,12 +113,12 @@ public struct RunStatusRecord: Codable, Sendable, Equatable {
                                     'started_at', \(iso("s.started_at")), 'finished_at', \(iso("s.finished_at")),
                                     'duration_ms', \(milliseconds("s")), 'error', s.error,
                                     'artifact_path', s.artifact_path, 'artifact_checksum', s.artifact_checksum, 'stats', s.stats)
-                                  ORDER BY array_position(ARRAY[\(order)], s.stage)), '[]'::json)
+                                  ORDER BY array_position(string_to_array(\(order), ','), s.stage)), '[]'::json)
                                   FROM reactivation.stage_runs s WHERE s.run_id = runs.run_id)) AS record
-              FROM reactivation.runs WHERE $1::text IS NULL OR runs.campaign = $1
-              ORDER BY runs.started_at DESC, runs.run_id DESC LIMIT $2
+              FROM reactivation.runs WHERE \(campaign)::text IS NULL OR runs.campaign = \(campaign)
+              ORDER BY runs.started_at DESC, runs.run_id DESC LIMIT \(limit)
             ) r
-            """, [campaign, limit], operation: "read run ledger")
+            """, operation: "read run ledger")
         let text = try result.scalar(String.self) ?? "[]"
         do {
             return try JSONDecoder().decode([RunStatusRecord].self, from: Data(text.utf8))

@@ -26,12 +26,12 @@ public enum SourceContract {
             SELECT c.relname, a.attname, format_type(a.atttypid, NULL)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
-            """, [schema], operation: "read source schema")
+            WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+            """, operation: "read source schema")
         var found: [String: [String: String]] = [:]
-        for row in result.rows {
-            guard let relation = row[0], let column = row[1], let type = row[2] else { continue }
-            found[relation, default: [:]][column] = type
+        for row in result {
+            guard let type = try row.decodeIfPresent(2, as: String.self) else { continue }
+            found[try row.decode(0, as: String.self), default: [:]][try row.decode(1, as: String.self)] = type
         }
         var problems: [String] = []
         for (relation, columns) in relations {

@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+@_spi(Testing) import Postgres
 import ReactivateTestSupport
 import Testing
 
@@ -61,6 +61,18 @@ import Testing
         }
         let identical = try connection.query("SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM u) d").scalar
         #expect(identical == "0")
+    }
+
+    // The source checks size relations in blocks through this helper instead of current_setting in their SQL.
+    @Test func blockSizeIsTheServersPageSizeInBytes() throws {
+        let database = try TestDatabase()
+        let connection = try database.connect()
+        let reported = try connection.query("SELECT current_setting('block_size')::int8").scalar(Int64.self)
+        #expect(try connection.blockSize() == reported)
+        try connection.execute("CREATE TABLE paged (x int); INSERT INTO paged SELECT generate_series(1, 10000)")
+        let bytes = try connection.query("SELECT pg_relation_size('paged')").scalar(Int64.self) ?? 0
+        let blockSize = try connection.blockSize()
+        #expect(bytes > 0 && bytes % blockSize == 0)
     }
 
     @Test func largeCopyStreamsInBothDirections() throws {

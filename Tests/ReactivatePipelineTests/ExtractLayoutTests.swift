@@ -1,7 +1,7 @@
 import Artifacts
 import Foundation
 import Logging
-import Postgres
+@_spi(Testing) import Postgres
 import ReactivateCore
 @testable import ReactivatePipeline
 import ReactivateTestSupport

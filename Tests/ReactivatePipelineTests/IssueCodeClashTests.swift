@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Postgres
+@_spi(Testing) import Postgres
 import ReactivateCore
 @testable import ReactivatePipeline
 import ReactivateTestSupport

@@ -45,7 +45,7 @@ struct PipelineFixture {
     ) throws -> PipelineRunner.Outcome {
         let runner = PipelineRunner(connectionString: database.connectionString, logger: logger)
         return try runner.run(PipelineRunner.Request(
-            config: config, configText: "test", asOfDay: PostgresEpoch.parseDate(asOf) ?? 0, mode: mode, stages: stages,
+            config: config, configText: "test", asOf: .day(CalendarDay(parsing: asOf) ?? CalendarDay(0)), mode: mode, stages: stages,
             force: force, issueAt: Self.micros(issueAt), sliceCount: slices, attributeWave: wave.flatMap(PostgresEpoch.parseDate)))
     }
 

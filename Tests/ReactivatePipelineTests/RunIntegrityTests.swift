@@ -224,8 +224,7 @@ import Testing
         let connection = try fixture.database.connect()
         for zone in ["Asia/Shanghai", "America/Los_Angeles"] {
             let config = fixture.config("today-\(zone.count)") { $0.businessTimeZone = zone }
-            var request = PipelineRunner.Request(config: config, configText: "", asOfDay: 0, mode: .dryRun, stages: [.extract])
-            request.asOfToday = true
+            let request = PipelineRunner.Request(config: config, configText: "", asOf: .today, mode: .dryRun, stages: [.extract])
             let outcome = try PipelineRunner(connectionString: fixture.database.connectionString, logger: fixture.logger).run(request)
             let today = try #require(try Self.scalar(connection, "SELECT (now() AT TIME ZONE \(zone))::date::text"))
             #expect(outcome.asOf.description == today)

@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+@_spi(Testing) import Postgres
 import ReactivateCore
 import ReactivatePipeline
 import ReactivateTestSupport
@@ -24,17 +24,26 @@ import Testing
         fixture.config("checks") { $0.sourceSchema = schema }
     }
 
+    /// The run plan a run of `mode` as of `asOf` resolves: the checks judge freshness at its cut-off.
+    static func plan(
+        _ connection: Connection, _ config: PipelineConfig, asOf: String = PipelineFixture.asOf, mode: RunMode = .live
+    ) throws -> RunPlan {
+        let day = try #require(CalendarDay(parsing: asOf))
+        return try RunPlan.resolve(
+            PipelineRunner.Request(config: config, configText: "", asOf: .day(day), mode: mode, stages: [.extract]), connection: connection)
+    }
+
     static func findings(
         _ connection: Connection, _ config: PipelineConfig, asOf: String = PipelineFixture.asOf,
-        mode: SourceCheckMode = .live, options: SourceCheckOptions = SourceCheckOptions()
+        mode: RunMode = .live, options: SourceCheckOptions = SourceCheckOptions()
     ) throws -> SourceCheckReport {
-        try SourceChecks.inspect(connection, config: config, asOfDay: PostgresEpoch.parseDate(asOf), mode: mode, options: options)
+        try SourceChecks.inspect(connection, plan: plan(connection, config, asOf: asOf, mode: mode), options: options)
     }
 
     @Test func aCleanSourceMappedThroughViewsPassesEveryTest() throws {
         let (fixture, connection) = try Self.mapped()
         defer { fixture.cleanUp() }
-        let report = try SourceChecks.run(connection, config: Self.config(fixture), asOfDay: PipelineFixture.asOfDay, mode: .live)
+        let report = try SourceChecks.run(connection, plan: Self.plan(connection, Self.config(fixture)))
         #expect(report.errors.isEmpty)
         // Views carry no unique index, so uniqueness is tested by scanning, not assumed.
         #expect(report.checked.contains("unique(members.member_id)"))
@@ -64,10 +73,10 @@ import Testing
         #expect(finding.examples.contains("'SMS' (\(smsRows) rows)"))
         #expect(finding.fix.contains("lower(channel) AS channel"))
         #expect(throws: PipelineError.self) {
-            try SourceChecks.run(connection, config: Self.config(fixture), asOfDay: PipelineFixture.asOfDay, mode: .live)
+            try SourceChecks.run(connection, plan: Self.plan(connection, Self.config(fixture)))
         }
         do {
-            _ = try SourceChecks.run(connection, config: Self.config(fixture), asOfDay: PipelineFixture.asOfDay, mode: .live)
+            _ = try SourceChecks.run(connection, plan: Self.plan(connection, Self.config(fixture)))
         } catch let error as PipelineError {
             #expect(error.category == .configuration)
             #expect(error.description.contains("crm.member_channels.channel"))

@@ -33,7 +33,7 @@ struct AttributeCommand: ParsableCommand {
         SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         let outcome = try runner.run(PipelineRunner.Request(
-            config: config, configText: text, asOf: asOf, mode: .live, stages: [.attribute], force: true,
+            config: config, configText: text, asOf: asOf.value, mode: .live, stages: [.attribute], force: true,
             attributeWave: waveDay))
         guard let stats = outcome.reports.first?.result?.stats else { return }
         print(AttributionSummary.render(campaign: config.campaign, stats: stats))

@@ -62,7 +62,7 @@ struct BackfillCommand: ParsableCommand {
                 dateLogger[metadataKey: "backfill.date"] = "\(PostgresEpoch.format(day))"
                 do {
                     _ = try PipelineRunner(connectionString: connectionString, logger: dateLogger).run(PipelineRunner.Request(
-                        config: config, configText: text, asOfDay: day, mode: .backfill,
+                        config: config, configText: text, asOf: .day(CalendarDay(day)), mode: .backfill,
                         stages: [.extract, .score, .target, .attribute], force: force, sliceCount: slices))
                     finished.withLock { $0.append(PostgresEpoch.format(day)) }
                 } catch {

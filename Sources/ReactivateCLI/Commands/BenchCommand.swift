@@ -52,10 +52,10 @@ struct BenchCommand: ParsableCommand {
                 try connection.query(
                     """
                     DELETE FROM reactivation.coupon_outbox o USING reactivation.coupons c
-                      WHERE o.code = c.code AND c.campaign = $1 AND c.as_of = $2::date;
-                    """, [config.campaign, asOf])
+                      WHERE o.code = c.code AND c.campaign = \(config.campaign) AND c.as_of = \(asOf)::date;
+                    """)
                 for table in ["coupons", "coupon_skips", "waves"] {
-                    try connection.query("DELETE FROM reactivation.\(table) WHERE campaign = $1 AND as_of = $2::date", [config.campaign, asOf])
+                    try connection.query("DELETE FROM reactivation.\(identifier: table) WHERE campaign = \(config.campaign) AND as_of = \(asOf)::date")
                 }
                 // As on a fresh date: no dead rows for the unique indexes to check new codes against.
                 try connection.execute("VACUUM reactivation.coupons, reactivation.coupon_outbox, reactivation.coupon_skips, reactivation.waves")
@@ -67,15 +67,15 @@ struct BenchCommand: ParsableCommand {
                 try connection.query(
                     """
                     DELETE FROM reactivation.member_scores WHERE run_id IN
-                      (SELECT run_id FROM reactivation.runs WHERE campaign = $1 AND as_of = $2::date AND mode = 'live')
-                    """, [config.campaign, asOf])
+                      (SELECT run_id FROM reactivation.runs WHERE campaign = \(config.campaign) AND as_of = \(asOf)::date AND mode = 'live')
+                    """)
                 try connection.execute("VACUUM reactivation.member_scores")
             }
             started = DispatchTime.now()  // the clean-up above is not part of the measurement
             // The benchmark database is a throwaway: stages run live, so target and issue really write.
             let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
             let outcome = try runner.run(PipelineRunner.Request(
-                config: config, configText: text, asOfDay: asOfDay, mode: .live, stages: [stage], force: true,
+                config: config, configText: text, asOf: .day(CalendarDay(asOfDay)), mode: .live, stages: [stage], force: true,
                 attributeWave: nil))
             rows = outcome.reports.first?.result?.rowsIn ?? 0
             if stage == .extract, let path = outcome.reports.first?.result?.artifactPath {

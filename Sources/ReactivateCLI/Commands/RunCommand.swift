@@ -62,7 +62,7 @@ struct RunCommand: ParsableCommand {
         SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
         var request = PipelineRunner.Request(
-            config: config, configText: text, asOf: asOf, mode: dryRun ? .dryRun : .live,
+            config: config, configText: text, asOf: asOf.value, mode: dryRun ? .dryRun : .live,
             stages: selected, force: force, issueAt: issueAt.flatMap(IssueTime.parse), sliceCount: slices)
         request.jobs = jobs
         let outcome = try runner.run(request)

@@ -38,10 +38,10 @@ struct StatusCommand: ParsableCommand {
                               ORDER BY array_position(ARRAY['extract','score','target','issue','attribute'], s.stage)), '[]'::json)
                       FROM reactivation.stage_runs s WHERE s.run_id = runs.run_id) AS stages,
                      started_at AS started
-              FROM reactivation.runs WHERE $1::text IS NULL OR campaign = $1
-              ORDER BY started_at DESC LIMIT $2
+              FROM reactivation.runs WHERE \(campaign)::text IS NULL OR campaign = \(campaign)
+              ORDER BY started_at DESC LIMIT \(limit)
             ) r
-            """, [campaign, limit], operation: "read run ledger")
+            """, operation: "read run ledger")
         let json = try result.scalar(String.self) ?? "[]"
         guard let runs = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]], !runs.isEmpty else {
             print("no runs recorded\(campaign.map { " for campaign '\($0)'" } ?? "")")

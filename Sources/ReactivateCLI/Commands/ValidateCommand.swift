@@ -21,7 +21,7 @@ struct ValidateCommand: ParsableCommand {
     var asOf: String?
 
     func validate() throws {
-        if let asOf, asOf != "today", PostgresEpoch.parseDate(asOf) == nil {
+        if let asOf, AsOfArgument(argument: asOf) == nil {
             throw ValidationError("--as-of must be a date like 2026-11-01 or 'today', got '\(asOf)'")
         }
     }
@@ -31,20 +31,25 @@ struct ValidateCommand: ParsableCommand {
         let (config, _) = try PipelineFile.load(pipeline)
         print("config \(pipeline): ok (campaign '\(config.campaign)')")
         let connection = try global.connect()
-        let timeZoneKnown = try connection.query("SELECT count(*) FROM pg_timezone_names WHERE name = $1", [config.businessTimeZone]).scalar
+        let timeZoneKnown = try connection.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = \(config.businessTimeZone))", operation: "check the time zone"
+        ).scalar(Bool.self) ?? false
         var problems = try SourceContract.problems(connection, schema: config.sourceSchema)
-        if timeZoneKnown == "0" {
+        if !timeZoneKnown {
             problems.append("source.business_timezone '\(config.businessTimeZone)' is not a time zone the server knows (e.g. Asia/Shanghai)")
         }
-        if try connection.query("SELECT to_regclass('reactivation.stage_runs') IS NULL").scalar == "t" {
+        if try connection.query("SELECT to_regclass('reactivation.stage_runs') IS NULL").scalar(Bool.self) == true {
             problems.append("the reactivation schema is missing: run `reactivate migrate`")
         }
         guard problems.isEmpty else {
             throw PipelineError(.configuration, "\(problems.count) problem(s) with the source for \(pipeline):\n  - " + problems.joined(separator: "\n  - "))
         }
         print("source schema '\(config.sourceSchema)': every relation, column and type matches the contract")
-        let day = asOf.flatMap { $0 == "today" ? nil : PostgresEpoch.parseDate($0) }
-        let report = try SourceChecks.inspect(connection, config: config, asOfDay: day, mode: .live)
+        // The cut-off is the run plan's, resolved exactly as a live run as of that date resolves it.
+        let day = asOf.flatMap(AsOfArgument.init(argument:)) ?? .today
+        let plan = try RunPlan.resolve(
+            PipelineRunner.Request(config: config, configText: "", asOf: day.value, mode: .live, stages: [.extract]), connection: connection)
+        let report = try SourceChecks.inspect(connection, plan: plan)
         for finding in report.findings {
             print("\(finding.severity.rawValue): \(finding)")
         }

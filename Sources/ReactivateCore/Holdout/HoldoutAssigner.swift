@@ -1,9 +1,3 @@
-/// The experiment arm of a targeted member: treated members get a coupon, control members do not.
-public enum Arm: String, Sendable, Hashable, CaseIterable {
-    case treatment
-    case control
-}
-
 /// Decides holdout arms by a keyed hash, so an arm is a pure function of (key, campaign, member id).
 ///
 /// SPEC requires arms stable across waves, reruns and backfills without storing them first; hashing gives
@@ -91,31 +85,5 @@ public struct HoldoutAssigner: Sendable {
     /// Maps a 64-bit hash to [0, 1) using its top 53 bits (every value exact, 1.0 unreachable).
     public static func unitInterval(_ hash: UInt64) -> Double {
         Double(hash >> 11) * 0x1p-53
-    }
-}
-
-/// Arms for one campaign; see ``HoldoutAssigner/forCampaign(_:)``.
-public struct CampaignHoldout: Sendable {
-    public let campaign: String
-    public let fraction: Double
-    /// SipHash state after the domain byte, length prefix and campaign bytes.
-    private let prefix: SipHash24
-
-    init(campaign: String, fraction: Double, prefix: SipHash24) {
-        self.campaign = campaign
-        self.fraction = fraction
-        self.prefix = prefix
-    }
-
-    /// The member's arm in this campaign.
-    public func arm(memberId: Int64) -> Arm {
-        unitValue(memberId: memberId) < fraction ? .control : .treatment
-    }
-
-    /// The member's uniform draw in [0, 1) for this campaign.
-    public func unitValue(memberId: Int64) -> Double {
-        var hasher = prefix
-        hasher.append(littleEndian: UInt64(bitPattern: memberId))
-        return HoldoutAssigner.unitInterval(hasher.finalize())
     }
 }

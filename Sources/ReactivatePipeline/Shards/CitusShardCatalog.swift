@@ -9,7 +9,7 @@ import Postgres
 /// `[shards.servers]` names the node as `"host:port"`. Only consulted when the extension is installed.
 enum CitusShardCatalog {
     static func map(_ connection: Connection, schema: String, credentials: ShardCredentials) throws -> ShardMap? {
-        guard try connection.query(ShardCatalogQuery.citusVersion, operation: "look for Citus").scalar != nil else { return nil }
+        guard try connection.query(ShardCatalogQuery.citusVersion, operation: "look for Citus").scalar(String.self) != nil else { return nil }
         var distributed: [MemberKeyedRelation: Int64] = [:]
         for relation in MemberKeyedRelation.allCases {
             let qualified = QualifiedRelation(schema: schema, table: relation.rawValue)

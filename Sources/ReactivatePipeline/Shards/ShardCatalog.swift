@@ -19,8 +19,8 @@ public enum ShardCatalog {
         guard config.sourceShards == .auto else {
             return .oneServer(reason: "source.shards = \"off\": every relation is read through this server")
         }
-        let user = try connection.query("SELECT current_user::text", operation: "read the current user").scalar ?? ""
-        let database = try connection.query("SELECT current_database()::text", operation: "read the database name").scalar ?? ""
+        let user = try connection.query("SELECT current_user::text", operation: "read the current user").scalar(String.self) ?? ""
+        let database = try connection.query("SELECT current_database()::text", operation: "read the database name").scalar(String.self) ?? ""
         let credentials = ShardCredentials(overrides: config.shardServers, user: user, database: database)
         if let map = try CitusShardCatalog.map(connection, schema: config.sourceSchema, credentials: credentials) {
             return .sharded(map)

@@ -43,7 +43,7 @@ public enum ShardWorker {
             }
         }
         guard let open else { return Outcome(runId: nil, shards: []) }
-        let digest = try connection.query(ShardWorkQuery.configDigest(configText), operation: "digest the pipeline file").scalar
+        let digest = try connection.query(ShardWorkQuery.configDigest(configText), operation: "digest the pipeline file").scalar(String.self)
         guard digest == open.digest else {
             throw PipelineError(
                 .configuration, "run \(open.runId) of \(config.campaign) as of \(plan.asOf) was started with another pipeline file",

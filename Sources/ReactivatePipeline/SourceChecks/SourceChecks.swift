@@ -3,65 +3,6 @@ import Dispatch
 import Postgres
 import ReactivateCore
 
-/// Which run the checks guard; it decides only how a late feed counts.
-public enum SourceCheckMode: String, Sendable {
-    /// A live wave: a late feed is an error (the wave would target on stale data).
-    case live
-    /// A rehearsal: a late feed is a warning.
-    case dryRun = "dry_run"
-    /// A replay of a past date: freshness is not tested (later data exists by design).
-    case backfill
-
-    public init(_ mode: RunMode) {
-        switch mode {
-        case .live: self = .live
-        case .dryRun: self = .dryRun
-        case .backfill: self = .backfill
-        }
-    }
-}
-
-/// How much of the large relations the sampled tests read.
-public struct SourceCheckOptions: Sendable {
-    /// Blocks of member_locations and transactions read by the block sample (a table no larger is read whole).
-    public var sampleBlocks: Int64 = 500
-    /// Rows read from a view, which cannot be block-sampled.
-    public var sampleRows: Int = 50_000
-    /// Newest blocks of the transactions table the freshness test reads before falling back to a full scan.
-    public var tailBlocks: Int64 = 256
-    /// The run plan's cut-off, when a run asks: the freshness test then uses it instead of computing
-    /// its own (only `validate`, which has no plan, computes one here).
-    public var cutoff: Instant?
-    /// Member-keyed relations whose keys a unique index guarantees on every shard of a sharded source
-    /// (`members`, `member_channels`): a bucket holds all rows of its member ids, so that is uniqueness
-    /// over all shards, and the full key stream through the coordinator is skipped.
-    public var uniqueOnEveryShard: Set<String> = []
-    /// The latest transaction before the cut-off, when it was read shard by shard (the newest of each
-    /// shard's, on its own server) instead of through the coordinator.
-    public var latestTransaction: LatestTransaction?
-    /// Where a sharded source's member_channels rows are streamed from for the channel tests: each
-    /// shard's table on its own server, instead of every row through the coordinator.
-    public var channelShards: [ShardTable] = []
-
-    public init() {}
-}
-
-/// One shard's table and the server holding it.
-public struct ShardTable: Sendable {
-    public var connectionString: ConnectionString
-    public var relation: QualifiedRelation
-    public init(connectionString: ConnectionString, relation: QualifiedRelation) {
-        self.connectionString = connectionString
-        self.relation = relation
-    }
-}
-
-/// The freshness test's input when the caller read it itself: the newest `occurred_at` text, nil when none.
-public struct LatestTransaction: Sendable {
-    public var occurredAt: String?
-    public init(occurredAt: String?) { self.occurredAt = occurredAt }
-}
-
 /// Data tests on the mapped source, in the spirit of dbt's `unique`, `not_null`, `accepted_values`,
 /// `relationships` and source freshness, run by `reactivate validate` and at the start of every live
 /// and dry-run extract.
@@ -83,12 +24,12 @@ public enum SourceChecks {
     /// returns the report, whose warnings belong in the run's stats and log.
     ///
     /// Checks the relations and types against ``SourceContract`` first, so the data tests never run on
-    /// a schema they cannot read.
-    /// - Parameter asOfDay: the run's date D (cut-off D 00:00 in the business zone); nil = today there.
+    /// a schema they cannot read. The freshness test judges the feed at the plan's cut-off, as the
+    /// plan's mode asks; it never derives a cut-off of its own.
     public static func run(
-        _ connection: Connection, config: PipelineConfig, asOfDay: Int32?, mode: SourceCheckMode,
-        options: SourceCheckOptions = SourceCheckOptions()
+        _ connection: Connection, plan: RunPlan, options: SourceCheckOptions = SourceCheckOptions()
     ) throws -> SourceCheckReport {
+        let config = plan.config
         let problems = try SourceContract.problems(connection, schema: config.sourceSchema)
         guard problems.isEmpty else {
             throw PipelineError(
@@ -97,23 +38,21 @@ public enum SourceChecks {
                     + problems.joined(separator: "\n  - "),
                 fix: "map the relations as sql/source/README.md shows, then run `reactivate validate PIPELINE`")
         }
-        let report = try inspect(connection, config: config, asOfDay: asOfDay, mode: mode, options: options)
+        let report = try inspect(connection, plan: plan, options: options)
         try report.requireNoErrors(schema: config.sourceSchema)
         return report
     }
 
     /// Runs every test and returns all findings, errors included; assumes the schema fits the contract.
     public static func inspect(
-        _ connection: Connection, config: PipelineConfig, asOfDay: Int32?, mode: SourceCheckMode,
-        options: SourceCheckOptions = SourceCheckOptions()
+        _ connection: Connection, plan: RunPlan, options: SourceCheckOptions = SourceCheckOptions()
     ) throws -> SourceCheckReport {
-        try Identifier.validate(config.sourceSchema, what: "source.schema")
         let started = DispatchTime.now()
         func body() throws -> SourceCheckReport {
             // JIT compiling these small aggregates costs more than it saves.
             try connection.execute("SET LOCAL jit = off")
-            var run = SourceCheckRun(connection: connection, config: config, options: options)
-            try run.all(asOfDay: asOfDay, mode: mode)
+            var run = SourceCheckRun(connection: connection, plan: plan, options: options)
+            try run.all()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             return SourceCheckReport(
                 findings: run.findings, checked: run.checked, skipped: run.skipped, cutoff: run.cutoffText,
@@ -125,368 +64,5 @@ public enum SourceChecks {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             return try body()
         }
-    }
-}
-
-/// Facts about one source relation that decide how it is read.
-struct RelationFacts {
-    var kind: String
-    /// Size in blocks for a plain table or materialized view; nil for a view.
-    var blocks: Int64?
-    var uniqueMember: Bool
-    var uniqueMemberChannel: Bool
-}
-
-/// One execution of the tests: runs the queries, turns their aggregates into findings.
-struct SourceCheckRun {
-    let connection: Connection
-    let config: PipelineConfig
-    let options: SourceCheckOptions
-    var findings: [SourceFinding] = []
-    var checked: [String] = []
-    var skipped: [String] = []
-    var cutoffText = ""
-    private var facts: [String: RelationFacts] = [:]
-
-    init(connection: Connection, config: PipelineConfig, options: SourceCheckOptions) {
-        self.connection = connection
-        self.config = config
-        self.options = options
-    }
-
-    private var schema: String { config.sourceSchema }
-    private func name(_ relation: String) -> String { "\(schema).\(relation)" }
-
-    mutating func all(asOfDay: Int32?, mode: SourceCheckMode) throws {
-        for row in try connection.query(SourceCheckQueries.relationFacts, [schema], operation: "read source relation facts").rows {
-            guard let relation = row[0], let kind = row[1] else { continue }
-            facts[relation] = RelationFacts(
-                kind: kind, blocks: row[2].flatMap { Int64($0) }, uniqueMember: row[3] == "t", uniqueMemberChannel: row[4] == "t")
-        }
-        try members()
-        try channels()
-        try coordinates("stores", idColumn: "store_id", sampled: false)
-        try coordinates("member_locations", idColumn: "member_id", sampled: true)
-        try transactions()
-        try freshness(asOfDay: asOfDay, mode: mode)
-    }
-
-    private mutating func add(
-        _ check: String, _ severity: SourceFinding.Severity, _ relation: String, _ column: String, count: Int64,
-        examples: [String] = [], _ message: String, fix: String, sampled: Int64? = nil
-    ) {
-        findings.append(
-            SourceFinding(
-                check: check, severity: severity, relation: name(relation), column: column, count: count,
-                examples: examples, message: message, fix: fix, sampled: sampled))
-    }
-
-    private func sample(_ relation: String) -> SourceSample {
-        let blocks = facts[relation].flatMap { $0.kind == "r" || $0.kind == "m" ? $0.blocks : nil }
-        return SourceSample.choose(tableBlocks: blocks, blocks: options.sampleBlocks, rows: options.sampleRows)
-    }
-
-    /// Example lists come joined by the unit separator (chr(31)), which no example contains.
-    private static func split(_ list: String?) -> [String] {
-        guard let list, !list.isEmpty else { return [] }
-        return list.components(separatedBy: "\u{1F}")
-    }
-
-    // MARK: members
-
-    private mutating func members() throws {
-        if facts["members"]?.uniqueMember == true {
-            skipped.append("unique(members.member_id): guaranteed by a unique index")
-            return
-        }
-        if options.uniqueOnEveryShard.contains("members") {
-            skipped.append("unique(members.member_id): guaranteed by a unique index on every shard")
-            return
-        }
-        checked.append("unique(members.member_id)")
-        checked.append("not_null(members.member_id)")
-        var ids = KeyDuplicates()
-        var nulls: Int64 = 0
-        try connection.copyOut(SQL(trusted: SourceCheckQueries.memberIds(schema)), fieldCount: 1, operation: "check members.member_id is unique") { row in
-            if let id = try row.optionalInt64(0) { ids.add(id) } else { nulls += 1 }
-        }
-        let (repeated, extra, worst) = ids.result()
-        if repeated > 0 {
-            add(
-                "unique", .error, "members", "member_id", count: repeated, examples: worst.map { "\($0.key) (\($0.rows) rows)" },
-                "\(repeated) member id(s) appear more than once (\(extra) extra row(s)): every count, score and coupon would be repeated",
-                fix: "make the view return one row per member: a join in it multiplies members (aggregate or pick one row per member_id, e.g. DISTINCT ON (member_id) … ORDER BY member_id, <which row wins>)")
-        }
-        if nulls > 0 {
-            add(
-                "not_null", .error, "members", "member_id", count: nulls,
-                "\(nulls) row(s) have no member_id",
-                fix: "filter them out in the view (WHERE <id> IS NOT NULL) or map the right key column")
-        }
-    }
-
-    // MARK: member_channels
-
-    /// One stream of (member_id, channel): rows per value, and per known channel the member ids, whose
-    /// repeats are the duplicated pairs. Names are compared as bytes; a String is made only for values
-    /// outside the contract.
-    private mutating func channels() throws {
-        let onEveryShard = options.uniqueOnEveryShard.contains("member_channels")
-        let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true && !onEveryShard
-        if checkPairs {
-            checked.append("unique(member_channels.member_id, channel)")
-        } else {
-            skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index" + (onEveryShard ? " on every shard" : ""))
-        }
-        checked.append("accepted_values(member_channels.channel)")
-        let channels = MarketingChannel.allCases
-        let names = channels.map { Array($0.rawValue.utf8) }
-        var knownRows = [Int64](repeating: 0, count: channels.count)
-        var pairs = [KeyDuplicates](repeating: KeyDuplicates(), count: channels.count)
-        var unknownRows: [String?: Int64] = [:]
-        var nullMembers: Int64 = 0
-        // Every row in one fold: through this connection, or shard by shard from the shard servers.
-        var streams = [(connection, SQL(trusted: SourceCheckQueries.channelRows(schema)))]
-        if !options.channelShards.isEmpty {
-            streams = try options.channelShards.map { (try Connection($0.connectionString), SourceCheckQueries.channelRows(in: $0.relation)) }
-        }
-        for (source, statement) in streams {
-            try source.copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
-                let member = try row.optionalInt64(0)
-                if member == nil { nullMembers += 1 }
-                guard !row.isNull(1) else {
-                    unknownRows[nil, default: 0] += 1
-                    return
-                }
-                let name = row.bytes(1)
-                guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
-                    unknownRows[try row.text(1), default: 0] += 1
-                    return
-                }
-                knownRows[code] += 1
-                if checkPairs, let member { pairs[code].add(member) }
-            }
-        }
-        var duplicatePairs: Int64 = 0
-        var duplicateExamples: [String] = []
-        for code in channels.indices where checkPairs {
-            let (repeated, _, worst) = pairs[code].result()
-            duplicatePairs += repeated
-            duplicateExamples += worst.map { "member \($0.key) '\(channels[code].rawValue)' (\($0.rows) rows)" }
-        }
-        let known = Set(channels.map(\.rawValue))
-        let configuredRows = channels.indices.filter { config.channels.contains(channels[$0]) }.reduce(Int64(0)) { $0 + knownRows[$1] }
-        let totalRows = knownRows.reduce(0, +) + unknownRows.values.reduce(0, +)
-        if !unknownRows.isEmpty {
-            let contract = channels.map(\.rawValue).joined(separator: ", ")
-            let unknown = unknownRows.sorted { $0.value != $1.value ? $0.value > $1.value : ($0.key ?? "") < ($1.key ?? "") }
-            let shown = unknown.prefix(10).map { "\($0.key.map { "'\($0)'" } ?? "NULL") (\($0.value) rows)" }
-            let lowerFixes = unknown.allSatisfy { $0.key.map { known.contains($0.lowercased()) } ?? false }
-            let fix =
-                lowerFixes
-                ? "the contract's names are lower-case (case matters): map them in the view with lower(channel) AS channel"
-                : "map every value to one of \(contract) in the view (CASE channel WHEN 'SMS' THEN 'sms' … END AS channel), and filter out channels reactivate does not use"
-            add(
-                "accepted_values", .error, "member_channels", "channel", count: unknown.reduce(0) { $0 + $1.value },
-                examples: Array(shown),
-                "\(unknown.count) value(s) are not channels of the contract (\(contract)); members reachable only through them would count as unreachable",
-                fix: fix)
-        } else if configuredRows == 0, totalRows > 0 {
-            add(
-                "accepted_channels", .warning, "member_channels", "channel", count: 0,
-                examples: channels.indices.filter { knownRows[$0] > 0 }.map { "'\(channels[$0].rawValue)'" },
-                "no row has any of the configured channels (target.channels = \(config.channels.map(\.rawValue).joined(separator: ", "))): nobody is reachable",
-                fix: "list the channels your members have in target.channels, or map them in the view")
-        }
-        if duplicatePairs > 0 {
-            add(
-                "unique", .error, "member_channels", "member_id, channel", count: duplicatePairs,
-                examples: Array(duplicateExamples.prefix(5)),
-                "\(duplicatePairs) (member, channel) pair(s) appear more than once",
-                fix: "make the view return one row per member and channel (aggregate the contact points: max(verified_at), max(last_delivered_at), max(last_failed_at) … GROUP BY member_id, channel)")
-        }
-        if nullMembers > 0 {
-            add(
-                "not_null", .warning, "member_channels", "member_id", count: nullMembers,
-                "\(nullMembers) row(s) have no member_id and are ignored",
-                fix: "filter them out in the view (WHERE <member key> IS NOT NULL)")
-        }
-    }
-
-    // MARK: coordinates
-
-    private mutating func coordinates(_ relation: String, idColumn: String, sampled: Bool) throws {
-        let sample = sampled ? sample(relation) : SourceSample(method: .whole)
-        checked.append("coordinates(\(relation).latitude, longitude)")
-        let row = try connection.query(
-            SourceCheckQueries.coordinates(schema, relation: relation, idColumn: idColumn, sample: sample),
-            sample.parameters, operation: "check \(relation) coordinates").rows[0]
-        let total = Int64(row[0] ?? "0") ?? 0
-        let missing = Int64(row[1] ?? "0") ?? 0
-        let zero = Int64(row[2] ?? "0") ?? 0
-        let outOfRange = Int64(row[3] ?? "0") ?? 0
-        let swappable = Int64(row[4] ?? "0") ?? 0
-        let examples = Self.split(row[5])
-        guard total > 0 else { return }
-        let sampledRows: Int64? = sample.isWhole ? nil : total
-        let scope = sample.isWhole ? "of \(total) rows" : "of \(total) sampled rows"
-        if swappable * 2 > total {
-            add(
-                "lat_lng_swap", .error, relation, "latitude, longitude", count: swappable, examples: examples,
-                "\(swappable) \(scope) are valid only with latitude and longitude swapped: the view likely swaps them",
-                fix: "swap them in the view: <lat column> AS latitude, <lng column> AS longitude (latitude is -90…90, longitude -180…180)",
-                sampled: sampledRows)
-            return
-        }
-        let bad = missing + zero + outOfRange
-        guard bad > 0 else { return }
-        var parts: [String] = []
-        if outOfRange > 0 { parts.append("\(outOfRange) out of range") }
-        if zero > 0 { parts.append("\(zero) at the (0, 0) placeholder") }
-        if missing > 0 { parts.append("\(missing) missing") }
-        let severity: SourceFinding.Severity = Double(bad) > SourceChecks.badCoordinateErrorShare * Double(total) ? .error : .warning
-        let consequence = relation == "stores" ? "such stores can never be matched" : "such members are never near a store"
-        add(
-            "coordinates", severity, relation, "latitude, longitude", count: bad,
-            examples: examples + (zero > 0 && examples.count < 3 ? ["(0, 0)"] : []),
-            "\(bad) \(scope) have unusable coordinates (\(parts.joined(separator: ", "))); \(consequence)",
-            fix: severity == .error
-                ? "check the coordinate columns the view maps (degrees, WGS84: latitude -90…90, longitude -180…180) and map missing ones to NULL-free rows"
-                : "exclude or repair them in the view (e.g. WHERE NOT (latitude = 0 AND longitude = 0))",
-            sampled: sampledRows)
-    }
-
-    // MARK: transactions
-
-    private mutating func transactions() throws {
-        let sample = sample("transactions")
-        checked.append("basket_band(transactions.amount)")
-        checked.append("relationships(transactions.member_id → members.member_id)")
-        let row = try connection.query(
-            SourceCheckQueries.basket(schema, sample: sample), sample.parameters,
-            operation: "check transactions amounts").rows[0]
-        let total = Int64(row[0] ?? "0") ?? 0
-        let positive = Int64(row[1] ?? "0") ?? 0
-        let nulls = Int64(row[3] ?? "0") ?? 0
-        guard total > 0 else { return }
-        let sampledRows: Int64? = sample.isWhole ? nil : total
-        let scope = sample.isWhole ? "of \(total) transactions" : "of \(total) sampled transactions"
-        let band = config.medianBasketBandCents
-        let bandText = "\(Self.money(band.lowerBound))–\(Self.money(band.upperBound))"
-        if positive == 0 {
-            add(
-                "basket_band", .warning, "transactions", "amount", count: 0,
-                "none \(scope) has a positive amount", fix: "check the amount column the view maps", sampled: sampledRows)
-        } else if let medianText = row[2], let median = Double(medianText) {
-            let cents = (median * 100).rounded()
-            if cents > Double(band.upperBound) {
-                add(
-                    "basket_band", .error, "transactions", "amount", count: positive, examples: [medianText],
-                    "the median positive amount \(medianText) is above the plausible band \(bandText) (source.median_basket_band): amounts may be in cents",
-                    fix: "divide by 100 in the view (amount_cents / 100.0)::numeric(12,2) AS amount, or widen source.median_basket_band if your baskets really are this large",
-                    sampled: sampledRows)
-            } else if cents < Double(band.lowerBound) {
-                add(
-                    "basket_band", .error, "transactions", "amount", count: positive, examples: [medianText],
-                    "the median positive amount \(medianText) is below the plausible band \(bandText) (source.median_basket_band): amounts may be divided once too often or in another unit",
-                    fix: "map the amount in the currency's main unit (yuan, not thousands), or lower source.median_basket_band",
-                    sampled: sampledRows)
-            }
-        }
-        if nulls > 0 {
-            add(
-                "not_null", .warning, "transactions", "member_id, occurred_at, amount", count: nulls,
-                "\(nulls) \(scope) lack a member, instant or amount and are ignored",
-                fix: "filter them out in the view (WHERE … IS NOT NULL)", sampled: sampledRows)
-        }
-        let unknownRow = try connection.query(
-            SourceCheckQueries.unknownMembers(schema, sample: sample),
-            sample.parameters,
-            operation: "check transactions belong to members").rows[0]
-        let probed = Int64(unknownRow[0] ?? "0") ?? 0
-        let unknown = Int64(unknownRow[1] ?? "0") ?? 0
-        if unknown > 0, probed > 0 {
-            let share = Double(unknown) / Double(probed)
-            let scope = probed < total || !sample.isWhole ? "of \(probed) sampled transactions" : "of \(probed) transactions"
-            let severity: SourceFinding.Severity = share > SourceChecks.unknownMemberErrorShare ? .error : .warning
-            add(
-                "relationships", severity, "transactions", "member_id", count: unknown,
-                examples: Self.split(unknownRow[2]).map { "member_id \($0)" },
-                "\(unknown) \(scope) (\(Self.percent(share))) belong to no member in \(name("members")) and are ignored",
-                fix: severity == .error
-                    ? "map the same member key in both views (transactions.member_id must be a members.member_id)"
-                    : "usually members deleted or not yet loaded; if it grows, check that both views map the same member key",
-                sampled: probed < total || !sample.isWhole ? probed : nil)
-        }
-    }
-
-    // MARK: freshness
-
-    private mutating func freshness(asOfDay: Int32?, mode: SourceCheckMode) throws {
-        let timeZone = config.businessTimeZone
-        let date: String
-        if let asOfDay {
-            date = PostgresEpoch.format(asOfDay)
-        } else {
-            date = try connection.query(SourceCheckQueries.today, [timeZone], operation: "read today's date").scalar ?? ""
-        }
-        let cutoff: String
-        if let planned = options.cutoff {
-            cutoff = planned.description
-            cutoffText = "\(date) 00:00 \(timeZone)"
-        } else {
-            let cutoffRow = try connection.query(SourceCheckQueries.cutoff, [date, timeZone], operation: "compute the cut-off").rows[0]
-            cutoff = cutoffRow[0] ?? ""
-            cutoffText = cutoffRow[1] ?? date
-        }
-        guard mode != .backfill else {
-            skipped.append("freshness(transactions.occurred_at): not tested when backfilling past dates")
-            return
-        }
-        checked.append("freshness(transactions.occurred_at)")
-        let maxLag = Double(config.maxLagDays)
-        var latest: String?
-        if let given = options.latestTransaction {
-            latest = given.occurredAt
-        } else if let facts = facts["transactions"], facts.kind == "r", let blocks = facts.blocks,
-            blocks > options.tailBlocks, connection.serverVersion >= 140_000
-        {
-            let tail = try connection.query(
-                SourceCheckQueries.latestTransactionInTail(schema), [cutoff, "(\(blocks - options.tailBlocks),0)"],
-                operation: "read the newest transactions").scalar
-            if let tail, try lag(cutoff: cutoff, latest: tail).days <= maxLag { latest = tail }
-        }
-        if latest == nil, options.latestTransaction == nil {
-            latest = try connection.query(
-                SourceCheckQueries.latestTransaction(schema), [cutoff], operation: "read the latest transaction").scalar
-        }
-        let severity: SourceFinding.Severity = mode == .live ? .error : .warning
-        let fix = "the feed is late; re-run when it has caught up (or raise source.max_lag_days if this lag is normal for your feed)"
-        guard let latest else {
-            add(
-                "freshness", severity, "transactions", "occurred_at", count: 0,
-                "no transaction before the cut-off \(cutoffText)", fix: fix)
-            return
-        }
-        let (days, shown) = try lag(cutoff: cutoff, latest: latest)
-        if days > maxLag {
-            add(
-                "freshness", severity, "transactions", "occurred_at", count: 0,
-                "the latest transaction before the cut-off \(cutoffText) is from \(shown) \(timeZone), \(String(format: "%.1f", days)) days earlier (source.max_lag_days = \(config.maxLagDays))",
-                fix: fix)
-        }
-    }
-
-    private func lag(cutoff: String, latest: String) throws -> (days: Double, shown: String) {
-        let row = try connection.query(SourceCheckQueries.lag, [cutoff, latest, config.businessTimeZone], operation: "compute the feed lag").rows[0]
-        return (Double(row[0] ?? "0") ?? 0, row[1] ?? latest)
-    }
-
-    private static func money(_ cents: Int64) -> String {
-        cents % 100 == 0 ? "\(cents / 100)" : String(format: "%.2f", Double(cents) / 100)
-    }
-
-    private static func percent(_ share: Double) -> String {
-        share < 0.001 ? "<0.1%" : String(format: "%.1f%%", share * 100)
     }
 }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import Postgres
+import ReactivateCore
 import Synchronization
 
 /// The extract of a member-sharded source: every shard read straight from its own server.
@@ -95,7 +96,7 @@ extension ExtractStage {
                         let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(shard.index).\(getpid()).ract").path
                         defer { if artifact != nil { try? FileManager.default.removeItem(atPath: path) } }
                         if store {
-                            let summary = try part.histories.write(to: path, runId: context.runId, asOf: context.asOf, metadata: ["shard": shard.label])
+                            let summary = try part.histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label])
                             artifact = (path, summary.contentChecksumHex)
                         }
                         try queue.finish(claims, shard: shard.index, by: worker, tally: part.tally, artifact: artifact)
@@ -188,7 +189,7 @@ extension ExtractStage {
                 throw Self.shardFailure(error, shard: shard)
             }
         }
-        return (unique, LatestTransaction(occurredAt: newest?.text))
+        return (unique, LatestTransaction(occurredAt: newest.map { Instant(microseconds: $0.micros) }))
     }
 
     /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.

@@ -71,7 +71,7 @@ public struct ExtractStage: Stage {
         var clock = PhaseClock(logger: context.logger)
         defer { clock.lap("artifact written") }
         let summary = try members.write(
-            to: context.artifactPath(.extract), runId: context.runId, asOf: context.asOf,
+            to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description,
             metadata: [
                 "business_timezone": config.businessTimeZone, "source_schema": config.sourceSchema,
                 "location_freshness_days": String(config.locationFreshnessDays),
@@ -99,9 +99,9 @@ public struct ExtractStage: Stage {
 
     /// Before any data is kept: the contract (relations, columns, types), then the data tests and the
     /// feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go to
-    /// the log and the stage's stats. Backfills replay the past and skip the data tests.
-    /// On a sharded source the key uniqueness and the feed's freshness are read shard by shard on the
-    /// shard servers (exact: a bucket holds all rows of its members); the rest through the coordinator.
+    /// the log and the stage's stats. Backfills replay the past and skip the data tests. On a sharded
+    /// source the key uniqueness, the channel values and the feed's freshness are read shard by shard on
+    /// the shard servers (exact: a bucket holds all rows of its members); the samples through the coordinator.
     func checkSource(_ context: StageContext, shards: ShardMap? = nil) throws -> JSONValue {
         let config = context.config
         if context.mode == .backfill {
@@ -111,25 +111,22 @@ public struct ExtractStage: Stage {
                     .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
                     fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
             }
-        } else {
-            var options = SourceCheckOptions()
-            options.cutoff = context.plan.cutoff
-            if let shards {
-                let inputs = try shardCheckInputs(context, map: shards)
-                options.uniqueOnEveryShard = inputs.unique
-                options.channelShards = shards.shards.map {
-                    ShardTable(connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
-                }
-                if context.mode != .backfill { options.latestTransaction = inputs.latest }
-            }
-            let checks = try SourceChecks.run(
-                try context.connect(), config: config, asOfDay: context.asOfDay, mode: SourceCheckMode(context.mode), options: options)
-            for warning in checks.warnings {
-                context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
-            }
-            return .object(checks.stats)
+            return .null
         }
-        return .null
+        var options = SourceCheckOptions()
+        if let shards {
+            let inputs = try shardCheckInputs(context, map: shards)
+            options.uniqueOnEveryShard = inputs.unique
+            options.latestTransaction = inputs.latest
+            options.channelShards = shards.shards.map {
+                ShardTable(connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
+            }
+        }
+        let checks = try SourceChecks.run(try context.connect(), plan: context.plan, options: options)
+        for warning in checks.warnings {
+            context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
+        }
+        return .object(checks.stats)
     }
 
     /// Counts the extract reports besides its rows.
@@ -173,7 +170,7 @@ public struct ExtractStage: Stage {
         // One snapshot for both connections: the member slots, the member rows and the transactions
         // agree even while the source keeps changing.
         try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar else {
+        guard let snapshot = try first.query("SELECT pg_export_snapshot()").scalar(String.self) else {
             throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
         }
         let estimate = try? first.query(

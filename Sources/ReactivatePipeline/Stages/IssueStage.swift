@@ -164,7 +164,7 @@ public struct IssueStage: Stage {
 /// (mode 0600 whatever the umask: it holds coupon codes), written atomically.
 enum DeliveryFile {
     static func write(context: StageContext, connection: Connection) throws -> String {
-        let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.asOf).jsonl.zst").path
+        let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.plan.asOf).jsonl.zst").path
         let plan = context.plan
         let compressor = try ZstdCompressor(level: 3)
         let file = try AtomicFile(path: path, permissions: .ownerOnly)

@@ -22,16 +22,16 @@ public struct ScoreStage: Stage {
         var clock = PhaseClock(logger: context.logger)
         let (histories, header) = try MemberHistories.read(path: context.artifactPath(.extract))
         clock.lap("read extract artifact")
-        guard header.asOf == context.asOf else {
+        guard CalendarDay(parsing: header.asOf) == context.plan.asOf else {
             throw PipelineError(
-                .runtime, "the extract artifact \(context.artifactPath(.extract)) is for \(header.asOf), not \(context.asOf)",
-                fix: "re-run extract: reactivate run PIPELINE --as-of \(context.asOf) --stages extract --force")
+                .runtime, "the extract artifact \(context.artifactPath(.extract)) is for \(header.asOf), not \(context.plan.asOf)",
+                fix: "re-run extract: reactivate run PIPELINE --as-of \(context.plan.asOf) --stages extract --force")
         }
         let fitStarted = DispatchTime.now()
         guard histories.purchaseDays.contains(where: { $0 > 0 }) else {
             // Nobody bought before D (an empty or brand-new source): nothing to score, which is not an error.
             try Self.writeScores(MemberScores(), context: context)
-            let summary = try MemberScores().writeArtifact(to: context.artifactPath(.score), runId: context.runId, asOf: context.asOf)
+            let summary = try MemberScores().writeArtifact(to: context.artifactPath(.score), runId: context.runId, asOf: context.plan.asOf.description)
             context.logger.warning("no member bought anything before the as-of date; nothing to score")
             return StageResult(
                 rowsIn: histories.count, rowsOut: 0,
@@ -49,7 +49,7 @@ public struct ScoreStage: Stage {
         let table = Mutex<Result<Void, any Error>?>(nil)
         DispatchQueue.concurrentPerform(iterations: 2) { task in
             if task == 0 {
-                let outcome = Result { try scores.writeArtifact(to: artifactPath, runId: context.runId, asOf: context.asOf) }
+                let outcome = Result { try scores.writeArtifact(to: artifactPath, runId: context.runId, asOf: context.plan.asOf.description) }
                 artifact.withLock { $0 = outcome }
             } else {
                 let outcome = Result { try Self.writeScores(scores, context: context) }

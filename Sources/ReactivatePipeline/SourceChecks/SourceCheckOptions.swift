@@ -1,0 +1,42 @@
+import Foundation
+import Dispatch
+import Postgres
+import ReactivateCore
+
+/// How much of the large relations the sampled tests read.
+public struct SourceCheckOptions: Sendable {
+    /// Blocks of member_locations and transactions read by the block sample (a table no larger is read whole).
+    public var sampleBlocks: Int64 = 500
+    /// Rows read from a view, which cannot be block-sampled.
+    public var sampleRows: Int = 50_000
+    /// Newest blocks of the transactions table the freshness test reads before falling back to a full scan.
+    public var tailBlocks: Int64 = 256
+    /// Member-keyed relations whose keys a unique index guarantees on every shard of a sharded source
+    /// (`members`, `member_channels`): a bucket holds all rows of its member ids, so that is uniqueness
+    /// over all shards, and the full key stream through the coordinator is skipped.
+    public var uniqueOnEveryShard: Set<String> = []
+    /// The latest transaction before the cut-off, when it was read shard by shard (the newest of each
+    /// shard's, on its own server) instead of through the coordinator.
+    public var latestTransaction: LatestTransaction?
+    /// Where a sharded source's member_channels rows are streamed from for the channel tests: each
+    /// shard's table on its own server, instead of every row through the coordinator.
+    public var channelShards: [ShardTable] = []
+
+    public init() {}
+}
+
+/// One shard's table and the server holding it.
+public struct ShardTable: Sendable {
+    public var connectionString: ConnectionString
+    public var relation: QualifiedRelation
+    public init(connectionString: ConnectionString, relation: QualifiedRelation) {
+        self.connectionString = connectionString
+        self.relation = relation
+    }
+}
+
+/// The freshness test's input when the caller read it itself: the newest `occurred_at`, nil when none.
+public struct LatestTransaction: Sendable {
+    public var occurredAt: Instant?
+    public init(occurredAt: Instant?) { self.occurredAt = occurredAt }
+}
