@@ -188,7 +188,7 @@ public final class ShardedSource: @unchecked Sendable {
     }
 
     private static func user(of cluster: TestCluster) throws -> String {
-        guard let user = try Connection(cluster.connectionString).query("SELECT current_user").scalar else {
+        guard let user = try Connection(cluster.connectionString).query("SELECT current_user").scalar(String.self) else {
             throw TestSetupError("cannot read the user of the cluster in \(cluster.folder.path)")
         }
         return user
