@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+@_spi(Testing) import Postgres
 import ReactivateTestSupport
 
 /// A member-sharded source made by hand on the test server: a coordinator database whose

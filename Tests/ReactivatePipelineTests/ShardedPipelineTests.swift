@@ -1,7 +1,7 @@
 import Foundation
 import Dispatch
 import Logging
-import Postgres
+@_spi(Testing) import Postgres
 import ReactivateCore
 @testable import ReactivatePipeline
 import ReactivateTestSupport
@@ -36,7 +36,7 @@ import Testing
         @discardableResult
         func runSharded(_ config: PipelineConfig, stages: [StageName], jobs: Int = 2) throws -> PipelineRunner.Outcome {
             var request = PipelineRunner.Request(
-                config: config, configText: "test", asOfDay: PipelineFixture.asOfDay, stages: stages,
+                config: config, configText: "test", asOf: .day(CalendarDay(PipelineFixture.asOfDay)), stages: stages,
                 issueAt: PipelineFixture.micros("2026-11-01T10:00:00+08:00"))
             request.jobs = jobs
             return try PipelineRunner(connectionString: sharded.coordinator.connectionString, logger: logger).run(request)
@@ -128,7 +128,7 @@ import Testing
         let helper = Mutex<Result<ShardWorker.Outcome, any Error>?>(nil)
         let helperDone = DispatchSemaphore(value: 0)
         let thread = Thread {
-            var request = PipelineRunner.Request(config: config, configText: "test", asOfDay: PipelineFixture.asOfDay, stages: [.extract])
+            var request = PipelineRunner.Request(config: config, configText: "test", asOf: .day(CalendarDay(PipelineFixture.asOfDay)), stages: [.extract])
             request.jobs = 1
             let outcome = Result {
                 try ShardWorker.work(

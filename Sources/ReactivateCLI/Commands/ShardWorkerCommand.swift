@@ -35,7 +35,7 @@ struct ShardWorkerCommand: ParsableCommand {
         let (config, text) = try PipelineFile.load(pipeline)
         logger[metadataKey: "pipeline"] = "\(pipeline)"
         SignalHandling.install()
-        var request = PipelineRunner.Request(config: config, configText: text, asOf: asOf, mode: dryRun ? .dryRun : .live, stages: [.extract])
+        var request = PipelineRunner.Request(config: config, configText: text, asOf: asOf.value, mode: dryRun ? .dryRun : .live, stages: [.extract])
         request.jobs = jobs
         let outcome = try ShardWorker.work(
             connectionString: global.connectionString, config: config, configText: text, request: request, waitSeconds: wait, logger: logger)

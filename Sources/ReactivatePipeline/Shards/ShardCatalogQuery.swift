@@ -59,7 +59,7 @@ enum ShardCatalogQuery {
 
     /// A shard's newest transaction before the cut-off, read on its own server.
     static func latestTransaction(in relation: QualifiedRelation, before cutoff: Instant) -> SQL {
-        "SELECT max(occurred_at)::text, (extract(epoch FROM max(occurred_at)) * 1000000)::int8 FROM \(relation.sql) WHERE occurred_at < \(cutoff)::timestamptz"
+        "SELECT \(PostgresUnits.microseconds("max(occurred_at)")) FROM \(relation.sql) WHERE occurred_at < \(cutoff)::timestamptz"
     }
 
     /// The installed Citus version, if any.

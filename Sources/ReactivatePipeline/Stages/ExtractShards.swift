@@ -167,7 +167,7 @@ extension ExtractStage {
     /// newest of each shard's, each read on its own server).
     func shardCheckInputs(_ context: StageContext, map: ShardMap) throws -> (unique: Set<String>, latest: LatestTransaction) {
         var unique: Set<String> = ["members", "member_channels"]
-        var newest: (text: String, micros: Int64)?
+        var newest: Int64?
         for shard in map.shards {
             do {
                 let connection = try context.connect(to: shard.server?.connectionString ?? context.connectionString)
@@ -177,19 +177,17 @@ extension ExtractStage {
                         .scalar(Bool.self) ?? false
                     if !covered { unique.remove(relation) }
                 }
-                if let row = try connection.query(
+                if let micros = try connection.query(
                     ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: context.plan.cutoff),
                     operation: "read the latest transaction of \(shard.relations.transactions)"
-                ).first, let text = try row.decodeIfPresent(0, as: String.self), let micros = try row.decodeIfPresent(1, as: Int64.self),
-                    micros > newest?.micros ?? .min
-                {
-                    newest = (text, micros)
+                ).scalar(Int64.self), micros > newest ?? .min {
+                    newest = micros
                 }
             } catch {
                 throw Self.shardFailure(error, shard: shard)
             }
         }
-        return (unique, LatestTransaction(occurredAt: newest.map { Instant(microseconds: $0.micros) }))
+        return (unique, LatestTransaction(occurredAt: newest.map(Instant.init(microseconds:))))
     }
 
     /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.
