@@ -124,25 +124,33 @@ struct SourceCheckRun {
         var unknownRows: [String?: Int64] = [:]
         var nullMembers: Int64 = 0
         // Every row in one fold: through this connection, or shard by shard from the shard servers.
-        var streams = [(connection, SourceCheckQueries.channelRows(schema))]
+        let here = connection
+        var streams: [(Shard?, () throws -> Connection, SQL)] = [(nil, { here }, SourceCheckQueries.channelRows(schema))]
         if !options.channelShards.isEmpty {
-            streams = try options.channelShards.map { (try Connection($0.connectionString), SourceCheckQueries.channelRows(in: $0.relation)) }
+            streams = options.channelShards.map { table in
+                (table.shard, { try Connection(table.connectionString) }, SourceCheckQueries.channelRows(in: table.relation))
+            }
         }
-        for (source, statement) in streams {
-            try source.copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
-                let member = try row.optionalInt64(0)
-                if member == nil { nullMembers += 1 }
-                guard !row.isNull(1) else {
-                    unknownRows[nil, default: 0] += 1
-                    return
+        for (shard, connect, statement) in streams {
+            do {
+                try connect().copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
+                    let member = try row.optionalInt64(0)
+                    if member == nil { nullMembers += 1 }
+                    guard !row.isNull(1) else {
+                        unknownRows[nil, default: 0] += 1
+                        return
+                    }
+                    let name = row.bytes(1)
+                    guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
+                        unknownRows[try row.text(1), default: 0] += 1
+                        return
+                    }
+                    knownRows[code] += 1
+                    if checkPairs, let member { pairs[code].add(member) }
                 }
-                let name = row.bytes(1)
-                guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
-                    unknownRows[try row.text(1), default: 0] += 1
-                    return
-                }
-                knownRows[code] += 1
-                if checkPairs, let member { pairs[code].add(member) }
+            } catch {
+                guard let shard else { throw error }
+                throw shard.failure(error)
             }
         }
         var duplicatePairs: Int64 = 0

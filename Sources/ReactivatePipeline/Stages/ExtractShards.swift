@@ -192,15 +192,23 @@ extension ExtractStage {
 
     /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.
     /// Interruptions stay what they are, so the runner records them as interrupted.
-    static func shardFailure(_ error: any Error, shard: Shard) -> any Error {
+    static func shardFailure(_ error: any Error, shard: Shard) -> any Error { shard.failure(error) }
+}
+
+extension Shard {
+    /// A failure reading this shard as the person on call needs it: which shard, on which server, and
+    /// the fix. Interruptions and configuration errors stay what they are.
+    func failure(_ error: any Error) -> any Error {
         if Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled { return error }
         if let pipeline = error as? PipelineError, pipeline.category != .runtime { return error }
-        let server = shard.server.map { "\($0.label)" } ?? "the coordinator"
+        let server = self.server.map { "\($0.label)" } ?? "the coordinator"
         return PipelineError(
-            .runtime, "reading \(shard.label) failed: \(error)",
+            .runtime, "reading \(label) failed: \(error)",
             fix: "check that \(server) is up and reachable from this host (`[shards.servers]` in the pipeline file can give it another connection string), then re-run the same command: the extract is redone from every shard and gives the same result")
     }
+}
 
+extension ExtractStage {
     /// Runs `body(0..<count)` each on a thread of its own and waits for all: shard workers block on
     /// their servers' sockets and must not hold the few pool threads the streams inside them use.
     static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {

@@ -119,7 +119,7 @@ public struct ExtractStage: Stage {
             options.uniqueOnEveryShard = inputs.unique
             options.latestTransaction = inputs.latest
             options.channelShards = shards.shards.map {
-                ShardTable(connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
+                ShardTable(shard: $0, connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
             }
         }
         let checks = try SourceChecks.run(try context.connect(), plan: context.plan, options: options)
