@@ -94,15 +94,16 @@ import Testing
         // serves its first COPY, it is stopped, so shard 1 or shard 3 is cut off.
         let shardB = rig.shards[1]
         let stopped = Mutex(false)
+        let watcherDone = DispatchSemaphore(value: 0)
         let watcher = Thread {
+            defer { watcherDone.signal() }
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 if let connection = try? Connection(shardB.connectionString),
                     (try? connection.query(
                         "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' AND pid <> pg_backend_pid()").scalar(Int.self)) ?? 0 > 0
                 {
-                    try? rig.stopShard(1)
-                    stopped.withLock { $0 = true }
+                    stopped.withLock { $0 = (try? rig.stopShard(1)) != nil }
                     return
                 }
                 Thread.sleep(forTimeInterval: 0.005)
@@ -110,7 +111,8 @@ import Testing
         }
         watcher.start()
         let failure = try #require(throws: StageFailure.self) { try Self.runRig(rig, config, stages: [.extract, .score, .target], jobs: 1) }
-        #expect(stopped.withLock { $0 })
+        watcherDone.wait()
+        #expect(stopped.withLock { $0 }, "the run failed before shard B was stopped: \(failure)")
         #expect(failure.stage == .extract)
         #expect((failure.underlying as? PipelineError)?.category == .runtime, "a runtime error: exit 1")
         let text = "\(failure)"
