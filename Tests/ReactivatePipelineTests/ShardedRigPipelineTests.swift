@@ -95,8 +95,10 @@ import Testing
         let shardB = rig.shards[1]
         let stopped = Mutex(false)
         let watcherDone = DispatchSemaphore(value: 0)
-        let watcher = Thread {
+        // Weakly: a finished Thread may keep its closure, and the rig's clusters stop only when it goes.
+        let watcher = Thread { [weak rig] in
             defer { watcherDone.signal() }
+            guard let rig else { return }
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 if let connection = try? Connection(shardB.connectionString),

@@ -39,7 +39,7 @@ public enum ShardWorker {
                 logger.info("no shard work to take", metadata: ["campaign": "\(config.campaign)", "as_of": "\(plan.asOf)"])
                 return Outcome(runId: nil, shards: [])
             } else {
-                Thread.sleep(forTimeInterval: 0.25)
+                Thread.sleep(forTimeInterval: 0.1)
             }
         }
         guard let open else { return Outcome(runId: nil, shards: []) }

@@ -122,7 +122,19 @@ public struct ExtractStage: Stage {
                 ShardTable(shard: $0, connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
             }
         }
-        let checks = try SourceChecks.run(try context.connect(), plan: context.plan, options: options)
+        let checks: SourceCheckReport
+        do {
+            checks = try SourceChecks.run(try context.connect(), plan: context.plan, options: options)
+        } catch let error where shards != nil && !(error is PipelineError) {
+            // Through the coordinator a shard server that is gone shows as postgres_fdw's error naming it.
+            let map = shards?.shards ?? []
+            if let shard = map.first(where: { shard in shard.server.map { "\(error)".contains("\"\($0.name)\"") } ?? false }) {
+                throw shard.failure(error)
+            }
+            throw PipelineError(
+                .runtime, "the source data tests through the coordinator failed: \(error)",
+                fix: "check that the coordinator and every shard server are up, then re-run the same command")
+        }
         for warning in checks.warnings {
             context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
         }
