@@ -24,21 +24,3 @@ public struct SourceCheckOptions: Sendable {
 
     public init() {}
 }
-
-/// One shard's table and the server holding it; a failure reading it names the shard.
-public struct ShardTable: Sendable {
-    public var shard: Shard
-    public var connectionString: ConnectionString
-    public var relation: QualifiedRelation
-    public init(shard: Shard, connectionString: ConnectionString, relation: QualifiedRelation) {
-        self.shard = shard
-        self.connectionString = connectionString
-        self.relation = relation
-    }
-}
-
-/// The freshness test's input when the caller read it itself: the newest `occurred_at`, nil when none.
-public struct LatestTransaction: Sendable {
-    public var occurredAt: Instant?
-    public init(occurredAt: Instant?) { self.occurredAt = occurredAt }
-}
