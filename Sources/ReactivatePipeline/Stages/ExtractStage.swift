@@ -131,6 +131,8 @@ public struct ExtractStage: Stage {
             if let shard = map.first(where: { shard in shard.server.map { "\(error)".contains("\"\($0.name)\"") } ?? false }) {
                 throw shard.failure(error)
             }
+            // A connection lost mid-query may not say which server: the shard that cannot be reached now is named.
+            if let shards { try probeShards(context, map: shards) }
             throw PipelineError(
                 .runtime, "the source data tests through the coordinator failed: \(error)",
                 fix: "check that the coordinator and every shard server are up, then re-run the same command")
