@@ -40,6 +40,11 @@ public struct BinaryCopyEncoder: Sendable {
         bytes.appendBigEndian(Int32(1))
         bytes.append(value ? 1 : 0)
     }
+    /// Raw bytes into a bytea column.
+    public mutating func append(bytes value: some Collection<UInt8>) {
+        bytes.appendBigEndian(Int32(value.count))
+        bytes.append(contentsOf: value)
+    }
     public mutating func append(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in

@@ -12,7 +12,7 @@ public struct Reactivate: ParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 75 locked (retry later).
             """,
         subcommands: [
-            MigrateCommand.self, GenerateCommand.self, RunCommand.self, AttributeCommand.self, BackfillCommand.self, StatusCommand.self, ValidateCommand.self, ReportCommand.self, ModelCommand.self, BenchCommand.self,
+            MigrateCommand.self, GenerateCommand.self, RunCommand.self, AttributeCommand.self, BackfillCommand.self, StatusCommand.self, ValidateCommand.self, ReportCommand.self, ModelCommand.self, BenchCommand.self, ShardWorkerCommand.self,
         ])
 
     public init() {}

@@ -23,6 +23,8 @@ public struct PipelineRunner {
         public var sliceCount: Int
         /// For the attribute stage: only this wave.
         public var attributeWave: Int32?
+        /// Shards worked on at once (`run --jobs`).
+        public var jobs = 2
 
         public init(
             config: PipelineConfig, configText: String, asOf: AsOf, mode: RunMode = .live,

@@ -31,6 +31,8 @@ public struct RunPlan: Sendable {
     public let attributeWave: CalendarDay?
     /// Parallel slices of the member-id space.
     public let sliceCount: Int
+    /// Shards worked on at once (`run --jobs`); results do not depend on it.
+    public let jobs: Int
 
     public var campaign: String { config.campaign }
     public var timeZone: String { config.businessTimeZone }
@@ -41,7 +43,7 @@ public struct RunPlan: Sendable {
 
     init(
         config: PipelineConfig, mode: RunMode, asOf: CalendarDay, cutoff: Instant, issueTime: Instant, fixedIssueTime: Instant?, now: Instant,
-        today: CalendarDay, sourceSchema: SQLIdentifier, attributeWave: CalendarDay?, sliceCount: Int
+        today: CalendarDay, sourceSchema: SQLIdentifier, attributeWave: CalendarDay?, sliceCount: Int, jobs: Int = 2
     ) {
         self.config = config
         self.mode = mode
@@ -54,6 +56,7 @@ public struct RunPlan: Sendable {
         self.sourceSchema = sourceSchema
         self.attributeWave = attributeWave
         self.sliceCount = sliceCount
+        self.jobs = max(1, jobs)
     }
 
     /// Resolves the plan of `request` against the server, or throws a configuration error naming the fix.
@@ -120,6 +123,7 @@ public struct RunPlan: Sendable {
         }
         return RunPlan(
             config: config, mode: request.mode, asOf: asOf, cutoff: cutoff, issueTime: issueTime, fixedIssueTime: fixedIssueTime, now: now, today: today,
-            sourceSchema: schema, attributeWave: request.attributeWave.map(CalendarDay.init), sliceCount: max(1, request.sliceCount))
+            sourceSchema: schema, attributeWave: request.attributeWave.map(CalendarDay.init), sliceCount: max(1, request.sliceCount),
+            jobs: request.jobs)
     }
 }

@@ -39,16 +39,30 @@ public struct StageContext: Sendable {
     public var mode: RunMode { plan.mode }
     public var asOfDay: Int32 { plan.asOf.number }
     public var sliceCount: Int { plan.sliceCount }
+    /// How many shards are worked on at once.
+    public var jobs: Int { plan.jobs }
     public var attributeWave: Int32? { plan.attributeWave?.number }
 
     public func artifactPath(_ stage: StageName) -> String {
         artifactDirectory.appendingPathComponent("\(stage.rawValue).ract").path
     }
 
+    /// The same context logging with `logger` (a shard's worker adds the shard to every line).
+    public func withLogger(_ logger: Logger) -> StageContext {
+        var copy = StageContext(plan: plan, runId: runId, connectionString: connectionString, logger: logger, artifactDirectory: artifactDirectory)
+        copy.rerunReason = rerunReason
+        return copy
+    }
+
     /// A connection for this stage, cancelled with the rest of the run on SIGINT/SIGTERM.
     public func connect() throws -> Connection {
+        try connect(to: connectionString)
+    }
+
+    /// A connection to another server of the run (a shard), cancelled with the rest of the run.
+    public func connect(to server: ConnectionString) throws -> Connection {
         try Cancellation.shared.checkpoint()
-        let connection = try Connection(connectionString)
+        let connection = try Connection(server)
         Cancellation.shared.register(connection)
         return connection
     }

@@ -475,7 +475,7 @@ private func tomlQuoted(_ text: String) -> String {
         #expect(error?.reason == "unknown section [targets]")
         #expect(error?.fix == "did you mean [target]?")
         let far = loadError("campaign = \"c\"\n[logging]\n")
-        #expect(far?.fix == "known sections: [source], [dormancy], [target], [holdout], [coupon], [attribution], [output]")
+        #expect(far?.fix == "known sections: [source], [dormancy], [target], [holdout], [coupon], [attribution], [output], [shards]")
     }
 
     @Test func unknownSubTableInASectionIsAnUnknownKey() {

@@ -35,6 +35,8 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Compute and report everything, write no coupon.") var dryRun = false
     @Flag(help: "Redo stages that already succeeded.") var force = false
     @Option(help: "Parallel slices of the member-id space (connections).") var slices: Int = 2
+    @Option(help: "Shards of a member-sharded source read at once, each from its own server (two connections each).")
+    var jobs: Int = 2
     @Option(name: .customLong("issue-at"), help: ArgumentHelp(
         "Pin the wave's issue time (ISO 8601 with zone, e.g. 2026-11-01T10:00:00+08:00) for reproducible demos and replays.",
         valueName: "timestamp"))
@@ -42,6 +44,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(slices) else { throw ValidationError("--slices must be 1…64") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1…64") }
         if stages != nil && fromStage != nil { throw ValidationError("use either --stages or --from, not both") }
         if let issueAt, IssueTime.parse(issueAt) == nil {
             throw ValidationError("--issue-at must be an ISO 8601 timestamp with a zone, e.g. 2026-11-01T10:00:00+08:00; got '\(issueAt)'")
@@ -58,9 +61,11 @@ struct RunCommand: ParsableCommand {
         logger[metadataKey: "pipeline"] = "\(pipeline)"
         SignalHandling.install()
         let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
-        let outcome = try runner.run(PipelineRunner.Request(
+        var request = PipelineRunner.Request(
             config: config, configText: text, asOf: asOf.value, mode: dryRun ? .dryRun : .live,
-            stages: selected, force: force, issueAt: issueAt.flatMap(IssueTime.parse), sliceCount: slices))
+            stages: selected, force: force, issueAt: issueAt.flatMap(IssueTime.parse), sliceCount: slices)
+        request.jobs = jobs
+        let outcome = try runner.run(request)
         print("run \(outcome.runId): \(config.campaign) as of \(outcome.asOf)")
         for report in outcome.reports {
             if report.skipped {

@@ -182,6 +182,14 @@ private let keyRules: [KeyRule] = [
     KeyRule("source", "median_basket_band") { (decoder, value, config) throws(ConfigError) in
         config.medianBasketBandCents = try decoder.moneyBand(value, "source.median_basket_band")
     },
+    KeyRule("source", "shards") { (decoder, value, config) throws(ConfigError) in
+        let fix = "set shards = \"auto\" (read each shard from its own server) or \"off\" (read through this server)"
+        let text = try decoder.string(value, "source.shards", fix: fix)
+        guard let mode = SourceShards(rawValue: text) else {
+            throw decoder.invalid(value, "source.shards", "must be \"auto\" or \"off\", got \(TOMLSyntax.quoted(text))", fix: fix)
+        }
+        config.sourceShards = mode
+    },
     .integer("dormancy", "dormant_days", \.dormantDays, 1...3650, fix: "set dormant_days to a number of days, e.g. 180"),
     .integer("dormancy", "horizon_days", \.horizonDays, 1...3650, fix: "set horizon_days to a number of days, e.g. 30"),
     .boolean(
@@ -248,6 +256,9 @@ private let keyRules: [KeyRule] = [
     KeyRule("output", "artifact_dir") { (decoder, value, config) throws(ConfigError) in
         config.artifactDir = try decoder.artifactDirectory(value)
     },
+    KeyRule("shards", "servers") { (decoder, value, config) throws(ConfigError) in
+        config.shardServers = try decoder.shardServers(value)
+    },
 ]
 
 /// Turns the parsed TOML tree into a ``PipelineConfig``, one key at a time, in file order.
@@ -293,6 +304,23 @@ private struct ConfigDecoder {
                 "must be a non-empty path without control characters, got \(TOMLSyntax.quoted(path))", fix: fix)
         }
         return path
+    }
+
+    /// `[shards.servers]`: foreign server name = "libpq connection string", each a non-empty string.
+    func shardServers(_ value: TOMLValue) throws(ConfigError) -> [String: String] {
+        let fix = "write one line per foreign server under [shards.servers], e.g. shard_a = \"host=10.0.0.5 dbname=crm\""
+        guard case .table(let table) = value.kind else {
+            throw wrongType(value, "shards.servers", expected: "a section ([shards.servers])", fix: fix)
+        }
+        var servers: [String: String] = [:]
+        for entry in table.entries {
+            let conninfo = try string(entry.value, "shards.servers." + entry.key, fix: fix)
+            guard !conninfo.isEmpty, !conninfo.unicodeScalars.contains(where: isControl) else {
+                throw invalid(entry.value, "shards.servers." + entry.key, "must be a non-empty connection string", fix: fix)
+            }
+            servers[entry.key] = conninfo
+        }
+        return servers
     }
 
     /// Two amounts `[low, high]` with 0 < low < high, read exactly as cents like every money key.
@@ -509,7 +537,7 @@ private struct ConfigDecoder {
 
     // MARK: Errors
 
-    private func wrongType(
+    func wrongType(
         _ value: TOMLValue, _ path: String, expected: String, fix: String
     ) -> ConfigError {
         ConfigError(
@@ -517,7 +545,7 @@ private struct ConfigDecoder {
             reason: "must be \(expected), got \(shown(value))", fix: fix)
     }
 
-    private func invalid(_ value: TOMLValue, _ path: String, _ reason: String, fix: String) -> ConfigError {
+    func invalid(_ value: TOMLValue, _ path: String, _ reason: String, fix: String) -> ConfigError {
         ConfigError(
             kind: .invalidValue, fileName: fileName, line: value.line, keyPath: path, reason: reason,
             fix: fix)

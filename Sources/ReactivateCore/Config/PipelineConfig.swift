@@ -24,6 +24,13 @@ public struct PipelineConfig: Sendable, Equatable {
     /// `source.median_basket_band` in cents: the plausible range of the median positive transaction
     /// amount; outside it the source checks stop the run ("amounts may be in cents").
     public var medianBasketBandCents: ClosedRange<Int64>
+    /// `source.shards`: `auto` reads a member-sharded source (hash partitions on foreign servers,
+    /// Citus) shard by shard, straight from each server; `off` reads everything through the one
+    /// server `DATABASE_URL` names, as a plain query would.
+    public var sourceShards: SourceShards = .auto
+    /// `[shards.servers]`: a foreign server's name → the libpq connection string to reach it with,
+    /// when the catalog's host, port, dbname and user mapping are not how this host should connect.
+    public var shardServers: [String: String] = [:]
 
     // MARK: [dormancy]
 
@@ -151,4 +158,12 @@ public struct PipelineConfig: Sendable, Equatable {
         }
         return bytes
     }
+}
+
+/// `source.shards`: whether a member-sharded source is read shard by shard from its servers.
+public enum SourceShards: String, Sendable, Equatable {
+    /// Shards found in the catalog are read straight from their servers; plain tables as today.
+    case auto
+    /// Everything is read through the configured server, as a plain query would.
+    case off
 }

@@ -11,6 +11,16 @@ public struct SourceCheckOptions: Sendable {
     public var sampleRows: Int = 50_000
     /// Newest blocks of the transactions table the freshness test reads before falling back to a full scan.
     public var tailBlocks: Int64 = 256
+    /// Member-keyed relations whose keys a unique index guarantees on every shard of a sharded source
+    /// (`members`, `member_channels`): a bucket holds all rows of its member ids, so that is uniqueness
+    /// over all shards, and the full key stream through the coordinator is skipped.
+    public var uniqueOnEveryShard: Set<String> = []
+    /// The latest transaction before the cut-off, when it was read shard by shard (the newest of each
+    /// shard's, on its own server) instead of through the coordinator.
+    public var latestTransaction: LatestTransaction?
+    /// Where a sharded source's member_channels rows are streamed from for the channel tests: each
+    /// shard's table on its own server, instead of every row through the coordinator.
+    public var channelShards: [ShardTable] = []
 
     public init() {}
 }

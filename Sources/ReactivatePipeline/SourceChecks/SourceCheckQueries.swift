@@ -44,6 +44,11 @@ enum SourceCheckQueries {
         "COPY (SELECT member_id, channel FROM \(schema).member_channels) TO STDOUT (FORMAT binary)"
     }
 
+    /// The same from one shard's table, on its own server.
+    static func channelRows(in relation: QualifiedRelation) -> SQL {
+        "COPY (SELECT member_id, channel FROM \(relation.sql)) TO STDOUT (FORMAT binary)"
+    }
+
     /// Coordinate health of stores (in full) or member_locations (through `sample`): rows, missing,
     /// the (0, 0) placeholder, out of range, out of range but valid with latitude and longitude swapped,
     /// and a few examples of the out-of-range rows.

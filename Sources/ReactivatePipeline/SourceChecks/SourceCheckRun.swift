@@ -77,6 +77,10 @@ struct SourceCheckRun {
             skipped.append("unique(members.member_id): guaranteed by a unique index")
             return
         }
+        if options.uniqueOnEveryShard.contains("members") {
+            skipped.append("unique(members.member_id): guaranteed by a unique index on every shard")
+            return
+        }
         checked.append("unique(members.member_id)")
         checked.append("not_null(members.member_id)")
         var ids = KeyDuplicates()
@@ -105,11 +109,12 @@ struct SourceCheckRun {
     /// repeats are the duplicated pairs. Names are compared as bytes; a String is made only for values
     /// outside the contract.
     private mutating func channels() throws {
-        let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true
+        let onEveryShard = options.uniqueOnEveryShard.contains("member_channels")
+        let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true && !onEveryShard
         if checkPairs {
             checked.append("unique(member_channels.member_id, channel)")
         } else {
-            skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index")
+            skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index" + (onEveryShard ? " on every shard" : ""))
         }
         checked.append("accepted_values(member_channels.channel)")
         let channels = MarketingChannel.allCases
@@ -118,22 +123,35 @@ struct SourceCheckRun {
         var pairs = [KeyDuplicates](repeating: KeyDuplicates(), count: channels.count)
         var unknownRows: [String?: Int64] = [:]
         var nullMembers: Int64 = 0
-        try connection.copyOut(
-            SourceCheckQueries.channelRows(schema), fieldCount: 2, operation: "check member_channels.channel values"
-        ) { row in
-            let member = try row.optionalInt64(0)
-            if member == nil { nullMembers += 1 }
-            guard !row.isNull(1) else {
-                unknownRows[nil, default: 0] += 1
-                return
+        // Every row in one fold: through this connection, or shard by shard from the shard servers.
+        let here = connection
+        var streams: [(Shard?, () throws -> Connection, SQL)] = [(nil, { here }, SourceCheckQueries.channelRows(schema))]
+        if !options.channelShards.isEmpty {
+            streams = options.channelShards.map { table in
+                (table.shard, { try Connection(table.connectionString) }, SourceCheckQueries.channelRows(in: table.relation))
             }
-            let name = row.bytes(1)
-            guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
-                unknownRows[try row.text(1), default: 0] += 1
-                return
+        }
+        for (shard, connect, statement) in streams {
+            do {
+                try connect().copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
+                    let member = try row.optionalInt64(0)
+                    if member == nil { nullMembers += 1 }
+                    guard !row.isNull(1) else {
+                        unknownRows[nil, default: 0] += 1
+                        return
+                    }
+                    let name = row.bytes(1)
+                    guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
+                        unknownRows[try row.text(1), default: 0] += 1
+                        return
+                    }
+                    knownRows[code] += 1
+                    if checkPairs, let member { pairs[code].add(member) }
+                }
+            } catch {
+                guard let shard else { throw error }
+                throw shard.failure(error)
             }
-            knownRows[code] += 1
-            if checkPairs, let member { pairs[code].add(member) }
         }
         var duplicatePairs: Int64 = 0
         var duplicateExamples: [String] = []
@@ -301,7 +319,9 @@ struct SourceCheckRun {
         checked.append("freshness(transactions.occurred_at)")
         let maxLag = Double(config.maxLagDays)
         var latest: Instant?
-        if let facts = facts["transactions"], facts.kind == "r", let blocks = facts.blocks,
+        if let given = options.latestTransaction {
+            latest = given.occurredAt
+        } else if let facts = facts["transactions"], facts.kind == "r", let blocks = facts.blocks,
             blocks > options.tailBlocks, connection.serverVersion >= 140_000
         {
             let tail = try connection.query(
@@ -310,7 +330,7 @@ struct SourceCheckRun {
             ).scalar(Int64.self).map(Instant.init(microseconds:))
             if let tail, try lag(cutoff: cutoff, latest: tail).days <= maxLag { latest = tail }
         }
-        if latest == nil {
+        if latest == nil, options.latestTransaction == nil {
             latest = try connection.query(
                 SourceCheckQueries.latestTransaction(schema, cutoff: cutoff), operation: "read the latest transaction"
             ).scalar(Int64.self).map(Instant.init(microseconds:))

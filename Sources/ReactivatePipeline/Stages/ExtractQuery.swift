@@ -14,11 +14,24 @@ import ReactivateCore
 enum ExtractQuery {
     /// What every extract statement is bounded by.
     struct Window: Sendable {
-        var schema: SQLIdentifier
+        /// Where the member-keyed relations are read on the connection's server: the source schema's
+        /// tables, or one shard's partitions on its own server.
+        var relations: SourceRelations
         /// D 00:00 in the business time zone (the run plan's cut-off).
         var cutoff: Instant
         /// The oldest instant a fresh location may have: the midnight `location_freshness_days` before D.
         var freshLocationsFrom: Instant
+
+        init(relations: SourceRelations, cutoff: Instant, freshLocationsFrom: Instant) {
+            self.relations = relations
+            self.cutoff = cutoff
+            self.freshLocationsFrom = freshLocationsFrom
+        }
+
+        /// The contract's relations in one schema.
+        init(schema: SQLIdentifier, cutoff: Instant, freshLocationsFrom: Instant) {
+            self.init(relations: SourceRelations(schema: schema.name), cutoff: cutoff, freshLocationsFrom: freshLocationsFrom)
+        }
     }
 
     /// Turns JIT off for the session: compiling the expressions of a single-pass scan cost more than it saved.
@@ -31,7 +44,7 @@ enum ExtractQuery {
         """
         COPY (
         SELECT m.member_id, m.joined_at, m.marketing_consent, m.opted_out_at
-        FROM \(window.schema).members m
+        FROM \(window.relations.members.sql) m
         WHERE m.joined_at < \(window.cutoff)::timestamptz
         ) TO STDOUT (FORMAT binary)
         """
@@ -42,7 +55,7 @@ enum ExtractQuery {
         """
         COPY (
         SELECT DISTINCT m.member_id
-        FROM \(window.schema).members m
+        FROM \(window.relations.members.sql) m
         WHERE m.joined_at < \(window.cutoff)::timestamptz
         ORDER BY m.member_id
         ) TO STDOUT (FORMAT binary)
@@ -54,7 +67,7 @@ enum ExtractQuery {
         """
         COPY (
         SELECT c.member_id, c.channel, c.verified_at, c.last_delivered_at, c.last_failed_at
-        FROM \(window.schema).member_channels c
+        FROM \(window.relations.memberChannels.sql) c
         ) TO STDOUT (FORMAT binary)
         """
     }
@@ -64,7 +77,7 @@ enum ExtractQuery {
         """
         COPY (
         SELECT l.member_id, l.latitude, l.longitude, l.observed_at
-        FROM \(window.schema).member_locations l
+        FROM \(window.relations.memberLocations.sql) l
         WHERE l.observed_at < \(window.cutoff)::timestamptz
           AND l.observed_at >= \(window.freshLocationsFrom)::timestamptz
         ) TO STDOUT (FORMAT binary)
@@ -81,7 +94,7 @@ enum ExtractQuery {
         return """
             COPY (
             SELECT t.member_id, t.occurred_at, t.amount
-            FROM \(window.schema).transactions t
+            FROM \(window.relations.transactions.sql) t
             WHERE t.occurred_at < \(window.cutoff)::timestamptz\(bounds)
             ) TO STDOUT (FORMAT binary)
             """
@@ -90,11 +103,15 @@ enum ExtractQuery {
     /// The transaction table's size in blocks when it can be read in block ranges (a plain table on a
     /// server with TID range scans, PostgreSQL 14+); nil for a view or an older server.
     static func transactionBlocks(_ connection: Connection, schema: SQLIdentifier) throws -> Int? {
+        try transactionBlocks(connection, relation: SourceRelations(schema: schema.name).transactions)
+    }
+
+    static func transactionBlocks(_ connection: Connection, relation: QualifiedRelation) throws -> Int? {
         guard connection.serverVersion >= 140_000 else { return nil }
         let row = try connection.query(
             """
             SELECT c.relkind::text, pg_relation_size(c.oid) / (SELECT setting::int8 FROM pg_settings WHERE name = 'block_size')
-            FROM pg_class c WHERE c.oid = to_regclass(\(schema.quoted + ".transactions"))
+            FROM pg_class c WHERE c.oid = to_regclass(\(relation.regclassText))
             """, operation: "read transaction table size"
         ).first
         guard let row, try row.decode(0, as: String.self) == "r" else { return nil }

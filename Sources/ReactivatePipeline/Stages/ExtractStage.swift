@@ -33,25 +33,41 @@ public struct ExtractStage: Stage {
 
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
-        // Before any data moves: the contract (relations, columns, types), then the data tests and the
-        // feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go
-        // to the log and the stage's stats. Backfills replay the past and skip the data tests.
-        var sourceStats: JSONValue = .null
-        if context.mode == .backfill {
-            let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
-            guard problems.isEmpty else {
-                throw PipelineError(
-                    .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
-                    fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
+        let sourceStats: JSONValue
+        let layout = try ShardCatalog.layout(try context.connect(), config: config)
+        let members: MemberHistories, tally: Tally
+        let read = Mutex<Result<(MemberHistories, Tally, [JSONValue]), any Error>?>(nil)
+        var shardStats: JSONValue?
+        switch layout {
+        case .oneServer(let reason):
+            context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
+            sourceStats = try checkSource(context)
+            (members, tally) = try stream(context)
+        case .sharded(let map):
+            context.logger.notice(
+                "source is sharded: reading each shard from its own server",
+                metadata: ["provider": "\(map.provider.rawValue)", "shards": "\(map.shards.count)", "jobs": "\(context.jobs)"])
+            try probeShards(context, map: map)
+            // The data tests read through the coordinator (postgres_fdw) while the shards are read
+            // straight from their servers: nothing is written before both are done, so a failed test
+            // still stops the run before the artifact, as on one server.
+            let checks = Mutex<Result<JSONValue, any Error>?>(nil)
+            Self.onThreads(2) { task in
+                if task == 0 {
+                    let outcome = Result { try checkSource(context, shards: map) }
+                    checks.withLock { $0 = outcome }
+                } else {
+                    let outcome = Result { try streamShards(context, map: map) }
+                    read.withLock { $0 = outcome }
+                }
             }
-        } else {
-            let checks = try SourceChecks.run(try context.connect(), plan: context.plan)
-            for warning in checks.warnings {
-                context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
+            sourceStats = try checks.withLock { $0 }?.get() ?? .null
+            guard let (merged, sums, perShard) = try read.withLock({ $0 })?.get() else {
+                throw PipelineError(.runtime, "the shard streams finished without results")
             }
-            sourceStats = .object(checks.stats)
+            (members, tally) = (merged, sums)
+            shardStats = .array(perShard)
         }
-        let (members, tally) = try stream(context)
         var clock = PhaseClock(logger: context.logger)
         defer { clock.lap("artifact written") }
         let summary = try members.write(
@@ -77,8 +93,54 @@ public struct ExtractStage: Stage {
                 "transactions_spilled": JSONValue(tally.transactionsSpilled),
                 "transactions_read_after_member_facts": JSONValue(tally.transactionsReadAfterMemberFacts),
                 "source_checks": sourceStats,
-            ],
+            ].merging(shardStats.map { ["shards": $0] } ?? [:]) { current, _ in current },
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
+    }
+
+    /// Before any data is kept: the contract (relations, columns, types), then the data tests and the
+    /// feed's freshness for live and dry runs. Errors are configuration errors (exit 2); warnings go to
+    /// the log and the stage's stats. Backfills replay the past and skip the data tests. On a sharded
+    /// source the key uniqueness, the channel values and the feed's freshness are read shard by shard on
+    /// the shard servers (exact: a bucket holds all rows of its members); the samples through the coordinator.
+    func checkSource(_ context: StageContext, shards: ShardMap? = nil) throws -> JSONValue {
+        let config = context.config
+        if context.mode == .backfill {
+            let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
+            guard problems.isEmpty else {
+                throw PipelineError(
+                    .configuration, "the source schema '\(config.sourceSchema)' does not match the contract:\n  - " + problems.joined(separator: "\n  - "),
+                    fix: "fix the views (sql/source/README.md shows the contract), then check with `reactivate validate PIPELINE`")
+            }
+            return .null
+        }
+        var options = SourceCheckOptions()
+        if let shards {
+            let inputs = try shardCheckInputs(context, map: shards)
+            options.uniqueOnEveryShard = inputs.unique
+            options.latestTransaction = inputs.latest
+            options.channelShards = shards.shards.map {
+                ShardTable(shard: $0, connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
+            }
+        }
+        let checks: SourceCheckReport
+        do {
+            checks = try SourceChecks.run(try context.connect(), plan: context.plan, options: options)
+        } catch let error where shards != nil && !(error is PipelineError) {
+            // Through the coordinator a shard server that is gone shows as postgres_fdw's error naming it.
+            let map = shards?.shards ?? []
+            if let shard = map.first(where: { shard in shard.server.map { "\(error)".contains("\"\($0.name)\"") } ?? false }) {
+                throw shard.failure(error)
+            }
+            // A connection lost mid-query may not say which server: the shard that cannot be reached now is named.
+            if let shards { try probeShards(context, map: shards) }
+            throw PipelineError(
+                .runtime, "the source data tests through the coordinator failed: \(error)",
+                fix: "check that the coordinator and every shard server are up, then re-run the same command")
+        }
+        for warning in checks.warnings {
+            context.logger.warning("source data test", metadata: ["finding": "\(warning.relation).\(warning.column): \(warning.message)"])
+        }
+        return .object(checks.stats)
     }
 
     /// Counts the extract reports besides its rows.
@@ -99,11 +161,16 @@ public struct ExtractStage: Stage {
     /// bucket by bucket after the scan (`PurchaseFold`), distinct purchase days exactly. No member is
     /// read twice.
     func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
+        try stream(context, from: ExtractSource(schema: context.plan.sourceSchema, connectionString: context.connectionString))
+    }
+
+    /// The same, from one server's relations: the source schema on the configured server, or a shard.
+    func stream(_ context: StageContext, from source: ExtractSource) throws -> (MemberHistories, Tally) {
         let config = context.config
         let run = context.plan
-        let schema = run.sourceSchema
+        let relations = source.relations
         var clock = PhaseClock(logger: context.logger)
-        let first = try context.connect()
+        let first = try context.connect(to: source.connectionString)
         try ExtractQuery.prepareSession(first)
         let calendar = try ExtractQuery.calendar(
             first, asOfDay: run.asOf.number, daysBack: max(config.prePeriodDays, config.locationFreshnessDays, 400) + 1,
@@ -113,7 +180,7 @@ public struct ExtractStage: Stage {
         guard calendar.midnight(of: run.asOf.number) == cutoff,
             let freshFrom = calendar.midnight(of: run.asOf.number - Int32(config.locationFreshnessDays))
         else { throw PipelineError(.runtime, "the business calendar does not agree with the run's cut-off \(run.cutoff)") }
-        let window = ExtractQuery.Window(schema: schema, cutoff: run.cutoff, freshLocationsFrom: Instant(microseconds: freshFrom))
+        let window = ExtractQuery.Window(relations: relations, cutoff: run.cutoff, freshLocationsFrom: Instant(microseconds: freshFrom))
         // One snapshot for both connections: the member slots, the member rows and the transactions
         // agree even while the source keeps changing.
         try first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -121,15 +188,15 @@ public struct ExtractStage: Stage {
             throw PipelineError(.runtime, "the server did not export a snapshot for the extract")
         }
         let estimate = try? first.query(
-            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(schema.quoted + ".transactions"))"
+            "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(relations.transactions.regclassText))"
         ).scalar(Int.self)
         let slots = try Self.memberSlots(first, window: window)
         clock.lap("member slots")
         let plan = Mutex(
             TransactionScanPlan(
-                blocks: try ExtractQuery.transactionBlocks(first, schema: schema), chunks: scanChunks,
+                blocks: try ExtractQuery.transactionBlocks(first, relation: relations.transactions), chunks: scanChunks,
                 minimumChunk: minimumChunkBlocks))
-        let second = try context.connect()
+        let second = try context.connect(to: source.connectionString)
         try ExtractQuery.prepareSession(second)
         try second.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT \(Connection.quoteLiteral(snapshot))")
         let cancels = [first, second].compactMap { $0.cancelHandle() }
@@ -275,12 +342,12 @@ public struct ExtractStage: Stage {
         let range = try connection.query(
             """
             SELECT min(member_id), max(member_id),
-                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(window.schema.quoted + ".members")) AND reltuples > 0)
-            FROM \(window.schema).members
+                   (SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(window.relations.members.regclassText)) AND reltuples > 0)
+            FROM \(window.relations.members.sql)
             """, operation: "read member id range").first
         // A table never analyzed (or a view) has no row estimate: count, so a large compact base still gets a range.
         let memberCount = try range?.decodeIfPresent(2, as: Int64.self)
-            ?? connection.query("SELECT count(*) FROM \(window.schema).members", operation: "count members").scalar(Int64.self) ?? 0
+            ?? connection.query("SELECT count(*) FROM \(window.relations.members.sql)", operation: "count members").scalar(Int64.self) ?? 0
         if let compact = MemberSlots.range(
             low: try range?.decodeIfPresent(0, as: Int64.self), high: try range?.decodeIfPresent(1, as: Int64.self), members: memberCount)
         {

@@ -1,0 +1,227 @@
+import Artifacts
+import Dispatch
+import Foundation
+import Logging
+import Postgres
+import ReactivateCore
+import Synchronization
+
+/// The extract of a member-sharded source: every shard read straight from its own server.
+///
+/// A shard holds whole members (all four member-keyed relations are split by the same hash of
+/// member_id, co-located), so each shard's histories are exact on their own and the shards'
+/// histories merge by member id into what one server holding every row gives. Up to `--jobs` shards
+/// are read at once, each with the one-server stream (two connections on one snapshot of that server).
+/// Each server has its own snapshot: shards are not read at one instant across servers, which the
+/// cut-off makes harmless for rows before D that no longer change.
+extension ExtractStage {
+    /// One shard's histories and counts.
+    struct ShardPart: Sendable {
+        let shard: Shard
+        let histories: MemberHistories
+        let tally: Tally
+        let seconds: Double
+        /// Which process read it (host and pid).
+        let worker: String
+    }
+
+    /// Registers the shards as work in the run ledger, reads every shard no other process takes
+    /// (`reactivate shard-worker` on any host may take some), waits for those taken, and merges.
+    func streamShards(_ context: StageContext, map: ShardMap) throws -> (MemberHistories, Tally, [JSONValue]) {
+        let queue = ShardWorkQueue(runId: context.runId, attempt: StageFingerprint.newToken())
+        let ledger = try context.connect()
+        try queue.register(ledger, map: map)
+        var parts: [Int: ShardPart] = [:]
+        for part in try workShards(context, map: map, queue: queue, store: false, waitForOthers: true) { parts[part.shard.index] = part }
+        for done in try queue.finished(ledger) where parts[done.shard] == nil {
+            guard map.shards.indices.contains(done.shard) else { continue }
+            let started = DispatchTime.now().uptimeNanoseconds
+            let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(done.shard).\(getpid()).ract").path
+            let histories = try queue.download(ledger, shard: done.shard, to: path)
+            context.logger.debug("shard read by another process", metadata: ["shard": "\(done.shard)", "worker": "\(done.worker)"])
+            parts[done.shard] = ShardPart(
+                shard: map.shards[done.shard], histories: histories, tally: done.tally,
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, worker: done.worker)
+        }
+        let finished = map.shards.compactMap { parts[$0.index] }
+        guard finished.count == map.shards.count else {
+            throw PipelineError(.runtime, "the extract has \(finished.count) of \(map.shards.count) shards", fix: "re-run the same command")
+        }
+        var tally = Tally()
+        for part in finished {
+            tally.transactions += part.tally.transactions
+            tally.transactionsOfUnknownMembers += part.tally.transactionsOfUnknownMembers
+            tally.transactionsSpilled += part.tally.transactionsSpilled
+            tally.transactionsReadAfterMemberFacts += part.tally.transactionsReadAfterMemberFacts
+        }
+        let stats: [JSONValue] = finished.map { part in
+            .object([
+                "shard": JSONValue(part.shard.index), "bucket": .string(part.shard.bucket.description),
+                "server": .string(part.shard.server?.name ?? "coordinator"), "members": JSONValue(part.histories.count),
+                "transactions": JSONValue(part.tally.transactions), "seconds": JSONValue(part.seconds), "worker": .string(part.worker),
+            ])
+        }
+        let merged = try MemberHistories.merging(finished.map(\.histories), names: finished.map(\.shard.label))
+        return (merged, tally, stats)
+    }
+
+    /// Claims and reads shards on up to `--jobs` threads until none is left to claim. `store` keeps
+    /// each shard's histories in the ledger (a helper process); `waitForOthers` waits for shards other
+    /// processes hold, taking over any whose holder goes away (the run's own process).
+    func workShards(_ context: StageContext, map: ShardMap, queue: ShardWorkQueue, store: Bool, waitForOthers: Bool) throws -> [ShardPart] {
+        let parts = Mutex<[ShardPart]>([])
+        let failure = Mutex<(any Error)?>(nil)
+        let worker = ShardWorkQueue.workerName
+        Self.onThreads(min(context.jobs, map.shards.count)) { _ in
+            do {
+                let claims = try context.connect()
+                while failure.withLock({ $0 == nil }) {
+                    try Cancellation.shared.checkpoint()
+                    guard let claim = try queue.claim(claims) else {
+                        let progress = try queue.progress(claims)
+                        guard progress.pending > 0, waitForOthers else { return }
+                        Thread.sleep(forTimeInterval: 0.2)
+                        continue
+                    }
+                    guard map.shards.indices.contains(claim.shard), map.shards[claim.shard].label == claim.label else {
+                        queue.release(claims)
+                        throw PipelineError(
+                            .configuration, "shard \(claim.shard) of the run is \"\(claim.label)\", but this process's catalog says otherwise",
+                            fix: "run every process of a run against the same coordinator and pipeline file")
+                    }
+                    let shard = map.shards[claim.shard]
+                    do {
+                        let part = try readShard(context, shard: shard, worker: worker)
+                        var artifact: (path: String, checksum: String)?
+                        let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(shard.index).\(getpid()).ract").path
+                        defer { if artifact != nil { try? FileManager.default.removeItem(atPath: path) } }
+                        if store {
+                            let summary = try part.histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label])
+                            artifact = (path, summary.contentChecksumHex)
+                        }
+                        try queue.finish(claims, shard: shard.index, by: worker, tally: part.tally, artifact: artifact)
+                        parts.withLock { $0.append(part) }
+                    } catch {
+                        queue.release(claims)
+                        throw error
+                    }
+                }
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return parts.withLock { list in
+            defer { list = [] }
+            return list
+        }
+    }
+
+    /// One shard, read straight from its server; a failure names the shard.
+    func readShard(_ context: StageContext, shard: Shard, worker: String) throws -> ShardPart {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var logger = context.logger
+        logger[metadataKey: "shard"] = "\(shard.index)"
+        do {
+            let (histories, tally) = try stream(context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
+            return ShardPart(shard: shard, histories: histories, tally: tally, seconds: seconds, worker: worker)
+        } catch {
+            throw Self.shardFailure(error, shard: shard)
+        }
+    }
+
+    /// Connects to every shard's server and looks up its four tables before anything is read, so a
+    /// server that is gone or a remote table that is missing is named at once (the source data tests
+    /// that follow go through the coordinator, whose postgres_fdw error names only the server).
+    func probeShards(_ context: StageContext, map: ShardMap) throws {
+        for server in map.servers {
+            let shards = map.shards.filter { $0.server == server }
+            guard let first = shards.first else { continue }
+            let connection: Connection
+            do { connection = try context.connect(to: server?.connectionString ?? context.connectionString) } catch {
+                throw Self.shardFailure(error, shard: first)
+            }
+            for shard in shards {
+                for relation in MemberKeyedRelation.allCases {
+                    let name = shard.relations[relation]
+                    let found: Bool
+                    do {
+                        found = try connection.query(
+                            "SELECT to_regclass(\(name.regclassText)) IS NOT NULL", operation: "look up \(name) on \(server?.name ?? "the coordinator")"
+                        ).scalar(Bool.self) ?? false
+                    } catch { throw Self.shardFailure(error, shard: shard) }
+                    guard found else {
+                        throw PipelineError(
+                            .configuration, "\(shard.label): the table \(name) does not exist there",
+                            fix: "point the foreign table of \(relation.rawValue) at a table that exists (ALTER FOREIGN TABLE … OPTIONS (SET schema_name …, table_name …)), or fix `[shards.servers]` if it names another database")
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the data tests can learn shard by shard instead of through the coordinator: the unique
+    /// keys every shard's own tables guarantee, and the newest transaction before the cut-off (the
+    /// newest of each shard's, each read on its own server).
+    func shardCheckInputs(_ context: StageContext, map: ShardMap) throws -> (unique: Set<String>, latest: LatestTransaction) {
+        var unique: Set<String> = ["members", "member_channels"]
+        var newest: Int64?
+        for shard in map.shards {
+            do {
+                let connection = try context.connect(to: shard.server?.connectionString ?? context.connectionString)
+                for (relation, columns) in [("members", ["member_id"]), ("member_channels", ["member_id", "channel"])] where unique.contains(relation) {
+                    let table = relation == "members" ? shard.relations.members : shard.relations.memberChannels
+                    let covered = try connection.query(ShardCatalogQuery.uniqueIndex(on: table, within: columns), operation: "look up unique keys of \(table)")
+                        .scalar(Bool.self) ?? false
+                    if !covered { unique.remove(relation) }
+                }
+                if let micros = try connection.query(
+                    ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: context.plan.cutoff),
+                    operation: "read the latest transaction of \(shard.relations.transactions)"
+                ).scalar(Int64.self), micros > newest ?? .min {
+                    newest = micros
+                }
+            } catch {
+                throw Self.shardFailure(error, shard: shard)
+            }
+        }
+        return (unique, LatestTransaction(occurredAt: newest.map(Instant.init(microseconds:))))
+    }
+
+    /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.
+    /// Interruptions stay what they are, so the runner records them as interrupted.
+    static func shardFailure(_ error: any Error, shard: Shard) -> any Error { shard.failure(error) }
+}
+
+extension Shard {
+    /// A failure reading this shard as the person on call needs it: which shard, on which server, and
+    /// the fix. Interruptions and configuration errors stay what they are.
+    func failure(_ error: any Error) -> any Error {
+        if Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled { return error }
+        if let pipeline = error as? PipelineError, pipeline.category != .runtime { return error }
+        let server = self.server.map { "\($0.label)" } ?? "the coordinator"
+        return PipelineError(
+            .runtime, "reading \(label) failed: \(error)",
+            fix: "check that \(server) is up and reachable from this host (`[shards.servers]` in the pipeline file can give it another connection string), then re-run the same command: the extract is redone from every shard and gives the same result")
+    }
+}
+
+extension ExtractStage {
+    /// Runs `body(0..<count)` each on a thread of its own and waits for all: shard workers block on
+    /// their servers' sockets and must not hold the few pool threads the streams inside them use.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            let thread = Thread {
+                body(index)
+                group.leave()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+    }
+}
