@@ -57,9 +57,10 @@ public final class Connection: @unchecked Sendable {
         return try query(statement.text, statement.values, operation: operation)
     }
 
-    /// Runs a statement with its values given apart; prefer the ``SQL`` form, which cannot misnumber them.
+    /// Runs a statement with its values given apart, for tests only (`@_spi(Testing) import Postgres`):
+    /// code uses the ``SQL`` form, which binds each interpolated value and cannot misnumber them.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresParameter], operation: String? = nil) throws -> QueryResult {
+    @_spi(Testing) public func query(_ sql: String, _ parameters: [any PostgresParameter], operation: String? = nil) throws -> QueryResult {
         try query(sql, parameters.map { $0.postgresText }, operation: operation)
     }
 

@@ -265,10 +265,12 @@ public struct SyntheticDataLoader: Sendable {
         try connection.execute(Self.retarget(indexes, from: "src", to: staging), operation: "build indexes")
         try connection.execute("ANALYZE \(s).transactions; ANALYZE \(s).members; ANALYZE \(s).member_locations; ANALYZE \(s).member_channels; ANALYZE \(s).stores")
         try connection.transaction {
+            let simulation = options.simulation
             try connection.query(
-                "INSERT INTO \(Connection.quoteIdentifier(simStaging)).generation (members, stores, seed, as_of) VALUES ($1, $2, $3, $4::date)",
-                [options.simulation.members, options.simulation.stores, Int64(bitPattern: options.simulation.seed),
-                 PostgresEpoch.format(options.simulation.asOfDay)])
+                """
+                INSERT INTO \(identifier: simStaging).generation (members, stores, seed, as_of)
+                VALUES (\(simulation.members), \(simulation.stores), \(Int64(bitPattern: simulation.seed)), \(PostgresEpoch.format(simulation.asOfDay))::date)
+                """, operation: "record the generation")
             try connection.execute(
                 """
                 DROP SCHEMA IF EXISTS \(Connection.quoteIdentifier(options.schema)) CASCADE;

@@ -180,7 +180,7 @@ public struct ScoreStage: Stage {
     static func writeScores(_ scores: MemberScores, context: StageContext) throws {
         let connection = try context.connect()
         try connection.transaction {
-            try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = $1", [context.runId], operation: "replace member_scores")
+            try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = \(context.runId)", operation: "replace member_scores")
             try connection.copyIn(
                 """
                 COPY reactivation.member_scores (run_id, member_id, days_since_last, frequency, recency_days, tenure_days,
