@@ -1,4 +1,5 @@
 import Foundation
+import ReactivateCore
 
 /// The position of each member id among the ids in ascending order, by open addressing.
 ///
@@ -19,15 +20,7 @@ struct MemberIdIndex: Sendable {
     private final class Storage: @unchecked Sendable {
         let entries: UnsafeMutablePointer<Entry>
         init(capacity: Int) {
-            let bytes = capacity * MemoryLayout<Entry>.stride
-            let hugePage = 1 << 21
-            var memory: UnsafeMutableRawPointer?
-            guard posix_memalign(&memory, bytes >= hugePage ? hugePage : 64, bytes) == 0, let memory else {
-                fatalError("cannot allocate \(bytes) bytes for the member id index")
-            }
-            #if os(Linux)
-            if bytes >= hugePage { _ = madvise(memory, bytes, MADV_HUGEPAGE) }
-            #endif
+            let memory = HugePageMemory.allocate(bytes: capacity * MemoryLayout<Entry>.stride, for: "the member id index")
             entries = memory.bindMemory(to: Entry.self, capacity: capacity)
             entries.initialize(repeating: Entry(), count: capacity)
         }
