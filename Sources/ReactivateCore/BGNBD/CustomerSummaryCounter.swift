@@ -24,14 +24,7 @@ struct CustomerSummaryCounter {
 
         init(count: Int) {
             let bytes = count * MemoryLayout<Entry>.stride
-            let hugePage = 1 << 21
-            var memory: UnsafeMutableRawPointer?
-            guard posix_memalign(&memory, bytes >= hugePage ? hugePage : 64, bytes) == 0, let memory else {
-                fatalError("cannot allocate \(bytes) bytes for counting summaries")
-            }
-            #if os(Linux)
-            if bytes >= hugePage { _ = madvise(memory, bytes, MADV_HUGEPAGE) }
-            #endif
+            let memory = HugePageMemory.allocate(bytes: bytes, for: "counting summaries")
             memset(memory, 0, bytes)
             buffer = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Entry.self, capacity: count), count: count)
         }

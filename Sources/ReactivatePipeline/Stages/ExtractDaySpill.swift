@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Postgres
 import ReactivateCore
 #if canImport(Glibc)
 import Glibc
@@ -27,9 +28,18 @@ final class PurchaseDaySpill: @unchecked Sendable {
     /// Where each bucket's flushed words are: (byte offset, words).
     private(set) var chunks: [[(offset: Int64, pairs: Int)]]
     private var fileBytes: Int64 = 0
+    /// The row path's own mapping state, all without shared references (`add(_:)`): the id → slot
+    /// lookup, this spill's copy of the calendar, and the bucket width (`PurchaseDayBuckets`' inline
+    /// helpers are not inlined across modules).
+    private let slots: SlotLookup
+    private let days: ExtractDayTable
+    private let shift: Int
 
-    init(buckets: PurchaseDayBuckets, directory: URL) throws {
+    init(buckets: PurchaseDayBuckets, directory: URL, slots: SlotLookup? = nil, calendar: BusinessCalendar? = nil) throws {
         self.buckets = buckets
+        self.slots = slots ?? SlotLookup(low: 0, count: buckets.slots, probe: nil)
+        days = ExtractDayTable(calendar ?? BusinessCalendar(firstDay: 0, days: 1, utcOffsetSeconds: 0))
+        shift = buckets.shift
         self.directory = directory.path
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var template = Array(directory.appendingPathComponent(".extract-purchase-days-XXXXXX").path.utf8CString)
@@ -47,6 +57,7 @@ final class PurchaseDaySpill: @unchecked Sendable {
         close(descriptor)
         buffer.deallocate()
         filled.deallocate()
+        days.deallocate()
     }
 
     @inline(__always)
@@ -59,6 +70,23 @@ final class PurchaseDaySpill: @unchecked Sendable {
         at[1] = record.1
         filled[bucket] = count + 2
         if count + 2 == Self.bufferPairs { try flush(bucket) }
+    }
+
+    /// Spills one transaction row (member id, instant, amount); false when the id has no slot (not a
+    /// member on D). Needs the spill made with `slots` and `calendar`.
+    @inline(__always)
+    func add(_ row: borrowing BinaryCopyRow) throws -> Bool {
+        guard let slot = slots.slot(of: try row.int64(0)) else { return false }
+        let day = days.day(of: try row.timestamp(1))
+        let cents = try row.cents(2)
+        let bucket = slot >> shift
+        let count = filled[bucket]
+        let at = buffer + (bucket * Self.bufferPairs + count)
+        at[0] = UInt64(truncatingIfNeeded: slot & ((1 << shift) - 1)) << 32 | UInt64(UInt32(bitPattern: day))
+        at[1] = UInt64(bitPattern: cents)
+        filled[bucket] = count + 2
+        if count + 2 == Self.bufferPairs { try flush(bucket) }
+        return true
     }
 
     private func flush(_ bucket: Int) throws {

@@ -4,53 +4,71 @@ import ReactivateCore
 ///
 /// Compact ids (the usual case) map by arithmetic, so every stream can start at once; scattered ids
 /// need the id list first, read in order on the same snapshot.
-enum MemberSlots: Sendable {
-    /// The slot is `id − low`; slots without a member are dropped when the folds are gathered.
-    case range(low: Int64, count: Int)
-    /// The slot is the member's position among the ids in ascending order.
-    case index(ids: [Int64], positions: MemberIdIndex)
+struct MemberSlots: Sendable {
+    /// The id → slot mapping without references, so the per-row lookup touches no reference count
+    /// shared between the scan threads (see `MemberIdIndex.Probe`).
+    let lookup: SlotLookup
+    /// The ascending ids of the index form (nil for the range form).
+    private let ids: [Int64]?
+    /// Keeps the index's table alive for `lookup`.
+    private let index: MemberIdIndex?
 
     /// Slots an id range may have per member before the scattered form is cheaper: each slot costs
     /// about 160 bytes while the streams fold.
     static let maximumRangeSlots = (perMember: 2, extra: 1 << 20)
 
-    /// The range form when the ids from `low` to `high` are compact enough for `members`, else nil.
+    /// The range form when the ids from `low` to `high` are compact enough for `members`, else nil:
+    /// the slot is `id − low`; slots without a member are dropped when the folds are gathered.
     static func range(low: Int64?, high: Int64?, members: Int64) -> MemberSlots? {
         guard let low, let high, high >= low else { return nil }
         let width = Int128(high) - Int128(low) + 1
         let limit = Int128(max(members, 1)) * Int128(maximumRangeSlots.perMember) + Int128(maximumRangeSlots.extra)
-        return width <= limit ? .range(low: low, count: Int(width)) : nil
+        guard width <= limit else { return nil }
+        return MemberSlots(lookup: SlotLookup(low: low, count: Int(width), probe: nil), ids: nil, index: nil)
     }
 
-    /// The index form over ids in ascending order without repeats.
+    /// The index form over ids in ascending order without repeats: the slot is the member's position
+    /// among the ids.
     static func index(ascending ids: [Int64]) -> MemberSlots {
-        .index(ids: ids, positions: MemberIdIndex(ascending: ids))
+        let index = MemberIdIndex(ascending: ids)
+        return MemberSlots(lookup: SlotLookup(low: 0, count: ids.count, probe: index.probe), ids: ids, index: index)
     }
 
-    var count: Int {
-        switch self {
-        case .range(_, let count): count
-        case .index(let ids, _): ids.count
+    /// The index form over ids in any order, repeats allowed.
+    static func index(unordered ids: [Int64]) -> MemberSlots {
+        var ids = ids
+        ids.sort()
+        var kept = 0
+        for id in ids where kept == 0 || ids[kept - 1] != id {
+            ids[kept] = id
+            kept += 1
         }
+        ids.removeLast(ids.count - kept)
+        return index(ascending: ids)
     }
+
+    var count: Int { lookup.count }
 
     /// Ascending slots hold ascending ids, so gathering slots in order yields members in id order.
     @inline(__always)
-    func slot(of id: Int64) -> Int? {
-        switch self {
-        case .range(let low, let count):
-            let (offset, overflow) = id.subtractingReportingOverflow(low)
-            return !overflow && offset >= 0 && offset < Int64(count) ? Int(offset) : nil
-        case .index(_, let positions):
-            return positions.position(of: id)
-        }
-    }
+    func slot(of id: Int64) -> Int? { lookup.slot(of: id) }
 
     func id(ofSlot slot: Int) -> Int64 {
-        switch self {
-        case .range(let low, _): low + Int64(slot)
-        case .index(let ids, _): ids[slot]
-        }
+        if let ids { ids[slot] } else { lookup.low + Int64(slot) }
+    }
+}
+
+/// `MemberSlots`' mapping as plain values and a pointer: copied into each scan thread's spill.
+struct SlotLookup: Sendable {
+    let low: Int64
+    let count: Int
+    let probe: MemberIdIndex.Probe?
+
+    @inline(__always)
+    func slot(of id: Int64) -> Int? {
+        if let probe { return probe.position(of: id) }
+        let (offset, overflow) = id.subtractingReportingOverflow(low)
+        return !overflow && offset >= 0 && offset < Int64(count) ? Int(offset) : nil
     }
 }
 

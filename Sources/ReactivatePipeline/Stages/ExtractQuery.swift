@@ -50,14 +50,15 @@ enum ExtractQuery {
         """
     }
 
-    /// The ids of the members visible on D, ascending: the slot index when ids are too scattered for a range.
+    /// The ids of the members visible on D, in scan order with any repeats: the slot index when ids are
+    /// too scattered for a range. The client sorts them (`MemberSlots.index(unordered:)`): a fifth of
+    /// the server's DISTINCT … ORDER BY.
     static func memberIds(_ window: Window) -> SQL {
         """
         COPY (
-        SELECT DISTINCT m.member_id
+        SELECT m.member_id
         FROM \(window.relations.members.sql) m
         WHERE m.joined_at < \(window.cutoff)::timestamptz
-        ORDER BY m.member_id
         ) TO STDOUT (FORMAT binary)
         """
     }

@@ -313,10 +313,11 @@ public struct ExtractStage: Stage {
         }
 
         func emptyPart() throws -> Part {
-            Part(spill: try PurchaseDaySpill(buckets: buckets, directory: spillDirectory))
+            Part(spill: try PurchaseDaySpill(buckets: buckets, directory: spillDirectory, slots: slots.lookup, calendar: calendar))
         }
 
         func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
+            let spill = part.spill  // captured once: no reference count touched per row
             try connection.copyOut(
                 ExtractQuery.transactions(window, blocks: blocks), fieldCount: 3, operation: "extract transactions"
             ) { row in
@@ -327,12 +328,7 @@ public struct ExtractStage: Stage {
                 }
                 // Ids outside the slots are not members on D; ids inside without a member are told
                 // apart when the folds are gathered.
-                guard let slot = slots.slot(of: try row.int64(0)) else {
-                    part.tally.transactionsOfUnknownMembers += 1
-                    return
-                }
-                try part.spill.add(slot: slot, day: calendar.day(of: try row.timestamp(1)), cents: try row.cents(2))
-                part.tally.transactionsSpilled += 1
+                if try spill.add(row) { part.tally.transactionsSpilled += 1 } else { part.tally.transactionsOfUnknownMembers += 1 }
             }
         }
     }
@@ -357,7 +353,7 @@ public struct ExtractStage: Stage {
         try connection.copyOut(ExtractQuery.memberIds(window), fieldCount: 1, operation: "extract member ids") { row in
             ids.append(try row.int64(0))
         }
-        return .index(ascending: ids)
+        return .index(unordered: ids)
     }
 
     /// Members, their channels and their freshest location, folded by slot in scan order.
