@@ -48,12 +48,7 @@ extension ExtractStage {
             throw PipelineError(.runtime, "the extract has \(finished.count) of \(map.shards.count) shards", fix: "re-run the same command")
         }
         var tally = Tally()
-        for part in finished {
-            tally.transactions += part.tally.transactions
-            tally.transactionsOfUnknownMembers += part.tally.transactionsOfUnknownMembers
-            tally.transactionsSpilled += part.tally.transactionsSpilled
-            tally.transactionsReadAfterMemberFacts += part.tally.transactionsReadAfterMemberFacts
-        }
+        for part in finished { tally.add(part.tally) }
         let stats: [JSONValue] = finished.map { part in
             .object([
                 "shard": JSONValue(part.shard.index), "bucket": .string(part.shard.bucket.description),

@@ -151,6 +151,14 @@ public struct ExtractStage: Stage {
         var transactionsSpilled = 0
         /// Transactions the member-facts connection read after it finished its own streams.
         var transactionsReadAfterMemberFacts = 0
+
+        /// Counts add: parts of one scan, or shards of one source.
+        mutating func add(_ other: Tally) {
+            transactions += other.transactions
+            transactionsOfUnknownMembers += other.transactionsOfUnknownMembers
+            transactionsSpilled += other.transactionsSpilled
+            transactionsReadAfterMemberFacts += other.transactionsReadAfterMemberFacts
+        }
     }
 
     /// Two connections on one snapshot: members, channels and locations on the first, the transactions
@@ -305,11 +313,7 @@ public struct ExtractStage: Stage {
             var tally = Tally()
 
             /// Adds another part's counts (its spill is folded with this one's).
-            mutating func merge(_ other: Part) {
-                tally.transactions += other.tally.transactions
-                tally.transactionsOfUnknownMembers += other.tally.transactionsOfUnknownMembers
-                tally.transactionsSpilled += other.tally.transactionsSpilled
-            }
+            mutating func merge(_ other: Part) { tally.add(other.tally) }
         }
 
         func emptyPart() throws -> Part {
