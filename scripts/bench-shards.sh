@@ -151,15 +151,18 @@ done
 # coordinator (shards = "off") and shard by shard (shards = "auto"). Hook: skipped until the key exists.
 extract_results=()
 if grep -qE '^shards *=' "$root/pipelines/spring-wakeup.toml"; then
-  for mode in single off auto; do
+  # auto1: shard by shard with --jobs 1, to show the process's memory following the shards it holds.
+  for mode in single off auto auto1; do
     config="$dir/extract-$mode.toml"
+    shards=${mode/single/off}; shards=${shards/auto1/auto}
+    jobs=2; [ "$mode" = auto1 ] && jobs=1
     sed -E -e "s|^artifact_dir = \"[^\"]*\"|artifact_dir = \"$dir/artifacts-$mode\"|" \
-      -e "s|^shards *= *\"[^\"]*\"|shards = \"${mode/single/off}\"|" "$root/pipelines/spring-wakeup.toml" >"$config"
+      -e "s|^shards *= *\"[^\"]*\"|shards = \"$shards\"|" "$root/pipelines/spring-wakeup.toml" >"$config"
     url=$coordinator; [ "$mode" = single ] && url=$single
     for round in 1 2; do
       # Through the coordinator the extract may take very long (issue 13: not done after 9.5 minutes).
       line=$(timeout "${BENCH_SHARDS_TIMEOUT:-600}" "$bin" bench extract "$config" --as-of "$as_of" --database-url "$url" \
-        --log-level warning --log-format text | tail -n 1) || line='{"seconds": null}'
+        --jobs "$jobs" --log-level warning --log-format text | tail -n 1) || line='{"seconds": null}'
       extract_results+=("$mode $line")
       [ "$line" = '{"seconds": null}' ] && break
     done
@@ -210,10 +213,11 @@ else:
         mode, text = line.split(" ", 1)
         runs.setdefault(mode, []).append(json.loads(text))
     print(f"{'extract stage':<44} {'seconds':>16} {'peak MB':>8}  artifact")
-    labels = {"single": "one server", "off": "coordinator, shards = \"off\"", "auto": "coordinator, shards = \"auto\""}
+    labels = {"single": "one server", "off": "coordinator, shards = \"off\"", "auto": "coordinator, shards = \"auto\" (--jobs 2)",
+              "auto1": "coordinator, shards = \"auto\" (--jobs 1)"}
     ok = [r for r in runs.get("single", []) if r.get("seconds") is not None]
     base = min(r["seconds"] for r in ok) if ok else None
-    for mode in ("single", "off", "auto"):
+    for mode in ("single", "off", "auto", "auto1"):
         done = [r for r in runs.get(mode, []) if r.get("seconds") is not None]
         if not done:
             print(f"{labels[mode]:<44} {'timed out/failed':>16}")

@@ -25,6 +25,8 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "What to measure: floor, extract, score, fit, target, issue or attribute.") var subject: Subject
     @Argument(help: "Pipeline config file.") var pipeline: String
     @Option(name: .customLong("as-of")) var asOf: String
+    @Option(help: "Shards read at once by a sharded extract (as `run --jobs`); peak memory follows it.")
+    var jobs = 2
 
     func run() throws {
         let logger = try global.makeLogger()
@@ -76,9 +78,11 @@ struct BenchCommand: ParsableCommand {
             started = DispatchTime.now()  // the clean-up above is not part of the measurement
             // The benchmark database is a throwaway: stages run live, so target and issue really write.
             let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
-            let outcome = try runner.run(PipelineRunner.Request(
+            var request = PipelineRunner.Request(
                 config: config, configText: text, asOf: .day(CalendarDay(asOfDay)), mode: .live, stages: [stage], force: true,
-                attributeWave: nil))
+                attributeWave: nil)
+            request.jobs = jobs
+            let outcome = try runner.run(request)
             rows = outcome.reports.first?.result?.rowsIn ?? 0
             if stage == .issue, let stats = outcome.reports.first?.result?.stats,
                 case .integer(let milliseconds)? = stats["insert_ms"], case .integer(let issued)? = stats["issued_now"]

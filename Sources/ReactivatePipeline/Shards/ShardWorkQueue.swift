@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 import Postgres
 
@@ -98,15 +99,27 @@ struct ShardWorkQueue: Sendable {
         }
     }
 
-    /// A helper's stored histories of one shard, written to `path` and read back (checksums verified).
-    func download(_ connection: Connection, shard: Int, to path: String) throws -> MemberHistories {
-        var data = Data()
-        try connection.copyOut(ShardWorkQuery.chunksOut(runId: runId, stage: Self.stage, attempt: attempt, shard: shard), fieldCount: 1, operation: "read a shard's histories") { row in
-            data.append(contentsOf: row.bytes(0))
+    /// A helper's stored histories of one shard, streamed to `path` chunk by chunk and verified
+    /// (checksum, and that it is the artifact the helper reported); returns its members and checksum.
+    func download(_ connection: Connection, shard: Int, to path: String) throws -> (members: Int, checksum: String) {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+            throw PipelineError(.runtime, "cannot create \(path) for shard \(shard)'s histories", fix: "check the artifact directory's permissions and free space")
         }
-        try data.write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try MemberHistories.read(path: path).histories
+        do {
+            defer { try? file.close() }
+            try connection.copyOut(ShardWorkQuery.chunksOut(runId: runId, stage: Self.stage, attempt: attempt, shard: shard), fieldCount: 1, operation: "read a shard's histories") { row in
+                try file.write(contentsOf: row.bytes(0))
+            }
+            let summary = try ArtifactReader.verify(path: path)
+            let reported = try finished(connection).first { $0.shard == shard }?.checksum
+            guard reported == nil || reported == summary.contentChecksumHex else {
+                throw PipelineError(.runtime, "shard \(shard)'s stored histories do not match the checksum their process reported", fix: "re-run the same command")
+            }
+            return (Int(summary.rowCount), summary.contentChecksumHex)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
     }
 
     /// Who this process is in the ledger: host and pid.

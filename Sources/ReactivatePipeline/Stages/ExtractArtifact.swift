@@ -118,11 +118,7 @@ public struct MemberHistories: Sendable {
 
     /// Writes the artifact (temp file, fsync, rename); returns its summary.
     func write(to path: String, runId: Int64, asOf: String, metadata: [String: String]) throws -> ArtifactSummary {
-        let header = ArtifactHeader(
-            kind: Self.kind, runID: String(runId), asOf: asOf, rowCount: Int64(count), columns: Self.schema,
-            metadata: metadata)
-        // Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
-        let writer = try ArtifactWriter(path: path, header: header, compressionLevel: 1, compressionWorkers: 2)
+        let writer = try Self.writer(to: path, rows: count, runId: runId, asOf: asOf, metadata: metadata)
         var start = 0
         while start < count {
             let end = min(start + ArtifactWriter.defaultRowsPerGroup, count)
@@ -132,32 +128,110 @@ public struct MemberHistories: Sendable {
         return try writer.commit()
     }
 
+    /// A writer of an extract artifact of `rows` members. Every extract artifact is written with these
+    /// settings, so the same members give the same bytes however they were gathered.
+    static func writer(to path: String, rows: Int, runId: Int64, asOf: String, metadata: [String: String]) throws -> ArtifactWriter {
+        let header = ArtifactHeader(
+            kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema, metadata: metadata)
+        // Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
+        return try ArtifactWriter(path: path, header: header, compressionLevel: 1, compressionWorkers: 2)
+    }
+
     /// Reads a whole extract artifact back, checking kind, schema and integrity.
     public static func read(path: String) throws -> (histories: MemberHistories, header: ArtifactHeader) {
-        let reader = try ArtifactReader(path: path)
-        try reader.requireSchema(kind: kind, columns: schema)
+        let groups = try Groups(path: path)
         var histories = MemberHistories()
-        if let rows = reader.header.rowCount { histories.reserve(Int(rows)) }
-        while let group = try reader.next() {
-            let c = group.columns
-            histories.memberId += c[0].int64Values ?? []
-            histories.joinedDay += c[1].int32Values ?? []
-            histories.consent += c[2].uint8Values ?? []
-            histories.optedOut += c[3].uint8Values ?? []
-            histories.firstPurchaseDay += c[4].int32Values ?? []
-            histories.lastPurchaseDay += c[5].int32Values ?? []
-            histories.purchaseDays += c[6].int32Values ?? []
-            histories.grossCents += c[7].int64Values ?? []
-            histories.preSalesCents += c[8].int64Values ?? []
-            for channel in 0..<4 {
-                histories.channelState[channel] += c[9 + 2 * channel].uint8Values ?? []
-                histories.channelDeliveredDay[channel] += c[10 + 2 * channel].int32Values ?? []
-            }
-            histories.latitude += c[17].float64Values ?? []
-            histories.longitude += c[18].float64Values ?? []
-            histories.locationDay += c[19].int32Values ?? []
+        if let rows = groups.header.rowCount { histories.reserve(Int(rows)) }
+        while let group = try groups.next() { histories.append(contentsOf: group) }
+        return (histories, groups.header)
+    }
+
+    /// An extract artifact read one row group at a time, so a stage that walks the members once holds
+    /// one group (65,536 members), not the whole member base.
+    final class Groups {
+        private let reader: ArtifactReader
+        var header: ArtifactHeader { reader.header }
+
+        init(path: String) throws {
+            reader = try ArtifactReader(path: path)
+            try reader.requireSchema(kind: MemberHistories.kind, columns: MemberHistories.schema)
         }
-        return (histories, reader.header)
+
+        /// The next group's members, or nil after the last (the artifact's checksum verified).
+        func next() throws -> MemberHistories? {
+            guard let group = try reader.next() else { return nil }
+            let c = group.columns
+            var rows = MemberHistories()
+            rows.memberId = c[0].int64Values ?? []
+            rows.joinedDay = c[1].int32Values ?? []
+            rows.consent = c[2].uint8Values ?? []
+            rows.optedOut = c[3].uint8Values ?? []
+            rows.firstPurchaseDay = c[4].int32Values ?? []
+            rows.lastPurchaseDay = c[5].int32Values ?? []
+            rows.purchaseDays = c[6].int32Values ?? []
+            rows.grossCents = c[7].int64Values ?? []
+            rows.preSalesCents = c[8].int64Values ?? []
+            rows.channelState = (0..<4).map { c[9 + 2 * $0].uint8Values ?? [] }
+            rows.channelDeliveredDay = (0..<4).map { c[10 + 2 * $0].int32Values ?? [] }
+            rows.latitude = c[17].float64Values ?? []
+            rows.longitude = c[18].float64Values ?? []
+            rows.locationDay = c[19].int32Values ?? []
+            return rows
+        }
+    }
+
+    mutating func append(contentsOf other: MemberHistories) {
+        memberId += other.memberId
+        joinedDay += other.joinedDay
+        consent += other.consent
+        optedOut += other.optedOut
+        firstPurchaseDay += other.firstPurchaseDay
+        lastPurchaseDay += other.lastPurchaseDay
+        purchaseDays += other.purchaseDays
+        grossCents += other.grossCents
+        preSalesCents += other.preSalesCents
+        for channel in 0..<4 {
+            channelState[channel] += other.channelState[channel]
+            channelDeliveredDay[channel] += other.channelDeliveredDay[channel]
+        }
+        latitude += other.latitude
+        longitude += other.longitude
+        locationDay += other.locationDay
+    }
+
+    /// Appends one member of `other`.
+    mutating func append(row index: Int, of other: MemberHistories) {
+        memberId.append(other.memberId[index])
+        joinedDay.append(other.joinedDay[index])
+        consent.append(other.consent[index])
+        optedOut.append(other.optedOut[index])
+        firstPurchaseDay.append(other.firstPurchaseDay[index])
+        lastPurchaseDay.append(other.lastPurchaseDay[index])
+        purchaseDays.append(other.purchaseDays[index])
+        grossCents.append(other.grossCents[index])
+        preSalesCents.append(other.preSalesCents[index])
+        for channel in 0..<4 {
+            channelState[channel].append(other.channelState[channel][index])
+            channelDeliveredDay[channel].append(other.channelDeliveredDay[channel][index])
+        }
+        latitude.append(other.latitude[index])
+        longitude.append(other.longitude[index])
+        locationDay.append(other.locationDay[index])
+    }
+
+    /// Members, buyers and members with a fresh location: the extract stage's headline counts.
+    struct Counts: Sendable {
+        var members = 0
+        var buyers = 0
+        var withLocation = 0
+
+        mutating func add(_ rows: MemberHistories) {
+            members += rows.count
+            for index in 0..<rows.count {
+                if rows.purchaseDays[index] > 0 { buyers += 1 }
+                if rows.locationDay[index] != MemberHistories.noDay { withLocation += 1 }
+            }
+        }
     }
 
     /// A digest of every column's values, independent of the header (which names the run and the

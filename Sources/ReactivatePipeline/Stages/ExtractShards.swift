@@ -15,10 +15,12 @@ import Synchronization
 /// Each server has its own snapshot: shards are not read at one instant across servers, which the
 /// cut-off makes harmless for rows before D that no longer change.
 extension ExtractStage {
-    /// One shard's histories and counts.
+    /// One shard's histories, in an extract artifact of its own until the shards are merged, and its counts.
     struct ShardPart: Sendable {
         let shard: Shard
-        let histories: MemberHistories
+        let artifactPath: String
+        let artifactChecksum: String
+        let members: Int
         let tally: Tally
         let seconds: Double
         /// Which process read it (host and pid).
@@ -26,8 +28,9 @@ extension ExtractStage {
     }
 
     /// Registers the shards as work in the run ledger, reads every shard no other process takes
-    /// (`reactivate shard-worker` on any host may take some), waits for those taken, and merges.
-    func streamShards(_ context: StageContext, map: ShardMap) throws -> (MemberHistories, Tally, [JSONValue]) {
+    /// (`reactivate shard-worker` on any host may take some), waits for those taken, and fetches those.
+    /// Each shard ends as an artifact file of its own: the process holds only the shards it is reading.
+    func streamShards(_ context: StageContext, map: ShardMap) throws -> (parts: [ShardPart], tally: Tally, stats: [JSONValue]) {
         let queue = ShardWorkQueue(runId: context.runId, attempt: StageFingerprint.newToken())
         let ledger = try context.connect()
         try queue.register(ledger, map: map)
@@ -36,15 +39,16 @@ extension ExtractStage {
         for done in try queue.finished(ledger) where parts[done.shard] == nil {
             guard map.shards.indices.contains(done.shard) else { continue }
             let started = DispatchTime.now().uptimeNanoseconds
-            let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(done.shard).\(getpid()).ract").path
-            let histories = try queue.download(ledger, shard: done.shard, to: path)
+            let path = Self.shardArtifactPath(context, shard: done.shard)
+            let (members, checksum) = try queue.download(ledger, shard: done.shard, to: path)
             context.logger.debug("shard read by another process", metadata: ["shard": "\(done.shard)", "worker": "\(done.worker)"])
             parts[done.shard] = ShardPart(
-                shard: map.shards[done.shard], histories: histories, tally: done.tally,
+                shard: map.shards[done.shard], artifactPath: path, artifactChecksum: checksum, members: members, tally: done.tally,
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, worker: done.worker)
         }
         let finished = map.shards.compactMap { parts[$0.index] }
         guard finished.count == map.shards.count else {
+            Self.removeShardArtifacts(Array(parts.values))
             throw PipelineError(.runtime, "the extract has \(finished.count) of \(map.shards.count) shards", fix: "re-run the same command")
         }
         var tally = Tally()
@@ -52,12 +56,28 @@ extension ExtractStage {
         let stats: [JSONValue] = finished.map { part in
             .object([
                 "shard": JSONValue(part.shard.index), "bucket": .string(part.shard.bucket.description),
-                "server": .string(part.shard.server?.name ?? "coordinator"), "members": JSONValue(part.histories.count),
+                "server": .string(part.shard.server?.name ?? "coordinator"), "members": JSONValue(part.members),
                 "transactions": JSONValue(part.tally.transactions), "seconds": JSONValue(part.seconds), "worker": .string(part.worker),
             ])
         }
-        let merged = try MemberHistories.merging(finished.map(\.histories), names: finished.map(\.shard.label))
-        return (merged, tally, stats)
+        return (finished, tally, stats)
+    }
+
+    /// The shards' artifacts merged by member id into the stage's artifact, then removed.
+    func mergeShards(_ context: StageContext, parts: [ShardPart], metadata: [String: String]) throws -> (ArtifactSummary, MemberHistories.Counts) {
+        defer { Self.removeShardArtifacts(parts) }
+        return try MemberHistories.mergeArtifacts(
+            parts.map(\.artifactPath), names: parts.map(\.shard.label), into: context.artifactPath(.extract),
+            runId: context.runId, asOf: context.plan.asOf.description, metadata: metadata)
+    }
+
+    /// Where this process keeps one shard's histories between reading and merging.
+    static func shardArtifactPath(_ context: StageContext, shard: Int) -> String {
+        context.artifactDirectory.appendingPathComponent(".extract.shard-\(shard).\(getpid()).ract").path
+    }
+
+    static func removeShardArtifacts(_ parts: [ShardPart]) {
+        for part in parts { try? FileManager.default.removeItem(atPath: part.artifactPath) }
     }
 
     /// Claims and reads shards on up to `--jobs` threads until none is left to claim. `store` keeps
@@ -87,14 +107,16 @@ extension ExtractStage {
                     let shard = map.shards[claim.shard]
                     do {
                         let part = try readShard(context, shard: shard, worker: worker)
-                        var artifact: (path: String, checksum: String)?
-                        let path = context.artifactDirectory.appendingPathComponent(".extract.shard-\(shard.index).\(getpid()).ract").path
-                        defer { if artifact != nil { try? FileManager.default.removeItem(atPath: path) } }
-                        if store {
-                            let summary = try part.histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label])
-                            artifact = (path, summary.contentChecksumHex)
+                        do {
+                            try queue.finish(
+                                claims, shard: shard.index, by: worker, tally: part.tally,
+                                artifact: store ? (part.artifactPath, part.artifactChecksum) : nil)
+                        } catch {
+                            Self.removeShardArtifacts([part])
+                            throw error
                         }
-                        try queue.finish(claims, shard: shard.index, by: worker, tally: part.tally, artifact: artifact)
+                        // A helper's shard now lives in the ledger; the run's own process keeps the file to merge.
+                        if store { Self.removeShardArtifacts([part]) }
                         parts.withLock { $0.append(part) }
                     } catch {
                         queue.release(claims)
@@ -105,23 +127,29 @@ extension ExtractStage {
                 failure.withLock { if $0 == nil { $0 = error } }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        if let error = failure.withLock({ $0 }) {
+            Self.removeShardArtifacts(parts.withLock { $0 })
+            throw error
+        }
         return parts.withLock { list in
             defer { list = [] }
             return list
         }
     }
 
-    /// One shard, read straight from its server; a failure names the shard.
+    /// One shard, read straight from its server into an artifact of its own; a failure names the shard.
     func readShard(_ context: StageContext, shard: Shard, worker: String) throws -> ShardPart {
         let started = DispatchTime.now().uptimeNanoseconds
         var logger = context.logger
         logger[metadataKey: "shard"] = "\(shard.index)"
         do {
             let (histories, tally) = try stream(context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
+            let path = Self.shardArtifactPath(context, shard: shard.index)
+            let summary = try histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label])
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
-            return ShardPart(shard: shard, histories: histories, tally: tally, seconds: seconds, worker: worker)
+            return ShardPart(
+                shard: shard, artifactPath: path, artifactChecksum: summary.contentChecksumHex, members: histories.count, tally: tally, seconds: seconds, worker: worker)
         } catch {
             throw Self.shardFailure(error, shard: shard)
         }

@@ -35,14 +35,26 @@ public struct ExtractStage: Stage {
         let config = context.config
         let sourceStats: JSONValue
         let layout = try ShardCatalog.layout(try context.connect(), config: config)
-        let members: MemberHistories, tally: Tally
-        let read = Mutex<Result<(MemberHistories, Tally, [JSONValue]), any Error>?>(nil)
+        let metadata = [
+            "business_timezone": config.businessTimeZone, "source_schema": config.sourceSchema,
+            "location_freshness_days": String(config.locationFreshnessDays),
+            "pre_period_days": String(config.prePeriodDays),
+        ]
+        let summary: ArtifactSummary, counts: MemberHistories.Counts, tally: Tally
         var shardStats: JSONValue?
+        var clock = PhaseClock(logger: context.logger)
         switch layout {
         case .oneServer(let reason):
             context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
             sourceStats = try checkSource(context)
+            let members: MemberHistories
             (members, tally) = try stream(context)
+            clock = PhaseClock(logger: context.logger)
+            summary = try members.write(
+                to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description, metadata: metadata)
+            var all = MemberHistories.Counts()
+            all.add(members)
+            counts = all
         case .sharded(let map):
             context.logger.notice(
                 "source is sharded: reading each shard from its own server",
@@ -52,6 +64,7 @@ public struct ExtractStage: Stage {
             // straight from their servers: nothing is written before both are done, so a failed test
             // still stops the run before the artifact, as on one server.
             let checks = Mutex<Result<JSONValue, any Error>?>(nil)
+            let read = Mutex<Result<(parts: [ShardPart], tally: Tally, stats: [JSONValue]), any Error>?>(nil)
             Self.onThreads(2) { task in
                 if task == 0 {
                     let outcome = Result { try checkSource(context, shards: map) }
@@ -61,33 +74,25 @@ public struct ExtractStage: Stage {
                     read.withLock { $0 = outcome }
                 }
             }
-            sourceStats = try checks.withLock { $0 }?.get() ?? .null
-            guard let (merged, sums, perShard) = try read.withLock({ $0 })?.get() else {
+            let shards = read.withLock { $0 }
+            do { sourceStats = try checks.withLock { $0 }?.get() ?? .null } catch {
+                if case .success(let done) = shards { Self.removeShardArtifacts(done.parts) }
+                throw error
+            }
+            guard let (parts, sums, perShard) = try shards?.get() else {
                 throw PipelineError(.runtime, "the shard streams finished without results")
             }
-            (members, tally) = (merged, sums)
+            clock = PhaseClock(logger: context.logger)
+            (summary, counts) = try mergeShards(context, parts: parts, metadata: metadata)
+            tally = sums
             shardStats = .array(perShard)
         }
-        var clock = PhaseClock(logger: context.logger)
-        defer { clock.lap("artifact written") }
-        let summary = try members.write(
-            to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description,
-            metadata: [
-                "business_timezone": config.businessTimeZone, "source_schema": config.sourceSchema,
-                "location_freshness_days": String(config.locationFreshnessDays),
-                "pre_period_days": String(config.prePeriodDays),
-            ])
-        var buyers = 0
-        var withLocation = 0
-        for index in 0..<members.count {
-            if members.purchaseDays[index] > 0 { buyers += 1 }
-            if members.locationDay[index] != MemberHistories.noDay { withLocation += 1 }
-        }
+        clock.lap("artifact written")
         return StageResult(
-            rowsIn: members.count, rowsOut: members.count,
+            rowsIn: counts.members, rowsOut: counts.members,
             stats: [
-                "members": JSONValue(members.count), "buyers": JSONValue(buyers),
-                "never_activated": JSONValue(members.count - buyers), "with_fresh_location": JSONValue(withLocation),
+                "members": JSONValue(counts.members), "buyers": JSONValue(counts.buyers),
+                "never_activated": JSONValue(counts.members - counts.buyers), "with_fresh_location": JSONValue(counts.withLocation),
                 "artifact_bytes": JSONValue(Int(summary.fileBytes)), "transactions": JSONValue(tally.transactions),
                 "transactions_of_unknown_members": JSONValue(tally.transactionsOfUnknownMembers),
                 "transactions_spilled": JSONValue(tally.transactionsSpilled),

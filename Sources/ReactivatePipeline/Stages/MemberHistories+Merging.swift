@@ -1,53 +1,60 @@
+import Artifacts
+import Foundation
 
 extension MemberHistories {
-    /// Histories of disjoint member sets, each in member-id order, merged into one in member-id order
-    /// (what one server holding every shard's rows yields). A member on two shards means the catalog's
-    /// map does not split members as it says: an error, not a silent double.
-    static func merging(_ parts: [MemberHistories], names: [String]) throws -> MemberHistories {
-        if parts.count == 1 { return parts[0] }
-        let total = parts.reduce(0) { $0 + $1.count }
-        var order: [(part: Int32, row: Int32)] = []
-        order.reserveCapacity(total)
-        // The id columns alone: touching a whole `MemberHistories` per row retains all its columns.
-        let ids = parts.map(\.memberId)
-        var heads = Array(repeating: 0, count: parts.count)
+    /// Extract artifacts of disjoint member sets (one per shard), each in member-id order, merged into
+    /// one artifact in member-id order: the same bytes one server holding every shard's rows writes.
+    ///
+    /// Streams: it holds one row group per input and one output group, whatever the member base.
+    /// A member on two shards means the catalog's map does not split members as it says: an error,
+    /// not a silent double.
+    static func mergeArtifacts(
+        _ paths: [String], names: [String], into path: String, runId: Int64, asOf: String, metadata: [String: String]
+    ) throws -> (summary: ArtifactSummary, counts: Counts) {
+        let inputs = try paths.map { try Groups(path: $0) }
+        var total = 0
+        for (index, input) in inputs.enumerated() {
+            guard let rows = input.header.rowCount else {
+                throw PipelineError(.runtime, "the shard artifact \(paths[index]) does not state its row count", fix: "re-run the same command")
+            }
+            total += Int(rows)
+        }
+        let writer = try writer(to: path, rows: total, runId: runId, asOf: asOf, metadata: metadata)
+        var heads = try inputs.map { try $0.next() ?? MemberHistories() }
+        var rows = Array(repeating: 0, count: inputs.count)
+        var counts = Counts()
+        var output = MemberHistories()
+        let groupRows = ArtifactWriter.defaultRowsPerGroup
+        func flush() throws {
+            counts.add(output)
+            try writer.append(columns: output.columns(0..<output.count))
+            output = MemberHistories()
+        }
         var previous: (id: Int64, part: Int)?
-        for _ in 0..<total {
+        while true {
             var best = -1
             var bestId = Int64.max
-            for part in ids.indices where heads[part] < ids[part].count {
-                let id = ids[part][heads[part]]
+            for part in heads.indices where rows[part] < heads[part].count {
+                let id = heads[part].memberId[rows[part]]
                 if best < 0 || id < bestId { (best, bestId) = (part, id) }
             }
-            let id = bestId
-            if let previous, previous.id == id {
+            guard best >= 0 else { break }
+            if let previous, previous.id == bestId {
+                writer.discard()
                 throw PipelineError(
-                    .configuration, "member \(id) is on two shards (\(names[previous.part]) and \(names[best])): the partitions do not split members by one hash",
+                    .configuration, "member \(bestId) is on two shards (\(names[previous.part]) and \(names[best])): the partitions do not split members by one hash",
                     fix: ShardMapAssembly.fix)
             }
-            previous = (id, best)
-            order.append((Int32(best), Int32(heads[best])))
-            heads[best] += 1
+            previous = (bestId, best)
+            output.append(row: rows[best], of: heads[best])
+            rows[best] += 1
+            if rows[best] == heads[best].count, let next = try inputs[best].next() {
+                heads[best] = next
+                rows[best] = 0
+            }
+            if output.count == groupRows { try flush() }
         }
-        func gather<T>(_ column: (MemberHistories) -> [T]) -> [T] {
-            let columns = parts.map(column)
-            return order.map { columns[Int($0.part)][Int($0.row)] }
-        }
-        var merged = MemberHistories()
-        merged.memberId = gather(\.memberId)
-        merged.joinedDay = gather(\.joinedDay)
-        merged.consent = gather(\.consent)
-        merged.optedOut = gather(\.optedOut)
-        merged.firstPurchaseDay = gather(\.firstPurchaseDay)
-        merged.lastPurchaseDay = gather(\.lastPurchaseDay)
-        merged.purchaseDays = gather(\.purchaseDays)
-        merged.grossCents = gather(\.grossCents)
-        merged.preSalesCents = gather(\.preSalesCents)
-        merged.channelState = (0..<channelOrder.count).map { channel in gather { $0.channelState[channel] } }
-        merged.channelDeliveredDay = (0..<channelOrder.count).map { channel in gather { $0.channelDeliveredDay[channel] } }
-        merged.latitude = gather(\.latitude)
-        merged.longitude = gather(\.longitude)
-        merged.locationDay = gather(\.locationDay)
-        return merged
+        if output.count > 0 { try flush() }
+        return (try writer.commit(), counts)
     }
 }

@@ -1,4 +1,5 @@
 import Artifacts
+import Postgres
 import ReactivateCore
 
 /// The score stage's output per scored member, as columns; also the score artifact's schema.
@@ -68,42 +69,101 @@ public struct MemberScores: Sendable {
     ]
 
     func writeArtifact(to path: String, runId: Int64, asOf: String) throws -> ArtifactSummary {
-        let writer = try ArtifactWriter(
-            path: path, header: ArtifactHeader(kind: Self.kind, runID: String(runId), asOf: asOf, rowCount: Int64(count), columns: Self.schema))
-        var start = 0
-        while start < count {
-            let end = min(start + ArtifactWriter.defaultRowsPerGroup, count)
-            let range = start..<end
-            try writer.append(columns: [
-                .int64(Array(memberId[range])), .int32(Array(daysSinceLast[range])), .int32(Array(frequency[range])),
-                .int32(Array(recencyDays[range])), .int32(Array(tenureDays[range])), .int64(Array(monetaryCents[range])),
-                .float64(Array(pAlive[range])), .float64(Array(expectedPurchases[range])), .float64(Array(valueScore[range])),
-                .float64(Array(reachability[range])), .uint8(Array(bestChannel[range])), .uint8(Array(segmentCode[range])),
-            ])
-            start = end
-        }
+        let writer = try Self.artifactWriter(to: path, rows: count, runId: runId, asOf: asOf)
+        try writer.append(columns: columns(0..<count))
         return try writer.commit()
     }
 
-    public static func read(path: String) throws -> MemberScores {
-        let reader = try ArtifactReader(path: path)
-        try reader.requireSchema(kind: kind, columns: schema)
-        var scores = MemberScores()
-        while let group = try reader.next() {
-            let c = group.columns
-            scores.memberId += c[0].int64Values ?? []
-            scores.daysSinceLast += c[1].int32Values ?? []
-            scores.frequency += c[2].int32Values ?? []
-            scores.recencyDays += c[3].int32Values ?? []
-            scores.tenureDays += c[4].int32Values ?? []
-            scores.monetaryCents += c[5].int64Values ?? []
-            scores.pAlive += c[6].float64Values ?? []
-            scores.expectedPurchases += c[7].float64Values ?? []
-            scores.valueScore += c[8].float64Values ?? []
-            scores.reachability += c[9].float64Values ?? []
-            scores.bestChannel += c[10].uint8Values ?? []
-            scores.segmentCode += c[11].uint8Values ?? []
+    static func artifactWriter(to path: String, rows: Int, runId: Int64, asOf: String) throws -> ArtifactWriter {
+        try ArtifactWriter(
+            path: path, header: ArtifactHeader(kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema))
+    }
+
+    func columns(_ range: Range<Int>) -> [ArtifactColumnData] {
+        [
+            .int64(Array(memberId[range])), .int32(Array(daysSinceLast[range])), .int32(Array(frequency[range])),
+            .int32(Array(recencyDays[range])), .int32(Array(tenureDays[range])), .int64(Array(monetaryCents[range])),
+            .float64(Array(pAlive[range])), .float64(Array(expectedPurchases[range])), .float64(Array(valueScore[range])),
+            .float64(Array(reachability[range])), .uint8(Array(bestChannel[range])), .uint8(Array(segmentCode[range])),
+        ]
+    }
+
+    static let copyStatement: SQL = """
+        COPY reactivation.member_scores (run_id, member_id, days_since_last, frequency, recency_days, tenure_days,
+            monetary, p_alive, expected_txns, value_score, reachability, best_channel, segment)
+        FROM STDIN (FORMAT binary)
+        """
+
+    /// The rows of `member_scores` for these scores, into a binary COPY.
+    func encodeRows(runId: Int64, into writer: inout BinaryCopyWriter) throws {
+        for index in 0..<count {
+            writer.encoder.beginRow(fieldCount: 13)
+            writer.encoder.append(runId)
+            writer.encoder.append(memberId[index])
+            writer.encoder.append(daysSinceLast[index])
+            writer.encoder.append(frequency[index])
+            writer.encoder.append(recencyDays[index])
+            writer.encoder.append(tenureDays[index])
+            writer.encoder.appendCents(monetaryCents[index])
+            writer.encoder.append(pAlive[index])
+            writer.encoder.append(expectedPurchases[index])
+            writer.encoder.append(valueScore[index])
+            writer.encoder.append(reachability[index])
+            writer.encoder.append(Self.channel(code: bestChannel[index])?.rawValue)
+            writer.encoder.append(segment(at: index).rawValue)
+            try writer.rowDone()
         }
+    }
+
+    public static func read(path: String) throws -> MemberScores {
+        let groups = try Groups(path: path)
+        var scores = MemberScores()
+        while let group = try groups.next() { scores.append(contentsOf: group, range: 0..<group.count) }
         return scores
+    }
+
+    /// A score artifact read one row group at a time.
+    final class Groups {
+        private let reader: ArtifactReader
+
+        init(path: String) throws {
+            reader = try ArtifactReader(path: path)
+            try reader.requireSchema(kind: MemberScores.kind, columns: MemberScores.schema)
+        }
+
+        func next() throws -> MemberScores? {
+            guard let group = try reader.next() else { return nil }
+            let c = group.columns
+            var scores = MemberScores()
+            scores.memberId = c[0].int64Values ?? []
+            scores.daysSinceLast = c[1].int32Values ?? []
+            scores.frequency = c[2].int32Values ?? []
+            scores.recencyDays = c[3].int32Values ?? []
+            scores.tenureDays = c[4].int32Values ?? []
+            scores.monetaryCents = c[5].int64Values ?? []
+            scores.pAlive = c[6].float64Values ?? []
+            scores.expectedPurchases = c[7].float64Values ?? []
+            scores.valueScore = c[8].float64Values ?? []
+            scores.reachability = c[9].float64Values ?? []
+            scores.bestChannel = c[10].uint8Values ?? []
+            scores.segmentCode = c[11].uint8Values ?? []
+            return scores
+        }
+    }
+
+    mutating func append(contentsOf other: MemberScores, range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        memberId += other.memberId[range]
+        daysSinceLast += other.daysSinceLast[range]
+        frequency += other.frequency[range]
+        recencyDays += other.recencyDays[range]
+        tenureDays += other.tenureDays[range]
+        monetaryCents += other.monetaryCents[range]
+        pAlive += other.pAlive[range]
+        expectedPurchases += other.expectedPurchases[range]
+        valueScore += other.valueScore[range]
+        reachability += other.reachability[range]
+        bestChannel += other.bestChannel[range]
+        segmentCode += other.segmentCode[range]
     }
 }

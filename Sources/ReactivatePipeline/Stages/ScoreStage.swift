@@ -8,10 +8,12 @@ import Synchronization
 
 /// Dormancy, BG/NBD P(alive) and expected purchases, reachability and value for every dormant member.
 ///
-/// Reads the extract artifact (never the source tables), fits BG/NBD on every buyer's (x, t_x, T) —
-/// grouped, so millions of members cost a fit over their distinct triples — and writes
-/// `reactivation.member_scores` in one transaction (the run's earlier rows replaced) plus a score
-/// artifact the target stage reads.
+/// Reads the extract artifact (never the source tables) twice, a row group at a time, so the stage
+/// holds one group of members and the model's counts, not the member base: the first pass counts
+/// buyers by (x, t_x, T) in days — the BG/NBD sufficient statistics, which add up exactly across
+/// groups and shards — and one fit runs over those counts; the second scores each group and streams
+/// it into `reactivation.member_scores` (one transaction, the run's earlier rows replaced) and into the
+/// score artifact the target stage reads.
 public struct ScoreStage: Stage {
     public let name = StageName.score
 
@@ -20,59 +22,37 @@ public struct ScoreStage: Stage {
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
         var clock = PhaseClock(logger: context.logger)
-        let (histories, header) = try MemberHistories.read(path: context.artifactPath(.extract))
-        clock.lap("read extract artifact")
-        guard CalendarDay(parsing: header.asOf) == context.plan.asOf else {
-            throw PipelineError(
-                .runtime, "the extract artifact \(context.artifactPath(.extract)) is for \(header.asOf), not \(context.plan.asOf)",
-                fix: "re-run extract: reactivate run PIPELINE --as-of \(context.plan.asOf) --stages extract --force")
-        }
+        let extract = context.artifactPath(.extract)
+        let census = try Census.count(extract: extract, plan: context.plan, config: config)
+        clock.lap("count purchase histories")
         let fitStarted = DispatchTime.now()
-        guard histories.purchaseDays.contains(where: { $0 > 0 }) else {
+        guard !census.triples.isEmpty else {
             // Nobody bought before D (an empty or brand-new source): nothing to score, which is not an error.
             try Self.writeScores(MemberScores(), context: context)
             let summary = try MemberScores().writeArtifact(to: context.artifactPath(.score), runId: context.runId, asOf: context.plan.asOf.description)
             context.logger.warning("no member bought anything before the as-of date; nothing to score")
             return StageResult(
-                rowsIn: histories.count, rowsOut: 0,
-                stats: ["members": JSONValue(histories.count), "buyers": 0, "dormant": 0, "note": "no purchases before the as-of date"],
+                rowsIn: census.members, rowsOut: 0,
+                stats: ["members": JSONValue(census.members), "buyers": 0, "dormant": 0, "note": "no purchases before the as-of date"],
                 artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
         }
-        let fit = try Self.fitModel(histories, asOfDay: context.asOfDay, minPAlive: config.minPAlive, logger: context.logger)
+        let fit = try Self.fitModel(counts: census.triples, minPAlive: config.minPAlive, logger: context.logger)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
         clock.lap("fit BG/NBD")
-        let scores = Self.score(histories, model: fit.model, config: config, asOfDay: context.asOfDay)
-        clock.lap("score members")
-        // The table write is server-bound and the artifact write is zstd-bound: do both at once.
-        let artifactPath = context.artifactPath(.score)
-        let artifact = Mutex<Result<ArtifactSummary, any Error>?>(nil)
-        let table = Mutex<Result<Void, any Error>?>(nil)
-        DispatchQueue.concurrentPerform(iterations: 2) { task in
-            if task == 0 {
-                let outcome = Result { try scores.writeArtifact(to: artifactPath, runId: context.runId, asOf: context.plan.asOf.description) }
-                artifact.withLock { $0 = outcome }
-            } else {
-                let outcome = Result { try Self.writeScores(scores, context: context) }
-                table.withLock { $0 = outcome }
-            }
-        }
-        try table.withLock({ $0 })?.get()
-        guard let summary = try artifact.withLock({ $0 })?.get() else {
-            throw PipelineError(.runtime, "the score artifact was not written")
-        }
-        clock.lap("write member_scores and score artifact")
+        let (scored, summary) = try Self.scoreAndWrite(extract: extract, kept: census.kept, model: fit.model, context: context)
+        clock.lap("score members, write member_scores and score artifact")
 
         var segments: [String: JSONValue] = [:]
-        for segment in DormancySegment.allCases { segments[segment.rawValue] = JSONValue(scores.segmentCounts[segment] ?? 0) }
-        let buyers = histories.count - (scores.segmentCounts[.neverActivated] ?? 0)
-        let dormant = scores.dormantCount
+        for segment in DormancySegment.allCases { segments[segment.rawValue] = JSONValue(scored.segmentCounts[segment] ?? 0) }
+        let buyers = census.members - (scored.segmentCounts[.neverActivated] ?? 0)
+        let dormant = scored.dormantCount
         return StageResult(
-            rowsIn: histories.count, rowsOut: scores.count,
+            rowsIn: census.members, rowsOut: scored.rows,
             stats: [
-                "members": JSONValue(histories.count), "buyers": JSONValue(buyers), "dormant": JSONValue(dormant),
+                "members": JSONValue(census.members), "buyers": JSONValue(buyers), "dormant": JSONValue(dormant),
                 "dormant_share_of_buyers": JSONValue(buyers > 0 ? Double(dormant) / Double(buyers) : 0),
-                "never_activated": JSONValue(scores.segmentCounts[.neverActivated] ?? 0),
-                "reachable_dormant": JSONValue(scores.reachableDormant), "segments": .object(segments),
+                "never_activated": JSONValue(scored.segmentCounts[.neverActivated] ?? 0),
+                "reachable_dormant": JSONValue(scored.reachableDormant), "segments": .object(segments),
                 "bgnbd": [
                     "r": JSONValue(fit.fit.parameters.r), "alpha": JSONValue(fit.fit.parameters.alpha),
                     "a": JSONValue(fit.fit.parameters.a), "b": JSONValue(fit.fit.parameters.b),
@@ -83,27 +63,93 @@ public struct ScoreStage: Stage {
             artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
     }
 
+    /// What the first pass over the extract learns: members, how many the stage keeps, and buyers
+    /// counted by packed (x, t_x, T) — counts, so groups (and shards) merge by adding.
+    struct Census {
+        var members = 0
+        var kept = 0
+        var triples: [UInt64: Int] = [:]
+
+        mutating func add(_ histories: MemberHistories, asOfDay: Int32, config: PipelineConfig) {
+            members += histories.count
+            for index in 0..<histories.count {
+                let history = PurchaseHistory(
+                    firstDay: histories.firstPurchaseDay[index], lastDay: histories.lastPurchaseDay[index],
+                    purchaseDays: histories.purchaseDays[index], asOfDay: asOfDay)
+                if ScoreStage.keeps(history, config: config) { kept += 1 }
+                guard let history else { continue }
+                triples[history.packedKey, default: 0] += 1
+            }
+        }
+
+        static func count(extract path: String, plan: RunPlan, config: PipelineConfig) throws -> Census {
+            let groups = try MemberHistories.Groups(path: path)
+            guard CalendarDay(parsing: groups.header.asOf) == plan.asOf else {
+                throw PipelineError(
+                    .runtime, "the extract artifact \(path) is for \(groups.header.asOf), not \(plan.asOf)",
+                    fix: "re-run extract: reactivate run PIPELINE --as-of \(plan.asOf) --stages extract --force")
+            }
+            var census = Census()
+            census.triples.reserveCapacity(1 << 18)
+            while let group = try groups.next() { census.add(group, asOfDay: plan.asOf.number, config: config) }
+            return census
+        }
+    }
+
+    /// Whether the stage scores a member: a buyer who is dormant, or any buyer with `score_all`.
+    static func keeps(_ history: PurchaseHistory?, config: PipelineConfig) -> Bool {
+        guard let history else { return false }
+        return config.scoreAll || DormancySegment.classify(daysSinceLast: history.daysSinceLast, dormantDays: config.dormantDays).isDormant
+    }
+
+    /// What the second pass adds up while it writes.
+    struct Scored {
+        var rows = 0
+        var segmentCounts: [DormancySegment: Int] = [:]
+        var dormantCount = 0
+        var reachableDormant = 0
+
+        mutating func add(_ scores: MemberScores) {
+            rows += scores.count
+            for (segment, count) in scores.segmentCounts { segmentCounts[segment, default: 0] += count }
+            dormantCount += scores.dormantCount
+            reachableDormant += scores.reachableDormant
+        }
+    }
+
+    /// Scores the extract group by group into `member_scores` (one transaction: readers see the old
+    /// rows or the new, never half) and the score artifact, which is committed inside that transaction.
+    static func scoreAndWrite(extract: String, kept: Int, model: BGNBDModel, context: StageContext) throws -> (Scored, ArtifactSummary) {
+        let artifact = try MemberScores.artifactWriter(to: context.artifactPath(.score), rows: kept, runId: context.runId, asOf: context.plan.asOf.description)
+        let groups = try MemberHistories.Groups(path: extract)
+        var scored = Scored()
+        let connection = try context.connect()
+        let summary = try connection.transaction {
+            try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = \(context.runId)", operation: "replace member_scores")
+            try connection.copyIn(MemberScores.copyStatement, operation: "write member_scores") { writer in
+                while let group = try groups.next() {
+                    try Cancellation.shared.checkpoint()
+                    let scores = score(group, model: model, config: context.config, asOfDay: context.asOfDay)
+                    scored.add(scores)
+                    try artifact.append(columns: scores.columns(0..<scores.count))
+                    try scores.encodeRows(runId: context.runId, into: &writer)
+                }
+            }
+            return try artifact.commit()
+        }
+        return (scored, summary)
+    }
+
     struct FittedModel {
         var fit: BGNBDFit
         var model: BGNBDModel
         var distinctTriples: Int
     }
 
-    /// Groups buyers by (x, t_x, T) in days and fits BG/NBD by maximum likelihood.
+    /// Fits BG/NBD by maximum likelihood on buyers counted by packed (x, t_x, T) in days.
     /// A fit that fails stops the run only when `target.min_p_alive` needs P(alive) (exit 2); otherwise
     /// scores fall back to one Poisson rate without dropout, with a warning.
-    static func fitModel(_ histories: MemberHistories, asOfDay: Int32, minPAlive: Double = 0, logger: Logger? = nil) throws -> FittedModel {
-        // Day counts are small integers: pack (x, t_x, T) into one integer key, far cheaper to hash than
-        // three Doubles; 21 bits each covers 5,700 years of daily history.
-        var counts: [UInt64: Int] = [:]
-        counts.reserveCapacity(1 << 18)
-        for index in 0..<histories.count {
-            guard let history = PurchaseHistory(
-                firstDay: histories.firstPurchaseDay[index], lastDay: histories.lastPurchaseDay[index],
-                purchaseDays: histories.purchaseDays[index], asOfDay: asOfDay)
-            else { continue }
-            counts[history.packedKey, default: 0] += 1
-        }
+    static func fitModel(counts: [UInt64: Int], minPAlive: Double = 0, logger: Logger? = nil) throws -> FittedModel {
         guard !counts.isEmpty else {
             throw PipelineError(
                 .runtime, "no member has a purchase before the as-of date, so there is nothing to fit BG/NBD on",
@@ -131,9 +177,11 @@ public struct ScoreStage: Stage {
         let path = URL(fileURLWithPath: artifactDirectory).appendingPathComponent(config.campaign)
             .appendingPathComponent(PostgresEpoch.format(asOfDay)).appendingPathComponent(RunMode.live.rawValue)
             .appendingPathComponent("extract.ract").path
-        let (histories, _) = try MemberHistories.read(path: path)
-        _ = try fitModel(histories, asOfDay: asOfDay)
-        return histories.count
+        let groups = try MemberHistories.Groups(path: path)
+        var census = Census()
+        while let group = try groups.next() { census.add(group, asOfDay: asOfDay, config: config) }
+        _ = try fitModel(counts: census.triples)
+        return census.members
     }
 
     /// Scores each member that the pipeline keeps (dormant, or every buyer with `score_all`).
@@ -148,7 +196,7 @@ public struct ScoreStage: Stage {
                 purchaseDays: histories.purchaseDays[index], asOfDay: asOfDay)
             let segment = DormancySegment.classify(daysSinceLast: history?.daysSinceLast, dormantDays: config.dormantDays)
             scores.segmentCounts[segment, default: 0] += 1
-            guard let history, segment.isDormant || config.scoreAll else { continue }
+            guard let history, Self.keeps(history, config: config) else { continue }
             observations.removeAll(keepingCapacity: true)
             for (channelIndex, channel) in MemberHistories.channelOrder.enumerated() {
                 let state = histories.channelState[channelIndex][index]
@@ -181,30 +229,8 @@ public struct ScoreStage: Stage {
         let connection = try context.connect()
         try connection.transaction {
             try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = \(context.runId)", operation: "replace member_scores")
-            try connection.copyIn(
-                """
-                COPY reactivation.member_scores (run_id, member_id, days_since_last, frequency, recency_days, tenure_days,
-                    monetary, p_alive, expected_txns, value_score, reachability, best_channel, segment)
-                FROM STDIN (FORMAT binary)
-                """, operation: "write member_scores"
-            ) { writer in
-                for index in 0..<scores.count {
-                    writer.encoder.beginRow(fieldCount: 13)
-                    writer.encoder.append(context.runId)
-                    writer.encoder.append(scores.memberId[index])
-                    writer.encoder.append(scores.daysSinceLast[index])
-                    writer.encoder.append(scores.frequency[index])
-                    writer.encoder.append(scores.recencyDays[index])
-                    writer.encoder.append(scores.tenureDays[index])
-                    writer.encoder.appendCents(scores.monetaryCents[index])
-                    writer.encoder.append(scores.pAlive[index])
-                    writer.encoder.append(scores.expectedPurchases[index])
-                    writer.encoder.append(scores.valueScore[index])
-                    writer.encoder.append(scores.reachability[index])
-                    writer.encoder.append(MemberScores.channel(code: scores.bestChannel[index])?.rawValue)
-                    writer.encoder.append(scores.segment(at: index).rawValue)
-                    try writer.rowDone()
-                }
+            try connection.copyIn(MemberScores.copyStatement, operation: "write member_scores") { writer in
+                try scores.encodeRows(runId: context.runId, into: &writer)
             }
         }
     }

@@ -60,103 +60,140 @@ public struct TargetSelection: Sendable {
         histories: MemberHistories, scores: MemberScores, stores: [Store], cooldownMembers: Set<Int64>,
         protectedMembers: Set<Int64> = []
     ) -> Outcome {
-        var outcome = Outcome()
-        var excluded: [String: Int] = [:]
-        let index = StoreIndex(stores: stores.map { (id: $0.id, location: $0.location) })
-        let campaign = holdout.forCampaign(config.campaign)
+        var screening = Screening(self, stores: stores, cooldownMembers: cooldownMembers, protectedMembers: protectedMembers)
+        screening.add(histories: histories, scores: scores)
+        return screening.finish()
+    }
+
+    /// The funnel up to "within the radius of an open store", member by member, over the member base
+    /// in any number of slices (row groups of the artifacts, shards); then one placement by quota and
+    /// budget over the candidates of every slice. The counts add up and the placement sees the same
+    /// candidates, so slicing does not change the outcome; only the candidates are held.
+    public struct Screening {
+        let selection: TargetSelection
+        let cooldownMembers: Set<Int64>
+        let protectedMembers: Set<Int64>
+        let index: StoreIndex
+        let campaign: CampaignHoldout
+        let freshestAllowed: Int32
         var candidates: [StoreAssignment.Candidate] = []
         var details: [Int64: (score: Double, segment: DormancySegment, channel: MarketingChannel?, pre: Int64, p: Double, m: Int64)] = [:]
+        var excluded: [String: Int] = [:]
+        var members = 0, buyers = 0
         var dormant = 0, reachable = 0, thresholds = 0, notCooling = 0, notProtected = 0, notGlobal = 0, located = 0, inRadius = 0
-        var historyIndex = 0
         var hits: [StoreHit] = []
-        let freshestAllowed = asOfDay - Int32(config.locationFreshnessDays)
-        for row in 0..<scores.count {
-            let memberId = scores.memberId[row]
-            let segment = scores.segment(at: row)
-            guard segment.isDormant else { continue }
-            dormant += 1
-            while historyIndex < histories.count && histories.memberId[historyIndex] < memberId { historyIndex += 1 }
-            guard historyIndex < histories.count, histories.memberId[historyIndex] == memberId else {
-                excluded["missing_history", default: 0] += 1
-                continue
-            }
-            let channel = MemberScores.channel(code: scores.bestChannel[row])
-            guard channel != nil else { excluded["unreachable", default: 0] += 1; continue }
-            reachable += 1
-            guard scores.pAlive[row] >= config.minPAlive, scores.reachability[row] >= config.minReachability else {
-                excluded["below_thresholds", default: 0] += 1
-                continue
-            }
-            thresholds += 1
-            guard !cooldownMembers.contains(memberId) else { excluded["cooldown", default: 0] += 1; continue }
-            notCooling += 1
-            guard !protectedMembers.contains(memberId) else { excluded["open_experiment_control", default: 0] += 1; continue }
-            notProtected += 1
-            if config.globalHoldoutFraction > 0, holdout.isInGlobalHoldout(memberId: memberId, fraction: config.globalHoldoutFraction) {
-                excluded["global_holdout", default: 0] += 1
-                continue
-            }
-            notGlobal += 1
-            let day = histories.locationDay[historyIndex]
-            guard day != MemberHistories.noDay, day >= freshestAllowed else {
-                excluded["no_fresh_location", default: 0] += 1
-                continue
-            }
-            let point = GeoPoint(latitude: histories.latitude[historyIndex], longitude: histories.longitude[historyIndex])
-            if let reason = point.invalidReason {
-                excluded["invalid_location_\(reason.name)", default: 0] += 1
-                continue
-            }
-            located += 1
-            index.stores(within: config.radiusMeters, of: point, into: &hits)
-            guard !hits.isEmpty else { excluded["outside_radius", default: 0] += 1; continue }
-            inRadius += 1
-            let monetary = scores.monetaryCents[row]
-            let score = scores.pAlive[row] * Double(monetary) / 100
-            let purchaseProbability = 1 - exp(-max(scores.expectedPurchases[row], 0))
-            candidates.append(StoreAssignment.Candidate(memberId: memberId, priority: score, hits: hits))
-            details[memberId] = (score, segment, channel, histories.preSalesCents[historyIndex], purchaseProbability, monetary)
+
+        public init(_ selection: TargetSelection, stores: [Store], cooldownMembers: Set<Int64>, protectedMembers: Set<Int64> = []) {
+            self.selection = selection
+            self.cooldownMembers = cooldownMembers
+            self.protectedMembers = protectedMembers
+            index = StoreIndex(stores: stores.map { (id: $0.id, location: $0.location) })
+            campaign = selection.holdout.forCampaign(selection.config.campaign)
+            freshestAllowed = selection.asOfDay - Int32(selection.config.locationFreshnessDays)
         }
-        let assignment = StoreAssignment(maxPerStore: config.maxPerStore).assign(candidates)
-        for unassigned in assignment.unassigned { excluded["store_\(unassigned.reason.name)", default: 0] += 1 }
-        // Budget: rank by score (ties by member id) and stop admitting once the treated coupons would not fit;
-        // control members below the cut are dropped too, so both arms share one score threshold.
-        let ranked = assignment.assigned.sorted { left, right in
-            let l = details[left.memberId]?.score ?? 0, r = details[right.memberId]?.score ?? 0
-            return l != r ? l > r : left.memberId < right.memberId
-        }
-        var treated = 0
-        var budgetCut = false
-        for placed in ranked {
-            guard let detail = details[placed.memberId] else { continue }
-            let arm = campaign.arm(memberId: placed.memberId)
-            if arm == .treatment {
-                let withinCount = config.maxCoupons.map { treated < $0 } ?? true
-                let withinValue = config.maxFaceValueTotalCents.map { Int64(treated + 1) * config.faceValueCents <= $0 } ?? true
-                if budgetCut || !withinCount || !withinValue {
-                    budgetCut = true
+
+        /// Screens one slice: `histories` and the `scores` of members in the same id range, both
+        /// sorted by member id. A scored member without a history in the slice counts as missing.
+        public mutating func add(histories: MemberHistories, scores: MemberScores) {
+            let config = selection.config
+            members += histories.count
+            for days in histories.purchaseDays where days > 0 { buyers += 1 }
+            var historyIndex = 0
+            for row in 0..<scores.count {
+                let memberId = scores.memberId[row]
+                let segment = scores.segment(at: row)
+                guard segment.isDormant else { continue }
+                dormant += 1
+                while historyIndex < histories.count && histories.memberId[historyIndex] < memberId { historyIndex += 1 }
+                guard historyIndex < histories.count, histories.memberId[historyIndex] == memberId else {
+                    excluded["missing_history", default: 0] += 1
+                    continue
                 }
+                let channel = MemberScores.channel(code: scores.bestChannel[row])
+                guard channel != nil else { excluded["unreachable", default: 0] += 1; continue }
+                reachable += 1
+                guard scores.pAlive[row] >= config.minPAlive, scores.reachability[row] >= config.minReachability else {
+                    excluded["below_thresholds", default: 0] += 1
+                    continue
+                }
+                thresholds += 1
+                guard !cooldownMembers.contains(memberId) else { excluded["cooldown", default: 0] += 1; continue }
+                notCooling += 1
+                guard !protectedMembers.contains(memberId) else { excluded["open_experiment_control", default: 0] += 1; continue }
+                notProtected += 1
+                if config.globalHoldoutFraction > 0, selection.holdout.isInGlobalHoldout(memberId: memberId, fraction: config.globalHoldoutFraction) {
+                    excluded["global_holdout", default: 0] += 1
+                    continue
+                }
+                notGlobal += 1
+                let day = histories.locationDay[historyIndex]
+                guard day != MemberHistories.noDay, day >= freshestAllowed else {
+                    excluded["no_fresh_location", default: 0] += 1
+                    continue
+                }
+                let point = GeoPoint(latitude: histories.latitude[historyIndex], longitude: histories.longitude[historyIndex])
+                if let reason = point.invalidReason {
+                    excluded["invalid_location_\(reason.name)", default: 0] += 1
+                    continue
+                }
+                located += 1
+                index.stores(within: config.radiusMeters, of: point, into: &hits)
+                guard !hits.isEmpty else { excluded["outside_radius", default: 0] += 1; continue }
+                inRadius += 1
+                let monetary = scores.monetaryCents[row]
+                let score = scores.pAlive[row] * Double(monetary) / 100
+                let purchaseProbability = 1 - exp(-max(scores.expectedPurchases[row], 0))
+                candidates.append(StoreAssignment.Candidate(memberId: memberId, priority: score, hits: hits))
+                details[memberId] = (score, segment, channel, histories.preSalesCents[historyIndex], purchaseProbability, monetary)
             }
-            if budgetCut {
-                excluded["budget", default: 0] += 1
-                continue
-            }
-            if arm == .treatment { treated += 1 }
-            outcome.targets.append(Target(
-                memberId: placed.memberId, storeId: placed.storeId, distanceMeters: placed.distanceMeters,
-                score: detail.score, arm: arm, segment: detail.segment, channel: detail.channel,
-                preSalesCents: detail.pre, purchaseProbability: detail.p, monetaryCents: detail.m))
         }
-        outcome.targets.sort { $0.memberId < $1.memberId }
-        let control = outcome.targets.count - treated
-        outcome.funnel = [
-            ("members", histories.count), ("buyers", histories.purchaseDays.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }),
-            ("dormant", dormant), ("reachable", reachable), ("passes_thresholds", thresholds),
-            ("not_in_cooldown", notCooling), ("not_in_open_experiment", notProtected), ("not_in_global_holdout", notGlobal), ("fresh_valid_location", located),
-            ("in_radius", inRadius), ("eligible", outcome.targets.count), ("treatment", treated), ("control", control),
-        ]
-        outcome.exclusions = excluded
-        return outcome
+
+        /// Places the candidates by the per-store quota, admits them within the wave budget and splits the arms.
+        public func finish() -> Outcome {
+            let config = selection.config
+            var outcome = Outcome()
+            var excluded = self.excluded
+            let assignment = StoreAssignment(maxPerStore: config.maxPerStore).assign(candidates)
+            for unassigned in assignment.unassigned { excluded["store_\(unassigned.reason.name)", default: 0] += 1 }
+            // Budget: rank by score (ties by member id) and stop admitting once the treated coupons would not fit;
+            // control members below the cut are dropped too, so both arms share one score threshold.
+            let ranked = assignment.assigned.sorted { left, right in
+                let l = details[left.memberId]?.score ?? 0, r = details[right.memberId]?.score ?? 0
+                return l != r ? l > r : left.memberId < right.memberId
+            }
+            var treated = 0
+            var budgetCut = false
+            for placed in ranked {
+                guard let detail = details[placed.memberId] else { continue }
+                let arm = campaign.arm(memberId: placed.memberId)
+                if arm == .treatment {
+                    let withinCount = config.maxCoupons.map { treated < $0 } ?? true
+                    let withinValue = config.maxFaceValueTotalCents.map { Int64(treated + 1) * config.faceValueCents <= $0 } ?? true
+                    if budgetCut || !withinCount || !withinValue {
+                        budgetCut = true
+                    }
+                }
+                if budgetCut {
+                    excluded["budget", default: 0] += 1
+                    continue
+                }
+                if arm == .treatment { treated += 1 }
+                outcome.targets.append(Target(
+                    memberId: placed.memberId, storeId: placed.storeId, distanceMeters: placed.distanceMeters,
+                    score: detail.score, arm: arm, segment: detail.segment, channel: detail.channel,
+                    preSalesCents: detail.pre, purchaseProbability: detail.p, monetaryCents: detail.m))
+            }
+            outcome.targets.sort { $0.memberId < $1.memberId }
+            let control = outcome.targets.count - treated
+            outcome.funnel = [
+                ("members", members), ("buyers", buyers),
+                ("dormant", dormant), ("reachable", reachable), ("passes_thresholds", thresholds),
+                ("not_in_cooldown", notCooling), ("not_in_open_experiment", notProtected), ("not_in_global_holdout", notGlobal), ("fresh_valid_location", located),
+                ("in_radius", inRadius), ("eligible", outcome.targets.count), ("treatment", treated), ("control", control),
+            ]
+            outcome.exclusions = excluded
+            return outcome
+        }
     }
 }
 

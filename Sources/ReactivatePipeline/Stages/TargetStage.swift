@@ -17,15 +17,15 @@ public struct TargetStage: Stage {
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
         let plan = context.plan
-        let (histories, _) = try MemberHistories.read(path: context.artifactPath(.extract))
-        let scores = try MemberScores.read(path: context.artifactPath(.score))
         let connection = try context.connect()
         let stores = try Self.openStores(connection, plan: plan)
         let cooldown = try Self.cooldownMembers(connection, plan: plan)
         let protected = config.protectOpenExperiments ? try Self.openExperimentControls(connection, plan: plan) : []
         let selection = try TargetSelection(config: config, asOfDay: plan.asOf.number)
-        let outcome = selection.select(
-            histories: histories, scores: scores, stores: stores.valid, cooldownMembers: cooldown, protectedMembers: protected)
+        var screening = TargetSelection.Screening(selection, stores: stores.valid, cooldownMembers: cooldown, protectedMembers: protected)
+        let scored = try Self.screen(
+            extract: context.artifactPath(.extract), scores: context.artifactPath(.score), into: &screening)
+        let outcome = screening.finish()
         // Each mode keeps targets of its own; a live wave's are frozen once any coupon of it is committed.
         let written = try connection.transaction {
             try WaveTargets.replace(outcome.targets, context: context, connection: connection)
@@ -41,7 +41,7 @@ public struct TargetStage: Stage {
         for (reason, count) in outcome.exclusions { exclusions[reason] = JSONValue(count) }
         exclusions["stores_invalid_location"] = JSONValue(stores.invalid)
         return StageResult(
-            rowsIn: scores.count, rowsOut: outcome.targets.count,
+            rowsIn: scored, rowsOut: outcome.targets.count,
             stats: [
                 "funnel": .array(funnel), "exclusions": .object(exclusions), "power": power.json,
                 "open_stores": JSONValue(stores.valid.count), "cooldown_members": JSONValue(cooldown.count),
@@ -52,6 +52,37 @@ public struct TargetStage: Stage {
                 ],
                 "written": .bool(written),
             ])
+    }
+
+    /// Walks the extract and score artifacts together a row group at a time (both are in member-id
+    /// order), so the stage holds one group of each plus the candidates; returns the scored members read.
+    static func screen(extract: String, scores: String, into screening: inout TargetSelection.Screening) throws -> Int {
+        let histories = try MemberHistories.Groups(path: extract)
+        let scoreGroups = try MemberScores.Groups(path: scores)
+        var pending = try scoreGroups.next() ?? MemberScores()
+        var start = 0
+        var scored = 0
+        func take(through last: Int64?) throws -> MemberScores {
+            var slice = MemberScores()
+            while true {
+                var end = start
+                while end < pending.count, last.map({ pending.memberId[end] <= $0 }) ?? true { end += 1 }
+                slice.append(contentsOf: pending, range: start..<end)
+                start = end
+                guard start == pending.count, let next = try scoreGroups.next() else { return slice }
+                (pending, start) = (next, 0)
+            }
+        }
+        while let group = try histories.next() {
+            let slice = try take(through: group.memberId.last)
+            scored += slice.count
+            screening.add(histories: group, scores: slice)
+        }
+        // Scores of members past the extract's last: none when the artifacts belong together.
+        let rest = try take(through: nil)
+        scored += rest.count
+        screening.add(histories: MemberHistories(), scores: rest)
+        return scored
     }
 
     /// Stores open on D (opened_on ≤ D or NULL, closed_on NULL or after D); invalid coordinates counted.
