@@ -14,9 +14,9 @@ import Testing
     static let logger = Logger(label: "test")
     static let issueAt = PipelineFixture.micros("2026-11-01T10:00:00+08:00")
 
-    static func runRig(_ rig: ShardedSource, _ config: PipelineConfig, stages: [StageName], asOf: String = PipelineFixture.asOf, wave: String? = nil, jobs: Int = 2) throws -> PipelineRunner.Outcome {
+    static func runRig(_ rig: ShardedSource, _ config: PipelineConfig, stages: [StageName], asOf: String = PipelineFixture.asOf, wave: String? = nil, jobs: Int = 2, force: Bool = false) throws -> PipelineRunner.Outcome {
         var request = PipelineRunner.Request(
-            config: config, configText: "test", asOf: .day(CalendarDay(parsing: asOf) ?? CalendarDay(0)), stages: stages,
+            config: config, configText: "test", asOf: .day(CalendarDay(parsing: asOf) ?? CalendarDay(0)), stages: stages, force: force,
             issueAt: issueAt, attributeWave: wave.flatMap(PostgresEpoch.parseDate))
         request.jobs = jobs
         return try PipelineRunner(connectionString: rig.coordinator, logger: logger).run(request)
@@ -72,7 +72,19 @@ import Testing
             try coordinator.query("UPDATE src.transactions SET coupon_code = \(try row.decode(1, as: String.self)) WHERE coupon_code = \(old)")
         }
         try single.run(config, stages: [.attribute], asOf: "2026-12-02", wave: PipelineFixture.asOf)
-        try Self.runRig(rig, config, stages: [.attribute], asOf: "2026-12-02", wave: PipelineFixture.asOf)
+        let attributed = try Self.runRig(rig, config, stages: [.attribute], asOf: "2026-12-02", wave: PipelineFixture.asOf)
+        // The window's purchases were read on the shards' servers, every shard's share of them.
+        guard case .object(let waves)? = attributed.reports.first?.result?.stats["shards"],
+            case .array(let reads)? = waves[PipelineFixture.asOf]
+        else {
+            Issue.record("the rig's attribution was not read shard by shard")
+            return
+        }
+        let windowRows = reads.compactMap { read -> Int? in
+            guard case .object(let fields) = read, case .integer(let rows)? = fields["transactions"] else { return nil }
+            return Int(rows)
+        }
+        #expect(windowRows.count == 4 && windowRows.allSatisfy { $0 > 0 }, "\(reads)")
         let expected = try Self.results(oneServer, campaign: "rig")
         let actual = try Self.results(coordinator, campaign: "rig")
         for (table, rows) in expected.sorted(by: { $0.key < $1.key }) {
@@ -81,6 +93,21 @@ import Testing
         }
         let levels = Set((expected["attribution"] ?? []).map { $0.split(separator: "|").first.map(String.init) ?? "" })
         #expect(levels == ["campaign", "segment", "store"])
+
+        // A shard server gone while attributing: exit 1 naming it, nothing written; back up, the same
+        // command gives the same attribution.
+        try rig.stopShard(1)
+        let failure = try #require(throws: StageFailure.self) {
+            try Self.runRig(rig, config, stages: [.attribute], asOf: "2026-12-02", wave: PipelineFixture.asOf, force: true)
+        }
+        #expect(failure.stage == .attribute)
+        #expect((failure.underlying as? PipelineError)?.category == .runtime, "a runtime error: exit 1")
+        let text = "\(failure)"
+        #expect(text.contains("on server \(rig.shards[1].serverName)") && text.contains("re-run the same command"), "\(text)")
+        #expect(try Self.results(coordinator, campaign: "rig")["attribution"] == expected["attribution"])
+        try rig.startShard(1)
+        try Self.runRig(rig, config, stages: [.attribute], asOf: "2026-12-02", wave: PipelineFixture.asOf, force: true)
+        #expect(try Self.results(coordinator, campaign: "rig")["attribution"] == expected["attribution"])
     }
 
     @Test func aShardServerStoppedMidExtractFailsNamingItAndTheSameCommandResumesToTheSameResults() throws {

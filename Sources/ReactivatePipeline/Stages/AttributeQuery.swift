@@ -50,6 +50,33 @@ enum AttributeQuery {
         """
     }
 
+    /// On a sharded source: the wave's targeted members with what the coordinator knows of them (arm,
+    /// store, segment, pre-period sales, coupon code and face value); their purchases come from the shards.
+    static func waveMembers(_ plan: RunPlan, wave: AttributeStage.Wave) -> SQL {
+        let waveDay = CalendarDay(wave.asOfDay)
+        return """
+        COPY (
+          SELECT t.member_id, t.arm = 'treatment', t.store_id, coalesce(t.segment, 'unknown'),
+                 (coalesce(t.pre_sales, 0) * 100)::int8, c.code, (coalesce(c.face_value, 0) * 100)::int8
+          FROM reactivation.targets t
+          LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
+          WHERE t.campaign = \(plan.campaign) AND t.as_of = \(waveDay)::date AND t.mode = 'live'
+        ) TO STDOUT (FORMAT binary)
+        """
+    }
+
+    /// Every transaction of one shard inside the wave's window, read on the shard's own server.
+    static func windowTransactions(_ transactions: QualifiedRelation, wave: AttributeStage.Wave) -> SQL {
+        """
+        COPY (
+          SELECT x.member_id, x.occurred_at, x.amount, x.coupon_code
+          FROM \(transactions.sql) x
+          WHERE x.occurred_at >= \(Instant(microseconds: wave.issuedAt))::timestamptz
+            AND x.occurred_at < \(Instant(microseconds: wave.observedUntil))::timestamptz
+        ) TO STDOUT (FORMAT binary)
+        """
+    }
+
     /// Sales and first purchases per arm and day since issue.
     static func daily(_ plan: RunPlan, wave: AttributeStage.Wave) -> SQL {
         let s = plan.sourceSchema

@@ -33,8 +33,20 @@ public struct AttributeStage: Stage {
         var members = 0
         var estimates: [AttributionEstimate] = []
         var totals: [WaveStatistics.Arms] = []
+        // A member-sharded source is read shard by shard on its servers; one server as one query.
+        let layout = try ShardCatalog.layout(connection, config: context.config)
+        /// Per wave, the window's transactions read on each shard's server.
+        var shardReads: [String: JSONValue] = [:]
         for wave in waves {
-            let result = try Self.attribute(wave, context: context)
+            let result: WaveStatistics
+            switch layout {
+            case .oneServer:
+                result = try Self.attribute(wave, context: context)
+            case .sharded(let map):
+                let shards: [JSONValue]
+                (result, shards) = try Self.attributeShardByShard(wave, context: context, map: map)
+                shardReads[PostgresEpoch.format(wave.asOfDay)] = .array(shards)
+            }
             let written = try Self.write(result, wave: wave, context: context, connection: connection)
             rows += written ? result.rowCount : 0
             members += Int(result.total.treatment.count + result.total.control.count)
@@ -49,6 +61,7 @@ public struct AttributeStage: Stage {
             totals.append(result.total)
         }
         var result: [String: JSONValue] = ["waves": .object(stats), "wave_count": JSONValue(waves.count)]
+        if case .sharded = layout { result["shards"] = .object(shardReads) }
         // The whole campaign, when every wave was attributed together (not for a single --wave).
         if context.attributeWave == nil, let last = waves.last {
             let rollup = CampaignRollup(estimates, confidenceLevel: context.config.confidence)

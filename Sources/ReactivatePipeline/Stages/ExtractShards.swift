@@ -221,13 +221,15 @@ extension ExtractStage {
 extension Shard {
     /// A failure reading this shard as the person on call needs it: which shard, on which server, and
     /// the fix. Interruptions and configuration errors stay what they are.
-    func failure(_ error: any Error) -> any Error {
+    func failure(
+        _ error: any Error, redo: String = "the extract is redone from every shard and gives the same result"
+    ) -> any Error {
         if Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled { return error }
         if let pipeline = error as? PipelineError, pipeline.category != .runtime { return error }
         let server = self.server.map { "\($0.label)" } ?? "the coordinator"
         return PipelineError(
             .runtime, "reading \(label) failed: \(error)",
-            fix: "check that \(server) is up and reachable from this host (`[shards.servers]` in the pipeline file can give it another connection string), then re-run the same command: the extract is redone from every shard and gives the same result")
+            fix: "check that \(server) is up and reachable from this host (`[shards.servers]` in the pipeline file can give it another connection string), then re-run the same command: \(redo)")
     }
 }
 
