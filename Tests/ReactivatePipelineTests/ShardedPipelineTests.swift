@@ -200,4 +200,46 @@ import Testing
         #expect((late.underlying as? PipelineError)?.category == .configuration)
         #expect("\(late)".contains("occurred_at"), "\(late)")
     }
+
+    @Test func dataTestsSampleEveryShardOnItsServerAndFindWhatOneServerFinds() throws {
+        let pair = try Pair(members: 1_500)
+        defer { pair.cleanUp() }
+        // The same planted mistakes on both: purchases of members nobody has (their ids hash to
+        // several buckets, so to several shard servers) and members at the (0, 0) placeholder.
+        let plant = """
+            INSERT INTO src.transactions (txn_id, member_id, store_id, occurred_at, amount)
+              SELECT 990000000 + g, 990000000 + g, (SELECT min(store_id) FROM src.stores), '2026-10-25 12:00+08', 12.50
+              FROM generate_series(1, 12) g;
+            UPDATE src.member_locations SET latitude = 0, longitude = 0 WHERE member_id % 50 = 7
+            """
+        let oneServer = try pair.single.database.connect(), coordinator = try pair.sharded.coordinator.connect()
+        try oneServer.execute(plant)
+        try coordinator.execute(plant)
+        let config = pair.config("samples", artifacts: pair.artifacts)
+        let request = PipelineRunner.Request(config: config, configText: "", asOf: .day(CalendarDay(PipelineFixture.asOfDay)), mode: .live, stages: [.extract])
+        let expected = try SourceChecks.inspect(oneServer, plan: try RunPlan.resolve(request, connection: oneServer))
+        guard case .sharded(let map) = try ShardCatalog.layout(coordinator, config: config) else {
+            Issue.record("the hand-sharded source is not seen as sharded")
+            return
+        }
+        let options = try SourceChecks.options(for: map, cutoff: try RunPlan.resolve(request, connection: coordinator).cutoff, coordinator: pair.sharded.coordinator.connectionString)
+        #expect(options.shards.count == 4)
+        let actual = try SourceChecks.inspect(coordinator, plan: try RunPlan.resolve(request, connection: coordinator), options: options)
+        let planted = expected.findings.filter { $0.check == "relationships" || $0.check == "coordinates" }
+        #expect(planted.count == 2, "\(expected.findings)")
+        #expect(planted.first { $0.check == "relationships" }?.count == 12)
+        for finding in planted {
+            let sharded = actual.findings.first { $0.check == finding.check && $0.relation == finding.relation }
+            #expect(sharded?.count == finding.count, "\(finding.check): \(String(describing: sharded)) vs \(finding)")
+            #expect(sharded?.examples == finding.examples, "\(finding.check)")
+        }
+        #expect(actual.errors.isEmpty, "\(actual.errors)")
+        // Amounts a thousand times too large: the median over every shard's sample is one server's, to the digit.
+        try oneServer.execute("UPDATE src.transactions SET amount = amount * 1000")
+        try coordinator.execute("UPDATE src.transactions SET amount = amount * 1000")
+        let centsExpected = try SourceChecks.inspect(oneServer, plan: try RunPlan.resolve(request, connection: oneServer))
+        let centsActual = try SourceChecks.inspect(coordinator, plan: try RunPlan.resolve(request, connection: coordinator), options: options)
+        let band = try #require(centsExpected.errors.first { $0.check == "basket_band" })
+        #expect(centsActual.errors.first { $0.check == "basket_band" }?.examples == band.examples, "\(centsActual.errors) vs \(band)")
+    }
 }

@@ -18,9 +18,11 @@ public struct SourceCheckOptions: Sendable {
     /// The latest transaction before the cut-off, when it was read shard by shard (the newest of each
     /// shard's, on its own server) instead of through the coordinator.
     public var latestTransaction: LatestTransaction?
-    /// Where a sharded source's member_channels rows are streamed from for the channel tests: each
-    /// shard's table on its own server, instead of every row through the coordinator.
-    public var channelShards: [ShardTable] = []
+    /// A sharded source's shards, read on their own servers instead of through the coordinator: the
+    /// channel tests stream every shard's member_channels, and the samples of member_locations and
+    /// transactions are drawn from every shard (a bucket holds its members' rows in all four relations,
+    /// so the unknown-member test is exact per shard).
+    public var shards: [ShardSource] = []
 
     public init() {}
 }

@@ -53,6 +53,11 @@ enum SourceCheckQueries {
     /// the (0, 0) placeholder, out of range, out of range but valid with latitude and longitude swapped,
     /// and a few examples of the out-of-range rows.
     static func coordinates(_ schema: SQLIdentifier, relation: String, idColumn: String, sample: SourceSample) -> SQL {
+        coordinates(in: "\(schema).\(identifier: relation)", idColumn: idColumn, sample: sample)
+    }
+
+    /// The same over a relation named in full (a shard's member_locations on its server).
+    static func coordinates(in table: SQL, idColumn: String, sample: SourceSample) -> SQL {
         let valid: SQL = "latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180"
         let swappedValid: SQL = "longitude BETWEEN -90 AND 90 AND latitude BETWEEN -180 AND 180"
         let present: SQL = "latitude IS NOT NULL AND longitude IS NOT NULL"
@@ -65,7 +70,7 @@ enum SourceCheckQueries {
                    count(*) FILTER (WHERE \(present) AND NOT (\(valid)) AND \(swappedValid)),
                    array_to_string((array_agg(\(id)::text || ' (' || latitude || ', ' || longitude || ')' ORDER BY \(id))
                      FILTER (WHERE \(present) AND NOT (\(valid))))[1:3], chr(31))
-            FROM \(sample.from(schema, relation, columns: "\(id), latitude, longitude"))
+            FROM \(sample.from(table, columns: "\(id), latitude, longitude"))
             """
     }
 
@@ -81,6 +86,17 @@ enum SourceCheckQueries {
         """
     }
 
+    /// Over a sample of one shard's transactions, for the basket test merged across shards in Swift
+    /// (a median does not merge): every amount as float8 and whether the row lacks a member, instant or amount.
+    static func sampledAmounts(in transactions: SQL, sample: SourceSample) -> SQL {
+        """
+        COPY (
+          SELECT amount::float8, member_id IS NULL OR occurred_at IS NULL OR amount IS NULL
+          FROM \(sample.from(transactions, columns: "member_id, occurred_at, amount"))
+        ) TO STDOUT (FORMAT binary)
+        """
+    }
+
     /// Over the same sample: transactions whose member is not in members (an anti-join the planner
     /// may run as index probes or one hash of members), with up to five such member ids, after the
     /// rows probed, counted once (`WITH probe AS MATERIALIZED`).
@@ -88,13 +104,27 @@ enum SourceCheckQueries {
     /// The whole sample is probed (a LIMIT inside it made the planner probe the members index, but
     /// read only the sample's first rows and missed recent unknown members).
     static func unknownMembers(_ schema: SQLIdentifier, sample: SourceSample) -> SQL {
+        unknownMembers(transactions: "\(schema).transactions", members: "\(schema).members", sample: sample)
+    }
+
+    /// The same with both relations named in full: one shard's, on its server (its members are all
+    /// the members its transactions can belong to).
+    static func unknownMembers(transactions: SQL, members: SQL, sample: SourceSample) -> SQL {
         """
-        WITH probe AS MATERIALIZED (SELECT t.member_id FROM \(sample.from(schema, "transactions", columns: "member_id")) )
+        WITH probe AS MATERIALIZED (SELECT t.member_id FROM \(sample.from(transactions, columns: "member_id")) )
         SELECT (SELECT count(*) FROM probe),
                count(*), array_to_string((array_agg(DISTINCT p.member_id))[1:5], chr(31))
         FROM probe p
         WHERE p.member_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM \(schema).members m WHERE m.member_id = p.member_id)
+          AND NOT EXISTS (SELECT 1 FROM \(members) m WHERE m.member_id = p.member_id)
+        """
+    }
+
+    /// A relation's size in blocks when it is a plain table or materialized view (block-sampled), else nil.
+    static func tableBlocks(_ relation: QualifiedRelation, blockSize: Int64) -> SQL {
+        """
+        SELECT CASE WHEN c.relkind IN ('r', 'm') THEN pg_relation_size(c.oid) / \(blockSize)::int8 END
+        FROM pg_class c WHERE c.oid = to_regclass(\(relation.regclassText))
         """
     }
 

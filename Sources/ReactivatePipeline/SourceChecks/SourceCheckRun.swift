@@ -65,7 +65,7 @@ struct SourceCheckRun {
     }
 
     /// Example lists come joined by the unit separator (chr(31)), which no example contains.
-    private static func split(_ list: String?) -> [String] {
+    static func split(_ list: String?) -> [String] {
         guard let list, !list.isEmpty else { return [] }
         return list.components(separatedBy: "\u{1F}")
     }
@@ -126,9 +126,9 @@ struct SourceCheckRun {
         // Every row in one fold: through this connection, or shard by shard from the shard servers.
         let here = connection
         var streams: [(Shard?, () throws -> Connection, SQL)] = [(nil, { here }, SourceCheckQueries.channelRows(schema))]
-        if !options.channelShards.isEmpty {
-            streams = options.channelShards.map { table in
-                (table.shard, { try Connection(table.connectionString) }, SourceCheckQueries.channelRows(in: table.relation))
+        if !options.shards.isEmpty {
+            streams = options.shards.map { source in
+                (source.shard, { try Connection(source.connectionString) }, SourceCheckQueries.channelRows(in: source.shard.relations.memberChannels))
             }
         }
         for (shard, connect, statement) in streams {
@@ -202,21 +202,24 @@ struct SourceCheckRun {
     // MARK: coordinates
 
     private mutating func coordinates(_ relation: String, idColumn: String, sampled: Bool) throws {
-        let sample = sampled ? sample(relation) : SourceSample(method: .whole)
         checked.append("coordinates(\(relation).latitude, longitude)")
-        let row = try Self.onlyRow(
-            connection.query(
-                SourceCheckQueries.coordinates(schema, relation: relation, idColumn: idColumn, sample: sample),
-                operation: "check \(relation) coordinates"))
-        let total: Int64 = try row.decode(0)
-        let missing: Int64 = try row.decode(1)
-        let zero: Int64 = try row.decode(2)
-        let outOfRange: Int64 = try row.decode(3)
-        let swappable: Int64 = try row.decode(4)
-        let examples = Self.split(try row.decodeIfPresent(5))
+        let counts: CoordinateCounts, whole: Bool
+        if sampled, !options.shards.isEmpty {
+            (counts, whole) = try shardCoordinates()
+        } else {
+            let sample = sampled ? sample(relation) : SourceSample(method: .whole)
+            counts = try CoordinateCounts(
+                row: Self.onlyRow(
+                    connection.query(
+                        SourceCheckQueries.coordinates(schema, relation: relation, idColumn: idColumn, sample: sample),
+                        operation: "check \(relation) coordinates")))
+            whole = sample.isWhole
+        }
+        let (total, missing, zero, outOfRange, swappable) = (counts.total, counts.missing, counts.zero, counts.outOfRange, counts.swappable)
+        let examples = counts.examples
         guard total > 0 else { return }
-        let sampledRows: Int64? = sample.isWhole ? nil : total
-        let scope = sample.isWhole ? "of \(total) rows" : "of \(total) sampled rows"
+        let sampledRows: Int64? = whole ? nil : total
+        let scope = whole ? "of \(total) rows" : "of \(total) sampled rows"
         if swappable * 2 > total {
             add(
                 "lat_lng_swap", .error, relation, "latitude, longitude", count: swappable, examples: examples,
@@ -246,18 +249,32 @@ struct SourceCheckRun {
     // MARK: transactions
 
     private mutating func transactions() throws {
-        let sample = sample("transactions")
         checked.append("basket_band(transactions.amount)")
         checked.append("relationships(transactions.member_id → members.member_id)")
-        let row = try Self.onlyRow(
-            connection.query(SourceCheckQueries.basket(schema, sample: sample), operation: "check transactions amounts"))
-        let total: Int64 = try row.decode(0)
-        let positive: Int64 = try row.decode(1)
-        let medianText = try row.decodeIfPresent(2, as: String.self)
-        let nulls: Int64 = try row.decode(3)
+        let basket: BasketCounts, members: UnknownMemberCounts, whole: Bool
+        if !options.shards.isEmpty {
+            (basket, members, whole) = try shardTransactions()
+        } else {
+            let sample = sample("transactions")
+            let row = try Self.onlyRow(
+                connection.query(SourceCheckQueries.basket(schema, sample: sample), operation: "check transactions amounts"))
+            basket = BasketCounts(
+                total: try row.decode(0), positive: try row.decode(1), medianText: try row.decodeIfPresent(2, as: String.self), nulls: try row.decode(3))
+            if basket.total > 0 {
+                let unknownRow = try Self.onlyRow(
+                    connection.query(
+                        SourceCheckQueries.unknownMembers(schema, sample: sample), operation: "check transactions belong to members"))
+                members = UnknownMemberCounts(
+                    probed: try unknownRow.decode(0), unknown: try unknownRow.decode(1), examples: Self.split(try unknownRow.decodeIfPresent(2)))
+            } else {
+                members = UnknownMemberCounts()
+            }
+            whole = sample.isWhole
+        }
+        let (total, positive, medianText, nulls) = (basket.total, basket.positive, basket.medianText, basket.nulls)
         guard total > 0 else { return }
-        let sampledRows: Int64? = sample.isWhole ? nil : total
-        let scope = sample.isWhole ? "of \(total) transactions" : "of \(total) sampled transactions"
+        let sampledRows: Int64? = whole ? nil : total
+        let scope = whole ? "of \(total) transactions" : "of \(total) sampled transactions"
         let band = config.medianBasketBandCents
         let bandText = "\(Self.money(band.lowerBound))–\(Self.money(band.upperBound))"
         if positive == 0 {
@@ -286,23 +303,19 @@ struct SourceCheckRun {
                 "\(nulls) \(scope) lack a member, instant or amount and are ignored",
                 fix: "filter them out in the view (WHERE … IS NOT NULL)", sampled: sampledRows)
         }
-        let unknownRow = try Self.onlyRow(
-            connection.query(
-                SourceCheckQueries.unknownMembers(schema, sample: sample), operation: "check transactions belong to members"))
-        let probed: Int64 = try unknownRow.decode(0)
-        let unknown: Int64 = try unknownRow.decode(1)
+        let (probed, unknown) = (members.probed, members.unknown)
         if unknown > 0, probed > 0 {
             let share = Double(unknown) / Double(probed)
-            let scope = probed < total || !sample.isWhole ? "of \(probed) sampled transactions" : "of \(probed) transactions"
+            let scope = probed < total || !whole ? "of \(probed) sampled transactions" : "of \(probed) transactions"
             let severity: SourceFinding.Severity = share > SourceChecks.unknownMemberErrorShare ? .error : .warning
             add(
                 "relationships", severity, "transactions", "member_id", count: unknown,
-                examples: Self.split(try unknownRow.decodeIfPresent(2)).map { "member_id \($0)" },
+                examples: members.examples.map { "member_id \($0)" },
                 "\(unknown) \(scope) (\(Self.percent(share))) belong to no member in \(name("members")) and are ignored",
                 fix: severity == .error
                     ? "map the same member key in both views (transactions.member_id must be a members.member_id)"
                     : "usually members deleted or not yet loaded; if it grows, check that both views map the same member key",
-                sampled: probed < total || !sample.isWhole ? probed : nil)
+                sampled: probed < total || !whole ? probed : nil)
         }
     }
 
@@ -360,7 +373,7 @@ struct SourceCheckRun {
     }
 
     /// The one row an aggregate query returns.
-    private static func onlyRow(_ result: QueryResult) throws -> PostgresRow {
+    static func onlyRow(_ result: QueryResult) throws -> PostgresRow {
         guard let row = result.first else { throw PipelineError(.runtime, "a source data test returned no row") }
         return row
     }

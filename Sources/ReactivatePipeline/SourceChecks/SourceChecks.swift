@@ -66,3 +66,41 @@ public enum SourceChecks {
         }
     }
 }
+
+extension SourceChecks {
+    /// The options for a member-sharded source: what the tests read on the shard servers instead of
+    /// through the coordinator. Each shard's own unique indexes (a bucket holds all rows of its member
+    /// ids, so that is uniqueness over all shards), the newest transaction before the cut-off (the
+    /// newest of each shard's), and the shards themselves for the channel stream and the samples.
+    public static func options(
+        for map: ShardMap, cutoff: Instant, coordinator: ConnectionString,
+        connect: (ConnectionString) throws -> Connection = { try Connection($0) }
+    ) throws -> SourceCheckOptions {
+        var unique: Set<String> = ["members", "member_channels"]
+        var newest: Int64?
+        for shard in map.shards {
+            do {
+                let connection = try connect(shard.server?.connectionString ?? coordinator)
+                for (relation, columns) in [("members", ["member_id"]), ("member_channels", ["member_id", "channel"])] where unique.contains(relation) {
+                    let table = relation == "members" ? shard.relations.members : shard.relations.memberChannels
+                    let covered = try connection.query(ShardCatalogQuery.uniqueIndex(on: table, within: columns), operation: "look up unique keys of \(table)")
+                        .scalar(Bool.self) ?? false
+                    if !covered { unique.remove(relation) }
+                }
+                if let micros = try connection.query(
+                    ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: cutoff),
+                    operation: "read the latest transaction of \(shard.relations.transactions)"
+                ).scalar(Int64.self), micros > newest ?? .min {
+                    newest = micros
+                }
+            } catch {
+                throw shard.failure(error)
+            }
+        }
+        var options = SourceCheckOptions()
+        options.uniqueOnEveryShard = unique
+        options.latestTransaction = LatestTransaction(occurredAt: newest.map(Instant.init(microseconds:)))
+        options.shards = map.shards.map { ShardSource(shard: $0, connectionString: $0.server?.connectionString ?? coordinator) }
+        return options
+    }
+}

@@ -17,7 +17,11 @@ struct SourceSample {
 
     /// The FROM item, aliased `t`, with the method's value bound.
     func from(_ schema: SQLIdentifier, _ relation: String, columns: SQL) -> SQL {
-        let name: SQL = "\(schema).\(identifier: relation)"
+        from("\(schema).\(identifier: relation)", columns: columns)
+    }
+
+    /// The same for a relation named in full (a shard's table on its server).
+    func from(_ name: SQL, columns: SQL) -> SQL {
         switch method {
         case .whole: return "\(name) t"
         case .blocks(let percent): return "(SELECT \(columns) FROM \(name) TABLESAMPLE SYSTEM (\(percent)::float4) REPEATABLE (7)) t"

@@ -185,34 +185,6 @@ extension ExtractStage {
         }
     }
 
-    /// What the data tests can learn shard by shard instead of through the coordinator: the unique
-    /// keys every shard's own tables guarantee, and the newest transaction before the cut-off (the
-    /// newest of each shard's, each read on its own server).
-    func shardCheckInputs(_ context: StageContext, map: ShardMap) throws -> (unique: Set<String>, latest: LatestTransaction) {
-        var unique: Set<String> = ["members", "member_channels"]
-        var newest: Int64?
-        for shard in map.shards {
-            do {
-                let connection = try context.connect(to: shard.server?.connectionString ?? context.connectionString)
-                for (relation, columns) in [("members", ["member_id"]), ("member_channels", ["member_id", "channel"])] where unique.contains(relation) {
-                    let table = relation == "members" ? shard.relations.members : shard.relations.memberChannels
-                    let covered = try connection.query(ShardCatalogQuery.uniqueIndex(on: table, within: columns), operation: "look up unique keys of \(table)")
-                        .scalar(Bool.self) ?? false
-                    if !covered { unique.remove(relation) }
-                }
-                if let micros = try connection.query(
-                    ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: context.plan.cutoff),
-                    operation: "read the latest transaction of \(shard.relations.transactions)"
-                ).scalar(Int64.self), micros > newest ?? .min {
-                    newest = micros
-                }
-            } catch {
-                throw Self.shardFailure(error, shard: shard)
-            }
-        }
-        return (unique, LatestTransaction(occurredAt: newest.map(Instant.init(microseconds:))))
-    }
-
     /// A shard's failure as the person on call needs it: which shard, on which server, and the fix.
     /// Interruptions stay what they are, so the runner records them as interrupted.
     static func shardFailure(_ error: any Error, shard: Shard) -> any Error { shard.failure(error) }

@@ -120,12 +120,8 @@ public struct ExtractStage: Stage {
         }
         var options = SourceCheckOptions()
         if let shards {
-            let inputs = try shardCheckInputs(context, map: shards)
-            options.uniqueOnEveryShard = inputs.unique
-            options.latestTransaction = inputs.latest
-            options.channelShards = shards.shards.map {
-                ShardTable(shard: $0, connectionString: $0.server?.connectionString ?? context.connectionString, relation: $0.relations.memberChannels)
-            }
+            options = try SourceChecks.options(
+                for: shards, cutoff: context.plan.cutoff, coordinator: context.connectionString, connect: context.connect(to:))
         }
         let checks: SourceCheckReport
         do {
