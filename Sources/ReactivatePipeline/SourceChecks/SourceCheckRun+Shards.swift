@@ -71,11 +71,23 @@ extension SourceCheckRun {
     func eachShard(_ body: (ShardSource, Connection) throws -> Void) throws {
         for source in options.shards {
             do {
-                let connection = try Connection(source.connectionString)
-                try body(source, connection)
+                try body(source, try shardConnections.connection(to: source))
             } catch {
                 throw source.shard.failure(error)
             }
+        }
+    }
+
+    /// One connection per shard server for all the tests of a run (a connection costs more than most
+    /// of the small aggregates it answers).
+    final class ShardConnections {
+        private var open: [String: Connection] = [:]
+
+        func connection(to source: ShardSource) throws -> Connection {
+            if let connection = open[source.connectionString.conninfo] { return connection }
+            let connection = try Connection(source.connectionString)
+            open[source.connectionString.conninfo] = connection
+            return connection
         }
     }
 

@@ -22,6 +22,7 @@ struct SourceCheckRun {
     var skipped: [String] = []
     var cutoffText = ""
     private var facts: [String: RelationFacts] = [:]
+    let shardConnections = ShardConnections()
 
     init(connection: Connection, plan: RunPlan, options: SourceCheckOptions) {
         self.connection = connection
@@ -127,8 +128,9 @@ struct SourceCheckRun {
         let here = connection
         var streams: [(Shard?, () throws -> Connection, SQL)] = [(nil, { here }, SourceCheckQueries.channelRows(schema))]
         if !options.shards.isEmpty {
+            let shardConnections = shardConnections
             streams = options.shards.map { source in
-                (source.shard, { try Connection(source.connectionString) }, SourceCheckQueries.channelRows(in: source.shard.relations.memberChannels))
+                (source.shard, { try shardConnections.connection(to: source) }, SourceCheckQueries.channelRows(in: source.shard.relations.memberChannels))
             }
         }
         for (shard, connect, statement) in streams {

@@ -117,8 +117,10 @@ public struct MemberHistories: Sendable {
     }
 
     /// Writes the artifact (temp file, fsync, rename); returns its summary.
-    func write(to path: String, runId: Int64, asOf: String, metadata: [String: String]) throws -> ArtifactSummary {
-        let writer = try Self.writer(to: path, rows: count, runId: runId, asOf: asOf, metadata: metadata)
+    func write(
+        to path: String, runId: Int64, asOf: String, metadata: [String: String], compressionLevel: Int = MemberHistories.compressionLevel
+    ) throws -> ArtifactSummary {
+        let writer = try Self.writer(to: path, rows: count, runId: runId, asOf: asOf, metadata: metadata, compressionLevel: compressionLevel)
         var start = 0
         while start < count {
             let end = min(start + ArtifactWriter.defaultRowsPerGroup, count)
@@ -130,12 +132,19 @@ public struct MemberHistories: Sendable {
 
     /// A writer of an extract artifact of `rows` members. Every extract artifact is written with these
     /// settings, so the same members give the same bytes however they were gathered.
-    static func writer(to path: String, rows: Int, runId: Int64, asOf: String, metadata: [String: String]) throws -> ArtifactWriter {
+    static func writer(
+        to path: String, rows: Int, runId: Int64, asOf: String, metadata: [String: String], compressionLevel: Int = MemberHistories.compressionLevel
+    ) throws -> ArtifactWriter {
         let header = ArtifactHeader(
             kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema, metadata: metadata)
-        // Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
-        return try ArtifactWriter(path: path, header: header, compressionLevel: 1, compressionWorkers: 2)
+        return try ArtifactWriter(path: path, header: header, compressionLevel: compressionLevel, compressionWorkers: 2)
     }
+
+    /// Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
+    static let compressionLevel = 1
+    /// A shard's artifact lives only until the shards are merged (or until the run's process fetched
+    /// it from a helper): zstd's fast mode, several times cheaper to write than level 1.
+    static let shardCompressionLevel = -4
 
     /// Reads a whole extract artifact back, checking kind, schema and integrity.
     public static func read(path: String) throws -> (histories: MemberHistories, header: ArtifactHeader) {
@@ -197,26 +206,6 @@ public struct MemberHistories: Sendable {
         latitude += other.latitude
         longitude += other.longitude
         locationDay += other.locationDay
-    }
-
-    /// Appends one member of `other`.
-    mutating func append(row index: Int, of other: MemberHistories) {
-        memberId.append(other.memberId[index])
-        joinedDay.append(other.joinedDay[index])
-        consent.append(other.consent[index])
-        optedOut.append(other.optedOut[index])
-        firstPurchaseDay.append(other.firstPurchaseDay[index])
-        lastPurchaseDay.append(other.lastPurchaseDay[index])
-        purchaseDays.append(other.purchaseDays[index])
-        grossCents.append(other.grossCents[index])
-        preSalesCents.append(other.preSalesCents[index])
-        for channel in 0..<4 {
-            channelState[channel].append(other.channelState[channel][index])
-            channelDeliveredDay[channel].append(other.channelDeliveredDay[channel][index])
-        }
-        latitude.append(other.latitude[index])
-        longitude.append(other.longitude[index])
-        locationDay.append(other.locationDay[index])
     }
 
     /// Members, buyers and members with a fresh location: the extract stage's headline counts.

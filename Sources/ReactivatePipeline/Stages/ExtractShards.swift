@@ -87,6 +87,9 @@ extension ExtractStage {
         let parts = Mutex<[ShardPart]>([])
         let failure = Mutex<(any Error)?>(nil)
         let worker = ShardWorkQueue.workerName
+        /// Shards this process's threads are reading now: a thread with nothing left to claim need not
+        /// wait for its siblings' shards (they collect them), only for other processes'.
+        let readingHere = Mutex(0)
         Self.onThreads(min(context.jobs, map.shards.count)) { _ in
             do {
                 let claims = try context.connect()
@@ -94,10 +97,12 @@ extension ExtractStage {
                     try Cancellation.shared.checkpoint()
                     guard let claim = try queue.claim(claims) else {
                         let progress = try queue.progress(claims)
-                        guard progress.pending > 0, waitForOthers else { return }
-                        Thread.sleep(forTimeInterval: 0.2)
+                        guard progress.pending > 0, waitForOthers, progress.pending > readingHere.withLock({ $0 }) else { return }
+                        Thread.sleep(forTimeInterval: 0.05)
                         continue
                     }
+                    readingHere.withLock { $0 += 1 }
+                    defer { readingHere.withLock { $0 -= 1 } }
                     guard map.shards.indices.contains(claim.shard), map.shards[claim.shard].label == claim.label else {
                         queue.release(claims)
                         throw PipelineError(
@@ -145,7 +150,8 @@ extension ExtractStage {
         do {
             let (histories, tally) = try stream(context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
             let path = Self.shardArtifactPath(context, shard: shard.index)
-            let summary = try histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label])
+            let summary = try histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label],
+                compressionLevel: MemberHistories.shardCompressionLevel)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
             return ShardPart(

@@ -25,17 +25,27 @@ extension MemberHistories {
         var counts = Counts()
         var output = MemberHistories()
         let groupRows = ArtifactWriter.defaultRowsPerGroup
+        // The merge order is decided on member ids alone; the columns are then copied column by
+        // column for a run of picks (until the output group is full or an input group runs out).
+        var picks: [Pick] = []
+        picks.reserveCapacity(groupRows)
+        func gather() {
+            output.append(picks, from: heads)
+            picks.removeAll(keepingCapacity: true)
+        }
         func flush() throws {
+            gather()
             counts.add(output)
             try writer.append(columns: output.columns(0..<output.count))
             output = MemberHistories()
         }
+        var ids = heads.map(\.memberId)
         var previous: (id: Int64, part: Int)?
         while true {
             var best = -1
             var bestId = Int64.max
-            for part in heads.indices where rows[part] < heads[part].count {
-                let id = heads[part].memberId[rows[part]]
+            for part in ids.indices where rows[part] < ids[part].count {
+                let id = ids[part][rows[part]]
                 if best < 0 || id < bestId { (best, bestId) = (part, id) }
             }
             guard best >= 0 else { break }
@@ -46,15 +56,51 @@ extension MemberHistories {
                     fix: ShardMapAssembly.fix)
             }
             previous = (bestId, best)
-            output.append(row: rows[best], of: heads[best])
+            picks.append(Pick(part: Int32(best), row: Int32(rows[best])))
             rows[best] += 1
-            if rows[best] == heads[best].count, let next = try inputs[best].next() {
+            if rows[best] == ids[best].count, let next = try inputs[best].next() {
+                gather()  // the picks so far point into the group being replaced
                 heads[best] = next
+                ids[best] = next.memberId
                 rows[best] = 0
             }
-            if output.count == groupRows { try flush() }
+            if output.count + picks.count == groupRows { try flush() }
         }
-        if output.count > 0 { try flush() }
+        if output.count + picks.count > 0 { try flush() }
         return (try writer.commit(), counts)
+    }
+
+    /// One member to copy: which input, which row of its current group.
+    struct Pick {
+        var part: Int32
+        var row: Int32
+    }
+
+    /// Appends the picked members of `inputs`, one column at a time.
+    mutating func append(_ picks: [Pick], from inputs: [MemberHistories]) {
+        guard !picks.isEmpty else { return }
+        func gather<Value>(_ target: inout [Value], _ column: (MemberHistories) -> [Value]) {
+            let sources = inputs.map(column)
+            target.reserveCapacity(target.count + picks.count)
+            sources.withUnsafeBufferPointer { sources in
+                for pick in picks { target.append(sources[Int(pick.part)][Int(pick.row)]) }
+            }
+        }
+        gather(&memberId) { $0.memberId }
+        gather(&joinedDay) { $0.joinedDay }
+        gather(&consent) { $0.consent }
+        gather(&optedOut) { $0.optedOut }
+        gather(&firstPurchaseDay) { $0.firstPurchaseDay }
+        gather(&lastPurchaseDay) { $0.lastPurchaseDay }
+        gather(&purchaseDays) { $0.purchaseDays }
+        gather(&grossCents) { $0.grossCents }
+        gather(&preSalesCents) { $0.preSalesCents }
+        for channel in 0..<4 {
+            gather(&channelState[channel]) { $0.channelState[channel] }
+            gather(&channelDeliveredDay[channel]) { $0.channelDeliveredDay[channel] }
+        }
+        gather(&latitude) { $0.latitude }
+        gather(&longitude) { $0.longitude }
+        gather(&locationDay) { $0.locationDay }
     }
 }
