@@ -15,6 +15,24 @@ import Testing
         return URL(fileURLWithPath: path)
     }
 
+    /// Copies the binary through a close-on-exec descriptor. FileManager's copy keeps the new file open
+    /// for writing without O_CLOEXEC, so a process another test spawns at that moment inherits the
+    /// descriptor and running the copy fails with ETXTBSY ("Text file busy") for as long as it lives.
+    static func install(_ source: URL, to destination: URL) throws {
+        let bytes = try Data(contentsOf: source)
+        let descriptor = open(destination.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(descriptor >= 0, "cannot create \(destination.path): errno \(errno)")
+        defer { close(descriptor) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                try #require(written > 0 || errno == EINTR, "cannot write \(destination.path): errno \(errno)")
+                offset += max(0, written)
+            }
+        }
+    }
+
     /// What a login shell on a plain host has: no LD_LIBRARY_PATH, no toolchain on PATH, no REACTIVATE_SQL_DIR.
     static func hostEnvironment(home: URL, databaseURL: String) -> [String: String] {
         ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home.path, "LANG": "C.UTF-8", "DATABASE_URL": databaseURL]
@@ -58,7 +76,7 @@ import Testing
         let folder = try TestDatabase.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let binary = folder.appendingPathComponent("reactivate")
-        try FileManager.default.copyItem(at: try Self.staticBinary(), to: binary)
+        try Self.install(try Self.staticBinary(), to: binary)
         let (libraries, swiftRuntime) = try Self.libraries(of: binary, home: folder)
         #expect(swiftRuntime.isEmpty, "the installed binary needs Swift runtime libraries: \(swiftRuntime)")
         #expect(!libraries.contains { $0.contains("not found") }, "unresolved libraries: \(libraries)")
@@ -74,7 +92,7 @@ import Testing
         let work = folder.appendingPathComponent("work")
         for directory in [bin, work] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
         let binary = bin.appendingPathComponent("reactivate")
-        try FileManager.default.copyItem(at: try Self.staticBinary(), to: binary)
+        try Self.install(try Self.staticBinary(), to: binary)
         // Nothing below may come from the toolchain: a binary that would load its libraries is not the one to test.
         try #require(try Self.libraries(of: binary, home: work).swiftRuntime.isEmpty, "REACTIVATE_STATIC_BIN is not statically linked")
         let environment = Self.hostEnvironment(home: work, databaseURL: database.connectionString.conninfo)

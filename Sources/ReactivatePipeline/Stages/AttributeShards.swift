@@ -146,16 +146,7 @@ extension AttributeStage {
             let outcome = try MemberOutcome(
                 salesCents: tally.salesCents, preSalesCents: members.preSalesCents[member], reactivated: tally.reactivated,
                 redeemed: tally.redeemed, redeemedFaceValueCents: tally.redeemed ? members.faceValueCents[member] : 0)
-            let store = members.stores[member], segment = members.segments[member]
-            if members.treated[member] {
-                statistics.total.treatment.add(outcome)
-                statistics.byStore[store, default: WaveStatistics.Arms()].treatment.add(outcome)
-                statistics.bySegment[segment, default: WaveStatistics.Arms()].treatment.add(outcome)
-            } else {
-                statistics.total.control.add(outcome)
-                statistics.byStore[store, default: WaveStatistics.Arms()].control.add(outcome)
-                statistics.bySegment[segment, default: WaveStatistics.Arms()].control.add(outcome)
-            }
+            statistics.add(outcome, treated: members.treated[member], store: members.stores[member], segment: members.segments[member])
             let day = Int(tally.firstPurchaseDay)
             if (1...days).contains(day) { dailyFirsts[members.treated[member] ? 0 : 1][day - 1] += 1 }
         }

@@ -119,6 +119,19 @@ public struct AttributeStage: Stage {
         public var dailySalesCents: [String: [Int64]] = [:]
         public var windowDays = 0
 
+        /// One member's outcome, in its arm at every level.
+        mutating func add(_ outcome: MemberOutcome, treated: Bool, store: Int64, segment: String) {
+            if treated {
+                total.treatment.add(outcome)
+                byStore[store, default: Arms()].treatment.add(outcome)
+                bySegment[segment, default: Arms()].treatment.add(outcome)
+            } else {
+                total.control.add(outcome)
+                byStore[store, default: Arms()].control.add(outcome)
+                bySegment[segment, default: Arms()].control.add(outcome)
+            }
+        }
+
         mutating func merge(_ other: WaveStatistics) {
             total.merge(other.total)
             for (key, arms) in other.byStore { byStore[key, default: Arms()].merge(arms) }
@@ -178,17 +191,7 @@ public struct AttributeStage: Stage {
             let outcome = try MemberOutcome(
                 salesCents: try row.int64(5), preSalesCents: try row.int64(4), reactivated: try row.bool(6),
                 redeemed: redeemed, redeemedFaceValueCents: redeemed ? try row.int64(8) : 0)
-            let store = try row.int64(2)
-            let segment = try row.text(3)
-            if treated {
-                statistics.total.treatment.add(outcome)
-                statistics.byStore[store, default: WaveStatistics.Arms()].treatment.add(outcome)
-                statistics.bySegment[segment, default: WaveStatistics.Arms()].treatment.add(outcome)
-            } else {
-                statistics.total.control.add(outcome)
-                statistics.byStore[store, default: WaveStatistics.Arms()].control.add(outcome)
-                statistics.bySegment[segment, default: WaveStatistics.Arms()].control.add(outcome)
-            }
+            statistics.add(outcome, treated: treated, store: try row.int64(2), segment: try row.text(3))
         }
         return statistics
     }
