@@ -45,11 +45,16 @@ struct CustomerSummaryCounter {
     }
 
     mutating func add(_ summary: CustomerSummary, count: Int = 1) {
+        add(summary, hash: Self.hash(summary), count: count)
+    }
+
+    /// `add` with the summary's `hash(_:)` given.
+    private mutating func add(_ summary: CustomerSummary, hash: Int, count: Int = 1) {
         // + 0.0 turns −0 into +0, so the two zeros land in one group as they compare equal.
         let x = (summary.frequency + 0.0).bitPattern
         let t = (summary.recency + 0.0).bitPattern
         let a = (summary.age + 0.0).bitPattern
-        var slot = Self.hash(x, t, a) & mask
+        var slot = hash & mask
         let table = entries.buffer
         let inserted = { () -> Bool in
             while table[slot].count != 0 {
@@ -98,6 +103,28 @@ struct CustomerSummaryCounter {
         }
     }
 
+    /// A summary with its `hash`, computed where it was parsed.
+    struct Hashed {
+        var summary: CustomerSummary
+        var hash: Int
+    }
+
+    /// Adds summaries hashed by the parser (all of one partition): as `add(contentsOf:)`, each batch's
+    /// home slots loaded first so that their cache misses overlap.
+    mutating func add(hashed rows: UnsafeBufferPointer<Hashed>) {
+        var start = 0
+        while start < rows.count {
+            let end = min(start + Self.batch, rows.count)
+            var sum = 0
+            let table = entries.buffer
+            let mask = self.mask
+            for index in start..<end { sum &+= table[rows[index].hash & mask].count }
+            touched = sum
+            for index in start..<end { add(rows[index].summary, hash: rows[index].hash) }
+            start = end
+        }
+    }
+
     /// Rows whose slots are loaded together: enough misses in flight to fill the memory pipeline.
     private static let batch = 32
 
@@ -132,7 +159,7 @@ struct CustomerSummaryCounter {
     }
 
     /// The hash of a summary's triple, −0 taken as +0 (as in `add`).
-    private static func hash(_ summary: CustomerSummary) -> Int {
+    static func hash(_ summary: CustomerSummary) -> Int {
         hash((summary.frequency + 0.0).bitPattern, (summary.recency + 0.0).bitPattern, (summary.age + 0.0).bitPattern)
     }
 
