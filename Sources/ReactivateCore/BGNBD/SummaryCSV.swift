@@ -85,9 +85,15 @@ public struct SummaryCSV: Sendable, Equatable {
         let perRound = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Each chunk of a round parses into one buffer per partition, its rows already hashed, so a
         // counter reads only its own rows and hashes none; the buffers are reused round after round.
-        let buffers = (0..<perRound * partitions).map { _ in
-            HashedSummaries(capacity: chunkBytes / 20 / partitions)
+        let buffers = UnsafeMutablePointer<HashedSummaries>.allocate(capacity: perRound * partitions)
+        for index in 0..<perRound * partitions {
+            (buffers + index).initialize(to: HashedSummaries(capacity: chunkBytes / 20 / partitions))
         }
+        defer {
+            for index in 0..<perRound * partitions { buffers[index].deallocate() }
+            buffers.deallocate()
+        }
+        nonisolated(unsafe) let rowBuffers = buffers
         let outcomes = Mutex([(lines: Int, error: SummaryCSVError?)](repeating: (0, nil), count: perRound))
         // Read-only for the workers; the mapping outlives the call.
         nonisolated(unsafe) let shared = bytes
@@ -98,8 +104,8 @@ public struct SummaryCSV: Sendable, Equatable {
             let round = min(perRound, chunkBounds.count - 1 - first)
             let offset = first
             DispatchQueue.concurrentPerform(iterations: round) { index in
-                let slot = buffers[(index * partitions)..<((index + 1) * partitions)]
-                for buffer in slot { buffer.removeAll() }
+                let slot = rowBuffers + index * partitions
+                for partition in 0..<partitions { slot[partition].removeAll() }
                 let shift = UInt64(64 - partitionBits)
                 var outcome: (lines: Int, error: SummaryCSVError?) = (0, nil)
                 do throws(SummaryCSVError) {
@@ -108,7 +114,7 @@ public struct SummaryCSV: Sendable, Equatable {
                     ) { summary in
                         let hash = CustomerSummaryCounter.hash(summary)
                         let partition = partitionBits == 0 ? 0 : Int(UInt64(truncatingIfNeeded: hash) >> shift)
-                        slot[slot.startIndex + partition].append(summary, hash: hash)
+                        slot[partition].append(summary, hash: hash)
                     }
                 } catch {
                     outcome.error = error
@@ -124,7 +130,7 @@ public struct SummaryCSV: Sendable, Equatable {
             }
             DispatchQueue.concurrentPerform(iterations: partitions) { partition in
                 for index in 0..<round {
-                    counting[partition].add(hashed: buffers[index * partitions + partition].rows)
+                    counting[partition].add(hashed: rowBuffers[index * partitions + partition].rows)
                 }
             }
             first += round
@@ -568,8 +574,9 @@ public struct SummaryCSV: Sendable, Equatable {
 }
 
 /// The rows of one parsing chunk that fall in one counter's partition, each with its hash; appended
-/// without a uniqueness check per row and reused, with their capacity, round after round.
-final class HashedSummaries: @unchecked Sendable {
+/// with neither reference counting nor a uniqueness check per row, and reused, with their capacity,
+/// round after round. Not copied while in use; `deallocate()` frees it.
+struct HashedSummaries {
     private var base: UnsafeMutablePointer<CustomerSummaryCounter.Hashed>
     private var capacity: Int
     private(set) var count = 0
@@ -579,11 +586,11 @@ final class HashedSummaries: @unchecked Sendable {
         base = .allocate(capacity: self.capacity)
     }
 
-    deinit { base.deallocate() }
+    func deallocate() { base.deallocate() }
 
     var rows: UnsafeBufferPointer<CustomerSummaryCounter.Hashed> { UnsafeBufferPointer(start: base, count: count) }
 
-    func append(_ summary: CustomerSummary, hash: Int) {
+    mutating func append(_ summary: CustomerSummary, hash: Int) {
         if count == capacity {
             let bigger = UnsafeMutablePointer<CustomerSummaryCounter.Hashed>.allocate(capacity: 2 * capacity)
             bigger.moveInitialize(from: base, count: count)
@@ -595,7 +602,7 @@ final class HashedSummaries: @unchecked Sendable {
         count += 1
     }
 
-    func removeAll() { count = 0 }
+    mutating func removeAll() { count = 0 }
 }
 
 /// A problem in a summary CSV file: where (line, column) and what to do about it.
