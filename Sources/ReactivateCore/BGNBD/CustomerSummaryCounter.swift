@@ -16,7 +16,7 @@ struct CustomerSummaryCounter {
         var count: Int
     }
 
-    /// Zeroed slots on their own pages. At 2M+ rows the table is tens of MB and probed at random: on
+    /// Slots on their own pages, zeroed by the kernel as the counting threads first touch them. At 2M+ rows the table is tens of MB and probed at random: on
     /// 4 KB pages nearly every probe also misses the TLB, so the table asks for transparent huge pages
     /// (2 MB; a hint the kernel may ignore). Shared by copies: a counter is not copied while counting.
     private final class Table {
@@ -24,12 +24,15 @@ struct CustomerSummaryCounter {
 
         init(count: Int) {
             let bytes = count * MemoryLayout<Entry>.stride
-            let memory = HugePageMemory.allocate(bytes: bytes, for: "counting summaries")
-            memset(memory, 0, bytes)
+            let memory = HugePageMemory.allocateZeroed(bytes: bytes, for: "counting summaries")
             buffer = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Entry.self, capacity: count), count: count)
         }
 
-        deinit { free(buffer.baseAddress) }
+        deinit {
+            if let base = buffer.baseAddress {
+                HugePageMemory.deallocateZeroed(base, bytes: buffer.count * MemoryLayout<Entry>.stride)
+            }
+        }
     }
 
     private var entries: Table
