@@ -175,15 +175,18 @@ struct CustomerSummaryCounter {
         hash((summary.frequency + 0.0).bitPattern, (summary.recency + 0.0).bitPattern, (summary.age + 0.0).bitPattern)
     }
 
-    /// Each word through a full 64-bit mixer (SplitMix64's finaliser), so triples that differ only in
-    /// low mantissa bits still spread over the whole table.
+    /// Two folded multiplications (the high and low words of a 128-bit product, xored, as in wyhash),
+    /// independent of each other, then SplitMix64's finaliser, so triples that differ only in low
+    /// mantissa bits still spread over the whole table and over the partitions. The parser hashes every
+    /// row, so the chain is kept short: one finaliser instead of one per word.
     private static func hash(_ x: UInt64, _ t: UInt64, _ a: UInt64) -> Int {
-        func mix(_ value: UInt64) -> UInt64 {
-            var z = value &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+        func fold(_ u: UInt64, _ v: UInt64) -> UInt64 {
+            let product = u.multipliedFullWidth(by: v)
+            return product.high ^ product.low
         }
-        return Int(truncatingIfNeeded: mix(mix(mix(x) ^ t) ^ a))
+        var z = fold(x ^ 0xA076_1D64_78BD_642F, t ^ 0xE703_7ED1_A0B4_28DB) ^ fold(a ^ 0x8EBC_6AF0_9C88_C6E3, 0x5899_65CC_7537_4CC3)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: z ^ (z >> 31))
     }
 }
