@@ -136,10 +136,16 @@ public struct SummaryCSV: Sendable, Equatable {
             first += round
         }
         // The fit sorts the groups itself, so the order of the tables cannot change its result.
-        var groups: [WeightedCustomerSummary] = []
-        groups.reserveCapacity((0..<partitions).reduce(0) { $0 + counters[$1].distinct })
-        for partition in 0..<partitions { counters[partition].appendGroups(to: &groups) }
-        return groups
+        var starts = [0]
+        for partition in 0..<partitions { starts.append(starts[partition] + counters[partition].distinct) }
+        let offsets = starts
+        return [WeightedCustomerSummary](unsafeUninitializedCapacity: offsets[partitions]) { buffer, initialized in
+            nonisolated(unsafe) let target = buffer
+            DispatchQueue.concurrentPerform(iterations: partitions) { partition in
+                if let base = target.baseAddress { counting[partition].writeGroups(to: base + offsets[partition]) }
+            }
+            initialized = offsets[partitions]
+        }
     }
 
     /// Bytes per parsing chunk: small enough that a round's rows stay a few MB.
