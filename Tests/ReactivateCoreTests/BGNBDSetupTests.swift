@@ -62,4 +62,19 @@ import Testing
             }
         }
     }
+
+    @Test func wholeNumberTestAgreesWithRounding() {
+        var random = BGNBDTestRandom(seed: 24)
+        var values: [Double] = [
+            0, -0.0, 0.5, 1, 1.nextUp, 1.nextDown, 3, -3, -2.5, 0x1p52 - 0.5, 0x1p52, 0x1p52 + 1, 0x1p53 + 2, 1e300,
+            -1e300, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 4_503_599_627_370_495.5,
+        ]
+        for _ in 0..<10_000 {
+            values.append(Double(random.next() % 1_000) / Double(1 + random.next() % 8))
+            values.append(Double(bitPattern: random.next() & ~(0x7FF << 52) | (UInt64(1_023 + random.next() % 60) << 52)))
+        }
+        for value in values {
+            #expect(CustomerSummary.isWhole(value) == (value == value.rounded()), "\(value)")
+        }
+    }
 }

@@ -364,9 +364,12 @@ public struct SummaryCSV: Sendable, Equatable {
                             }
                             guard digits <= 15 else { return nil }
                             while p < end, base[p] == space || base[p] == tab { p += 1 }
-                            var divisor = 1.0
-                            for _ in 0..<fractionDigits { divisor *= 10 }
-                            let value = Double(mantissa) / divisor
+                            var value = Double(mantissa)
+                            if fractionDigits > 0 {
+                                var divisor = 1.0
+                                for _ in 0..<fractionDigits { divisor *= 10 }
+                                value /= divisor
+                            }
                             switch roles[column] {
                             case 0: values.0 = value
                             case 1: values.1 = value
@@ -385,7 +388,7 @@ public struct SummaryCSV: Sendable, Equatable {
                     }
                     // Non-negative and finite by construction: valid exactly when `problem` is nil.
                     let (x, recency, age) = values
-                    guard x == x.rounded(), recency <= age, (x == 0) == (recency == 0) else { return nil }
+                    guard CustomerSummary.isWhole(x), recency <= age, (x == 0) == (recency == 0) else { return nil }
                     position = p
                     return CustomerSummary(frequency: x, recency: recency, age: age)
                 }
