@@ -77,4 +77,18 @@ import Testing
             #expect(CustomerSummary.isWhole(value) == (value == value.rounded()), "\(value)")
         }
     }
+
+    @Test func sortedWithRanksSortsTimesAndFrequencies() {
+        var random = BGNBDTestRandom(seed: 25)
+        var tables: [[Double]] = [[], [0], [3, 1, 2], [0, 1e-300, 5e-324, 1, 1e300, .infinity]]
+        tables.append((0..<20_000).map { _ in Double(random.next() % 100_000) / 1_000 })
+        tables.append(Array(Set((0..<5_000).map { _ in Double(random.next() % 40) })))
+        tables.append([2, -1, 0.5])  // not a likelihood's values: compared instead
+        for values in tables {
+            let (sorted, ranks) = BGNBDLikelihood.sortedWithRanks(values)
+            #expect(sorted == values.sorted())
+            #expect(values.indices.allSatisfy { sorted[Int(ranks[$0])] == values[$0] })
+            #expect(Set(ranks).count == values.count)
+        }
+    }
 }

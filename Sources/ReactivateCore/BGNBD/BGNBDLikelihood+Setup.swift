@@ -58,9 +58,9 @@ extension BGNBDLikelihood {
         // Everything in sorted order, so every sum (and so the fit, to the last bit) depends only on
         // which triples occur how often, not on the order they came in: a Dictionary's order changes
         // from run to run, and a rerun must reproduce its scores.
-        let frequencies = SortedUnion(parts.map(\.frequencies))
-        let ages = SortedUnion(parts.map(\.ages))
-        let recencies = SortedUnion(parts.map(\.recencies))
+        let frequencies = SortedUnion(parts.map(\.frequencyOrder))
+        let ages = SortedUnion(parts.map(\.ageOrder))
+        let recencies = SortedUnion(parts.map(\.recencyOrder))
         var frequencyCounts = [Double](repeating: 0, count: frequencies.values.count)
         var zeroCounts = [Double](repeating: 0, count: ages.values.count)
         for (index, part) in parts.enumerated() {
@@ -85,10 +85,12 @@ extension BGNBDLikelihood {
         var mergedAge: [Int32] = []
         var mergedRecency: [Int32] = []
         var mergedCount: [Double] = []
-        mergedFrequency.reserveCapacity(total)
-        mergedAge.reserveCapacity(total)
-        mergedRecency.reserveCapacity(total)
-        mergedCount.reserveCapacity(total)
+        func reserve() {
+            mergedFrequency.reserveCapacity(total)
+            mergedAge.reserveCapacity(total)
+            mergedRecency.reserveCapacity(total)
+            mergedCount.reserveCapacity(total)
+        }
         if keyBits <= 64 {
             var keyed = [KeyedCount](unsafeUninitializedCapacity: total) { buffer, initialized in
                 nonisolated(unsafe) let target = buffer
@@ -112,8 +114,38 @@ extension BGNBDLikelihood {
             Self.radixSort(&keyed, bits: keyBits, parts: partCount)
             let recencyMask: UInt64 = (1 << UInt64(widths[2])) &- 1
             let ageMask: UInt64 = (1 << UInt64(widths[1])) &- 1
+            // Distinct keys (always, for groups counted from a file) are decoded on all cores at once.
+            let duplicated = keyed.withUnsafeBufferPointer { sorted in
+                nonisolated(unsafe) let sorted = sorted
+                return Self.concurrently(partCount) { part in
+                    let range = Self.slice(part, of: partCount, count: sorted.count)
+                    return range.contains { $0 > 0 && sorted[$0].key == sorted[$0 - 1].key }
+                }.contains(true)
+            }
+            if !duplicated {
+                let xShift = UInt64(widths[1] + widths[2])
+                let tShift = UInt64(widths[2])
+                keyed.withUnsafeBufferPointer { sorted in
+                    func decoded<T>(_ value: @escaping @Sendable (KeyedCount) -> T) -> [T] {
+                        [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+                            nonisolated(unsafe) let (sorted, target) = (sorted, buffer)
+                            Self.concurrently(partCount) { part in
+                                for index in Self.slice(part, of: partCount, count: total) {
+                                    (target.baseAddress! + index).initialize(to: value(sorted[index]))
+                                }
+                            }
+                            initialized = total
+                        }
+                    }
+                    mergedFrequency = decoded { Int32(truncatingIfNeeded: $0.key >> xShift) }
+                    mergedAge = decoded { Int32(truncatingIfNeeded: ($0.key >> tShift) & ageMask) }
+                    mergedRecency = decoded { Int32(truncatingIfNeeded: $0.key & recencyMask) }
+                    mergedCount = decoded { $0.count }
+                }
+            }
+            if duplicated { reserve() }
             var previous: UInt64?
-            for item in keyed {
+            for item in keyed where duplicated {
                 let key = item.key
                 if key == previous {
                     mergedCount[mergedCount.count - 1] += item.count  // the same triple twice: whole numbers, so exact
@@ -126,6 +158,7 @@ extension BGNBDLikelihood {
                 mergedCount.append(item.count)
             }
         } else {
+            reserve()
             var x: [Int32] = []
             var t: [Int32] = []
             var tx: [Int32] = []
@@ -186,6 +219,10 @@ extension BGNBDLikelihood {
         var frequencies: [Double] = []
         var ages: [Double] = []
         var recencies: [Double] = []
+        /// The three tables sorted, with each value's rank (sorted here, so on the part's core).
+        var frequencyOrder: (sorted: [Double], ranks: [Int32]) = ([], [])
+        var ageOrder: (sorted: [Double], ranks: [Int32]) = ([], [])
+        var recencyOrder: (sorted: [Double], ranks: [Int32]) = ([], [])
         /// Customers per frequency, and customers with x = 0 per age, by the part's own numbers.
         var frequencyCounts: [Double] = []
         var zeroCounts: [Double] = []
@@ -249,6 +286,9 @@ extension BGNBDLikelihood {
             frequencies = frequencyIndex.values
             ages = ageIndex.values
             recencies = recencyIndex.values
+            frequencyOrder = BGNBDLikelihood.sortedWithRanks(frequencies)
+            ageOrder = BGNBDLikelihood.sortedWithRanks(ages)
+            recencyOrder = BGNBDLikelihood.sortedWithRanks(recencies)
         }
     }
 
@@ -258,19 +298,28 @@ extension BGNBDLikelihood {
         var values: [Double] = []
         var ranks: [[Int32]] = []
 
-        init(_ tables: [[Double]]) {
-            let sorted = tables.map { BGNBDLikelihood.sortedWithRanks($0) }
-            var heads = [Int](repeating: 0, count: tables.count)
+        /// - Parameter sorted: each part's table sorted, with the rank of each of its values in its order.
+        init(_ sorted: [(sorted: [Double], ranks: [Int32])]) {
+            if sorted.count == 1 {
+                values = sorted[0].sorted
+                ranks = [sorted[0].ranks]
+                return
+            }
+            var heads = [Int](repeating: 0, count: sorted.count)
             // Rank of each part's k-th smallest value, then composed with the part's own order.
-            var sortedRanks = tables.map { [Int32](repeating: 0, count: $0.count) }
-            values.reserveCapacity(tables.map(\.count).max() ?? 0)
+            var sortedRanks = sorted.map { [Int32](repeating: 0, count: $0.sorted.count) }
+            values.reserveCapacity(sorted.map(\.sorted.count).max() ?? 0)
             while true {
-                var smallest: Double?
-                for (part, head) in heads.enumerated() where head < sorted[part].sorted.count {
-                    let value = sorted[part].sorted[head]
-                    if smallest.map({ value < $0 }) ?? true { smallest = value }
+                var smallest = Double.infinity
+                var found = false
+                for part in heads.indices where heads[part] < sorted[part].sorted.count {
+                    let value = sorted[part].sorted[heads[part]]
+                    if !found || value < smallest {
+                        smallest = value
+                        found = true
+                    }
                 }
-                guard let smallest else { break }
+                guard found else { break }
                 let rank = Int32(values.count)
                 values.append(smallest)
                 for part in heads.indices where heads[part] < sorted[part].sorted.count {

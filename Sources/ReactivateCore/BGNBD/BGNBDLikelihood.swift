@@ -102,7 +102,19 @@ public struct BGNBDLikelihood: Sendable {
     }
 
     /// Distinct values in ascending order, and for each original position its position in that order.
+    ///
+    /// The values of a likelihood are never negative (and −0 is numbered as +0), so their bit patterns
+    /// sort as they do: a radix sort of the patterns, each carrying its position in the count field
+    /// (exact below 2⁵³), replaces a comparison sort; any other input is compared.
     static func sortedWithRanks(_ values: [Double]) -> (sorted: [Double], ranks: [Int32]) {
+        if values.allSatisfy({ $0.sign == .plus && !$0.isNaN }) {
+            var keyed = values.enumerated().map { KeyedCount(key: $1.bitPattern, count: Double($0)) }
+            let largest = keyed.reduce(UInt64(0)) { max($0, $1.key) }
+            radixSort(&keyed, bits: UInt64.bitWidth - largest.leadingZeroBitCount)
+            var ranks = [Int32](repeating: 0, count: values.count)
+            for (rank, item) in keyed.enumerated() { ranks[Int(item.count)] = Int32(rank) }
+            return (keyed.map { Double(bitPattern: $0.key) }, ranks)
+        }
         let order = values.indices.sorted { values[$0] < values[$1] }
         var ranks = [Int32](repeating: 0, count: values.count)
         for (rank, original) in order.enumerated() { ranks[original] = Int32(rank) }
