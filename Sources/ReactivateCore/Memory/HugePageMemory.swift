@@ -24,6 +24,8 @@ public enum HugePageMemory {
         let size = max(bytes, 1)
         #if os(Linux)
         if size >= hugePage {
+            // Whole pages, so that the unmapped tail starts on a page boundary.
+            let size = mappedSize(bytes)
             // Map a huge page more than asked, then unmap the unaligned head and the tail.
             let mapped = size + hugePage
             guard let raw = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
@@ -48,10 +50,17 @@ public enum HugePageMemory {
     public static func deallocateZeroed(_ memory: UnsafeMutableRawPointer, bytes: Int) {
         #if os(Linux)
         if max(bytes, 1) >= 1 << 21 {
-            munmap(memory, max(bytes, 1))
+            munmap(memory, mappedSize(bytes))
             return
         }
         #endif
         free(memory)
+    }
+
+    /// `bytes` rounded up to whole 4 KB pages: what `allocateZeroed` maps from 2 MB on (a partial last
+    /// huge page is left to small pages rather than zeroed whole).
+    private static func mappedSize(_ bytes: Int) -> Int {
+        let page = 1 << 12
+        return (bytes + page - 1) / page * page
     }
 }
