@@ -3,7 +3,7 @@ import Foundation
 /// Counts identical (x, t_x, T) triples: an open-addressing hash table on the triples' bit patterns.
 ///
 /// Grouping millions of CSV rows is the hot loop of `model fit`; Swift's `Dictionary` spends most of it
-/// in SipHash and in rehashing as it grows. Here a multiply–xor hash of three words and linear probing
+/// in SipHash and in rehashing as it grows. Here a hash of folded multiplications and linear probing
 /// do the same job several times faster. Equal triples are counted together (−0 is stored as +0), so
 /// the groups are those `CustomerSummary.grouped` would make, in another order.
 struct CustomerSummaryCounter {
@@ -86,35 +86,8 @@ struct CustomerSummaryCounter {
         if 10 * distinct > 7 * capacity { grow() }
     }
 
-    /// Written once per batch so the compiler keeps the batch's touching loads (see `add(contentsOf:)`).
+    /// Written once per batch so the compiler keeps the batch's touching loads (see `add(hashed:)`).
     private var touched = 0
-
-    /// Adds many summaries, or only those of one partition (`partition` of `2^partitionBits`, by the
-    /// top bits of their hash), so that as many counters as cores can count one batch of rows at once,
-    /// each owning the triples of its partition.
-    ///
-    /// At 2M+ rows the table (tens of MB) is far larger than the caches, so almost every row's probe is
-    /// a cache (and TLB) miss; one at a time they are serialized. Loading each batch's home slots first,
-    /// in a loop of independent loads, overlaps those misses, and the inserts then find their lines in
-    /// cache: the same counts, a few times faster.
-    mutating func add(contentsOf summaries: UnsafeBufferPointer<CustomerSummary>, partition: Int = 0, partitionBits: Int = 0) {
-        func owned(_ hash: Int) -> Bool {
-            partitionBits == 0 || Int(UInt64(truncatingIfNeeded: hash) >> UInt64(64 - partitionBits)) == partition
-        }
-        var start = 0
-        while start < summaries.count {
-            let end = min(start + Self.batch, summaries.count)
-            var sum = 0
-            let table = entries.buffer
-            for index in start..<end {
-                let hash = Self.hash(summaries[index])
-                if owned(hash) { sum &+= table[home(hash)].count }
-            }
-            touched = sum
-            for index in start..<end where owned(Self.hash(summaries[index])) { add(summaries[index]) }
-            start = end
-        }
-    }
 
     /// A summary with its `hash`, computed where it was parsed.
     struct Hashed {
@@ -122,8 +95,13 @@ struct CustomerSummaryCounter {
         var hash: Int
     }
 
-    /// Adds summaries hashed by the parser (all of one partition): as `add(contentsOf:)`, each batch's
-    /// home slots loaded first so that their cache misses overlap.
+    /// Adds summaries hashed by the parser, all of this counter's partition (the top bits of their hash
+    /// choose it, so that as many counters as cores count one round of rows at once).
+    ///
+    /// At 2M+ rows the table (tens of MB) is far larger than the caches, so almost every row's probe is
+    /// a cache (and TLB) miss; one at a time they are serialized. Loading each batch's home slots first,
+    /// in a loop of independent loads, overlaps those misses, and the inserts then find their lines in
+    /// cache: the same counts, a few times faster.
     mutating func add(hashed rows: UnsafeBufferPointer<Hashed>) {
         var start = 0
         while start < rows.count {
@@ -139,14 +117,6 @@ struct CustomerSummaryCounter {
 
     /// Rows whose slots are loaded together: enough misses in flight to fill the memory pipeline.
     private static let batch = 32
-
-    /// The groups, in table order (callers that need an order sort them; the fit does).
-    var groups: [WeightedCustomerSummary] {
-        var result: [WeightedCustomerSummary] = []
-        result.reserveCapacity(distinct)
-        for entry in entries.buffer where entry.count != 0 { result.append(Self.group(entry)) }
-        return result
-    }
 
     /// Writes the `distinct` groups to `target`, in table order (no intermediate array: at 770k groups
     /// that is 25 MB; each counter writes its own part of the result, all at once).

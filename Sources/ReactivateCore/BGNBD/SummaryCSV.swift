@@ -51,9 +51,10 @@ public struct SummaryCSV: Sendable, Equatable {
     /// Parses and validates CSV bytes straight into groups of identical triples, without keeping the
     /// rows: what a fit needs, in a fraction of the memory (`model fit` without predictions).
     ///
-    /// The body is cut at line ends into chunks that are parsed on all cores, a round at a time (so only
-    /// a round's rows are held), and counted in file order; the first error in the file is the one
-    /// reported, with its line number in the whole file.
+    /// The body is cut at line ends into chunks that are parsed on all cores (`scanPlainRows`), a round
+    /// at a time (so only a round's rows are held), each row hashed once and handed to the counter of
+    /// its partition; the first error in the file is the one reported, with its line number in the
+    /// whole file.
     /// - Throws: `SummaryCSVError` naming the line, the column and what to change.
     public static func groups(parsing bytes: UnsafeBufferPointer<UInt8>) throws(SummaryCSVError) -> [WeightedCustomerSummary] {
         let header = try Header(bytes)
