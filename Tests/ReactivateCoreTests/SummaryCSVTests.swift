@@ -64,6 +64,25 @@ import Testing
         #expect(groups.reduce(0) { $0 + $1.count } == rows.count)
     }
 
+    /// Short rows that are nearly all distinct: far more triples than the tables are sized for, so
+    /// every counter grows several times while counting (an optimised build once freed a table before
+    /// copying it there).
+    @Test func groupsOfAFileOfDistinctShortRowsSurviveTheTablesGrowing() throws {
+        var text = "frequency,recency,T\n"
+        for line in 0..<200_000 {
+            let x = line % 5
+            text += x == 0 ? "0,0,\(line % 701 + 1)\n" : "\(x),\(line % 499 + 1),\(line % 997 + 500)\n"
+        }
+        let bytes = Array(text.utf8)
+        let groups = try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in try SummaryCSV.groups(parsing: buffer) }
+        let rows = try SummaryCSV(parsing: text).summaries
+        #expect(groups.count > bytes.count / 60)  // more than the tables were sized for
+        func counts(_ groups: [WeightedCustomerSummary]) -> [CustomerSummary: Int] {
+            groups.reduce(into: [:]) { $0[$1.summary, default: 0] += $1.count }
+        }
+        #expect(counts(groups) == counts(CustomerSummary.grouped(rows)))
+    }
+
     @Test func errorInALaterChunkNamesItsLineInTheWholeFile() throws {
         let bytes = Self.largeFile(lines: 300_000, badLine: 251_234)
         #expect(throws: SummaryCSVError.self) {

@@ -138,9 +138,15 @@ struct CustomerSummaryCounter {
 
     private mutating func grow() {
         var bigger = CustomerSummaryCounter(expected: 2 * distinct)
-        for entry in entries.buffer where entry.count != 0 {
-            let group = Self.group(entry)
-            bigger.add(group.summary, count: group.count)
+        // The loop reads the old slots through a raw pointer, which does not keep their table alive:
+        // without this, an optimised build released the old table (so freed its memory) before the
+        // loop, as `self` was to be overwritten anyway, and crashed on the first table that grew.
+        let old = entries
+        withExtendedLifetime(old) {
+            for entry in old.buffer where entry.count != 0 {
+                let group = Self.group(entry)
+                bigger.add(group.summary, count: group.count)
+            }
         }
         self = bigger
     }
