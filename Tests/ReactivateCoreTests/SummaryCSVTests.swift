@@ -64,6 +64,25 @@ import Testing
         #expect(groups.reduce(0) { $0 + $1.count } == rows.count)
     }
 
+    /// Short rows that are nearly all distinct: far more triples than the tables are sized for, so
+    /// every counter grows several times while counting (an optimised build once freed a table before
+    /// copying it there).
+    @Test func groupsOfAFileOfDistinctShortRowsSurviveTheTablesGrowing() throws {
+        var text = "frequency,recency,T\n"
+        for line in 0..<200_000 {
+            let x = line % 5
+            text += x == 0 ? "0,0,\(line % 701 + 1)\n" : "\(x),\(line % 499 + 1),\(line % 997 + 500)\n"
+        }
+        let bytes = Array(text.utf8)
+        let groups = try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in try SummaryCSV.groups(parsing: buffer) }
+        let rows = try SummaryCSV(parsing: text).summaries
+        #expect(groups.count > bytes.count / 60)  // more than the tables were sized for
+        func counts(_ groups: [WeightedCustomerSummary]) -> [CustomerSummary: Int] {
+            groups.reduce(into: [:]) { $0[$1.summary, default: 0] += $1.count }
+        }
+        #expect(counts(groups) == counts(CustomerSummary.grouped(rows)))
+    }
+
     @Test func errorInALaterChunkNamesItsLineInTheWholeFile() throws {
         let bytes = Self.largeFile(lines: 300_000, badLine: 251_234)
         #expect(throws: SummaryCSVError.self) {
@@ -74,6 +93,41 @@ import Testing
         } catch {
             #expect(error.line == 251_234)
             #expect(error.column == "recency")
+        }
+    }
+
+    /// Lines the one-pass reader of `groups(parsing:)` hands to the general one, and lines it reads
+    /// itself, mixed: both readers must agree on every triple, and name the same line and column.
+    @Test func groupsAgreeWithTheGeneralReaderOnUnusualLines() throws {
+        let good = [
+            "7,2,30.43,38.86", " 8 , 2 , 30.43 , 38.86 ", "9,\t0\t,0,5", "10,1,2.50,4.000", "\"q,1\",1,2,3",
+            "11,-0,0,4", "12,3,.5,7", "13,1,1e1,20", "14,1,123456789012.3456,123456789012.3456", "15,0,0,0",
+            "16,0001,00002.5,3", "19,2.,3,4", "a\rb,1,2,3", "17,2,3,4\r", "", "   ", "18,4,1234567890123456,1234567890123456",
+        ]
+        var text = "customer_id,frequency,recency,T\n"
+        for index in 0..<3_000 { text += good[index % good.count] + "\n" }
+        let bytes = Array(text.utf8)
+        let groups = try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in try SummaryCSV.groups(parsing: buffer) }
+        let rows = try SummaryCSV(parsing: text).summaries
+        func counts(_ groups: [WeightedCustomerSummary]) -> [CustomerSummary: Int] {
+            groups.reduce(into: [:]) { $0[$1.summary, default: 0] += $1.count }
+        }
+        #expect(counts(groups) == counts(CustomerSummary.grouped(rows)))
+        let bad = [
+            "1,2,3,", "1,2,3", "1,2,,3", "1,1.5,2,3", "1,2,5,4", "1,0,1,4", "1,1,0,4", "1,x,2,3",
+            "1,1,2,3 4", "1,1,2,-3", "1,1,2,\"3", "1,1,2,inf",
+        ]
+        for line in bad {
+            let text = "customer_id,frequency,recency,T\n5,1,2,3\n" + line + "\n6,1,2,3\n"
+            let bytes = Array(text.utf8)
+            var fromGroups: SummaryCSVError?
+            do {
+                _ = try bytes.withUnsafeBufferPointer { buffer throws(SummaryCSVError) in try SummaryCSV.groups(parsing: buffer) }
+            } catch { fromGroups = error }
+            var fromRows: SummaryCSVError?
+            do { _ = try SummaryCSV(parsing: text) } catch { fromRows = error }
+            #expect(fromGroups != nil, "\(line)")
+            #expect(fromGroups == fromRows, "\(line)")
         }
     }
 

@@ -33,26 +33,29 @@ struct ModelFitCommand: ParsableCommand {
         }
     }
 
+    /// The file's distinct triples with their counts, streamed from a mapping of the file.
+    static func groups(inFile path: String) throws -> [WeightedCustomerSummary] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw PipelineError(.configuration, "cannot read \(path): \(error.localizedDescription)", fix: "pass a readable CSV file")
+        }
+        do {
+            return try data.withUnsafeBytes { raw in try SummaryCSV.groups(parsing: raw.bindMemory(to: UInt8.self)) }
+        } catch {
+            throw PipelineError(.configuration, "\(path): \(error)")
+        }
+    }
+
     func run() throws {
         let fit: BGNBDFit
         let model: BGNBDModel
         var csv: SummaryCSV?
         do {
             if predictHorizon == nil {
-                // The fit alone needs only the distinct triples: stream the file into groups.
-                let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: summary), options: .alwaysMapped) } catch {
-                    throw PipelineError(.configuration, "cannot read \(summary): \(error.localizedDescription)", fix: "pass a readable CSV file")
-                }
-                let groups: [WeightedCustomerSummary]
-                do {
-                    groups = try data.withUnsafeBytes { raw in
-                        try SummaryCSV.groups(parsing: raw.bindMemory(to: UInt8.self))
-                    }
-                } catch {
-                    throw PipelineError(.configuration, "\(summary): \(error)")
-                }
-                fit = try BGNBDFit.fit(groups: groups)
+                // The fit alone needs only the distinct triples. Neither the file's mapping nor the
+                // groups outlive what needs them, so the fit's peak memory is its own tables.
+                let likelihood = try BGNBDLikelihood(groups: Self.groups(inFile: summary))
+                fit = try BGNBDFit.fit(likelihood)
             } else {
                 let text: String
                 do { text = try String(contentsOfFile: summary, encoding: .utf8) } catch {

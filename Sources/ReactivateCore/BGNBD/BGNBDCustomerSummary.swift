@@ -19,7 +19,7 @@ public struct CustomerSummary: Hashable, Sendable {
 
     /// Which field is wrong and why, or nil for a valid triple; shared by `validate` and the CSV reader.
     public var problem: Problem? {
-        if !frequency.isFinite || frequency < 0 || frequency != frequency.rounded() {
+        if !frequency.isFinite || frequency < 0 || !Self.isWhole(frequency) {
             let what = frequency < 0 ? "is negative" : "is not a whole number"
             return Problem(
                 field: .frequency, reason: "frequency \(frequency) \(what)",
@@ -54,6 +54,13 @@ public struct CustomerSummary: Hashable, Sendable {
             )
         }
         return nil
+    }
+
+    /// Whether a finite value is a whole number, as `value == value.rounded()` but without a call into
+    /// libm (every group of a fit is validated): below 2⁵² truncating to an integer gives a whole
+    /// number back unchanged; from 2⁵² on, every double is whole.
+    static func isWhole(_ value: Double) -> Bool {
+        abs(value) >= 0x1p52 || Double(Int64(value)) == value
     }
 
     /// The field a validation problem refers to.

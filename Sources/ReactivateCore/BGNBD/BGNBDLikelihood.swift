@@ -48,146 +48,6 @@ public struct BGNBDLikelihood: Sendable {
         try self.init(groups: CustomerSummary.grouped(all))
     }
 
-    /// Validates the groups and precomputes the parameter-free parts of the likelihood. A triple may
-    /// appear in several groups; their counts are added.
-    /// - Throws: `BGNBDError` for an invalid triple or count, no customers, or no repeat buyer at all
-    ///   (then the dropout process is not identified).
-    public init(groups: [WeightedCustomerSummary]) throws(BGNBDError) {
-        var frequencyIndex = BGNBDValueNumbering()
-        var ageIndex = BGNBDValueNumbering()
-        var recencyIndex = BGNBDValueNumbering()
-        var frequencyCounts: [Double] = []
-        var zeroCounts: [Double] = []
-        var groupFrequency: [Int32] = []
-        var groupAge: [Int32] = []
-        var groupRecency: [Int32] = []
-        var groupCount: [Double] = []
-        groupFrequency.reserveCapacity(groups.count)
-        groupAge.reserveCapacity(groups.count)
-        groupRecency.reserveCapacity(groups.count)
-        groupCount.reserveCapacity(groups.count)
-        var customers = 0
-        var repeatCustomers = 0
-
-        for (position, group) in groups.enumerated() {
-            try group.summary.validate(index: position)
-            guard group.count >= 0 else {
-                throw BGNBDError(
-                    kind: .invalidSummary, reason: "the group count is \(group.count)",
-                    fix: "give how many customers share the triple (0 or more)", index: position)
-            }
-            if group.count == 0 { continue }
-            let (sum, overflow) = customers.addingReportingOverflow(group.count)
-            guard !overflow else {
-                throw BGNBDError(
-                    kind: .invalidSummary, reason: "the group counts add up to more than \(Int.max) customers",
-                    fix: "check the counts", index: position)
-            }
-            customers = sum
-            let summary = group.summary
-            let count = Double(group.count)
-            let x = frequencyIndex.number(summary.frequency)
-            if frequencyCounts.count < frequencyIndex.values.count { frequencyCounts.append(0) }
-            frequencyCounts[Int(x)] += count
-            let t = ageIndex.number(summary.age)
-            if zeroCounts.count < ageIndex.values.count { zeroCounts.append(0) }
-            if summary.frequency == 0 {
-                zeroCounts[Int(t)] += count
-            } else {
-                repeatCustomers += group.count
-                groupFrequency.append(x)
-                groupAge.append(t)
-                groupRecency.append(recencyIndex.number(summary.recency))
-                groupCount.append(count)
-            }
-        }
-        guard customers > 0 else {
-            throw BGNBDError(
-                kind: .emptyInput, reason: "there are no customer summaries to fit",
-                fix: "check that the input has rows (and that their counts are positive)")
-        }
-        guard repeatCustomers > 0 else {
-            throw BGNBDError(
-                kind: .insufficientData,
-                reason:
-                    "none of the \(customers) customers made a repeat purchase, so purchase rates and dropout "
-                    + "cannot be told apart",
-                fix: "fit on a longer history or a larger base that includes repeat buyers")
-        }
-        // Put everything in sorted order, so every sum (and so the fit, to the last bit) depends only on
-        // which triples occur how often, not on the order they came in: a Dictionary's order changes
-        // from run to run, and a rerun must reproduce its scores.
-        let frequencies = frequencyIndex.values
-        let ages = ageIndex.values
-        let recencies = recencyIndex.values
-        let frequencyOrder = Self.sortedWithRanks(frequencies)
-        let ageOrder = Self.sortedWithRanks(ages)
-        let recencyOrder = Self.sortedWithRanks(recencies)
-        var sortedFrequencyCounts = frequencyCounts
-        for (old, new) in frequencyOrder.ranks.enumerated() { sortedFrequencyCounts[Int(new)] = frequencyCounts[old] }
-        var sortedZeroCounts = zeroCounts
-        for (old, new) in ageOrder.ranks.enumerated() { sortedZeroCounts[Int(new)] = zeroCounts[old] }
-        // Sort the groups by their (x, T, t_x) ranks packed into one word (fast), or compared as a
-        // tuple when the three tables are too large to pack (continuous times for millions of customers).
-        let widths = [frequencies.count, ages.count, recencies.count].map {
-            UInt64(Int.bitWidth - $0.leadingZeroBitCount)
-        }
-        var keyed: [(key: UInt64, count: Double)] = []
-        keyed.reserveCapacity(groupCount.count)
-        if widths.reduce(0, +) <= 64 {
-            for index in groupCount.indices {
-                let key =
-                    UInt64(frequencyOrder.ranks[Int(groupFrequency[index])]) << (widths[1] + widths[2])
-                    | UInt64(ageOrder.ranks[Int(groupAge[index])]) << widths[2]
-                    | UInt64(recencyOrder.ranks[Int(groupRecency[index])])
-                keyed.append((key, groupCount[index]))
-            }
-            keyed.sort { $0.key < $1.key }
-        }
-        var mergedFrequency: [Int32] = []
-        var mergedAge: [Int32] = []
-        var mergedRecency: [Int32] = []
-        var mergedCount: [Double] = []
-        mergedFrequency.reserveCapacity(groupCount.count)
-        mergedAge.reserveCapacity(groupCount.count)
-        mergedRecency.reserveCapacity(groupCount.count)
-        mergedCount.reserveCapacity(groupCount.count)
-        func append(_ x: Int32, _ t: Int32, _ tx: Int32, _ count: Double) {
-            if let last = mergedCount.indices.last, mergedFrequency[last] == x, mergedAge[last] == t,
-                mergedRecency[last] == tx
-            {
-                mergedCount[last] += count  // the same triple given twice: whole numbers, so exact
-            } else {
-                mergedFrequency.append(x)
-                mergedAge.append(t)
-                mergedRecency.append(tx)
-                mergedCount.append(count)
-            }
-        }
-        if keyed.count == groupCount.count {
-            let recencyMask: UInt64 = (1 << widths[2]) - 1
-            let ageMask: UInt64 = (1 << widths[1]) - 1
-            for (key, count) in keyed {
-                append(
-                    Int32(truncatingIfNeeded: key >> (widths[1] + widths[2])),
-                    Int32(truncatingIfNeeded: (key >> widths[2]) & ageMask),
-                    Int32(truncatingIfNeeded: key & recencyMask),
-                    count)
-            }
-        } else {
-            let x = groupFrequency.map { frequencyOrder.ranks[Int($0)] }
-            let t = groupAge.map { ageOrder.ranks[Int($0)] }
-            let tx = groupRecency.map { recencyOrder.ranks[Int($0)] }
-            for index in x.indices.sorted(by: { (x[$0], t[$0], tx[$0]) < (x[$1], t[$1], tx[$1]) }) {
-                append(x[index], t[index], tx[index], groupCount[index])
-            }
-        }
-        self.init(
-            customerCount: customers, frequencies: frequencyOrder.sorted, frequencyCounts: sortedFrequencyCounts,
-            ages: ageOrder.sorted, zeroFrequencyCountsByAge: sortedZeroCounts, recencies: recencyOrder.sorted,
-            groupFrequency: mergedFrequency, groupAge: mergedAge, groupRecency: mergedRecency, groupCount: mergedCount)
-    }
-
     /// Every k-th repeat group (in the sorted order), its counts scaled so the sample's repeat buyers
     /// weigh what all of them do; the x = 0 customers stay as they are. A systematic sample of about
     /// `target` groups, whose likelihood per customer is close to the whole one's: `BGNBDFit` fits it
@@ -223,7 +83,7 @@ public struct BGNBDLikelihood: Sendable {
     }
 
     /// The parts as given, already sorted (`init(groups:)` and `sample(about:)` build them).
-    private init(
+    init(
         customerCount: Int, frequencies: [Double], frequencyCounts: [Double], ages: [Double],
         zeroFrequencyCountsByAge: [Double], recencies: [Double], groupFrequency: [Int32], groupAge: [Int32],
         groupRecency: [Int32], groupCount: [Double]
@@ -242,7 +102,19 @@ public struct BGNBDLikelihood: Sendable {
     }
 
     /// Distinct values in ascending order, and for each original position its position in that order.
+    ///
+    /// The values of a likelihood are never negative (and −0 is numbered as +0), so their bit patterns
+    /// sort as they do: a radix sort of the patterns, each carrying its position in the count field
+    /// (exact below 2⁵³), replaces a comparison sort; any other input is compared.
     static func sortedWithRanks(_ values: [Double]) -> (sorted: [Double], ranks: [Int32]) {
+        if values.allSatisfy({ $0.sign == .plus && !$0.isNaN }) {
+            var keyed = values.enumerated().map { KeyedCount(key: $1.bitPattern, count: Double($0)) }
+            let largest = keyed.reduce(UInt64(0)) { max($0, $1.key) }
+            radixSort(&keyed, bits: UInt64.bitWidth - largest.leadingZeroBitCount)
+            var ranks = [Int32](repeating: 0, count: values.count)
+            for (rank, item) in keyed.enumerated() { ranks[Int(item.count)] = Int32(rank) }
+            return (keyed.map { Double(bitPattern: $0.key) }, ranks)
+        }
         let order = values.indices.sorted { values[$0] < values[$1] }
         var ranks = [Int32](repeating: 0, count: values.count)
         for (rank, original) in order.enumerated() { ranks[original] = Int32(rank) }
@@ -261,6 +133,19 @@ public struct BGNBDLikelihood: Sendable {
     ) {
         let value = evaluate(parameters)
         return (value.logLikelihood, value.gradient)
+    }
+
+    /// The parameter-dependent terms of one frequency x: r + x, ln a − ln(b + x − 1), 1 / (b + x − 1).
+    struct FrequencyTerms {
+        var shape: Double
+        var logOdds: Double
+        var inverseB: Double
+    }
+
+    /// ln(α + v) and 1 / (α + v) for one time value v (an age T or a recency t_x).
+    struct TimeTerms {
+        var log: Double
+        var inverse: Double
     }
 
     /// Sums of one chunk of repeat groups: the likelihood and the pieces of its gradient.
@@ -287,13 +172,12 @@ public struct BGNBDLikelihood: Sendable {
         let logA = log(a)
 
         // Parameter-dependent tables over distinct values (small: a few thousand entries at most for day data).
-        let shape = frequencies.map { r + $0 }
-        let logOdds = frequencies.map { $0 > 0 ? logA - log(b + $0 - 1) : 0 }
-        let inverseB = frequencies.map { $0 > 0 ? 1 / (b + $0 - 1) : 0 }
-        let logAge = ages.map { log(alpha + $0) }
-        let inverseAge = ages.map { 1 / (alpha + $0) }
-        let logRecency = recencies.map { log(alpha + $0) }
-        let inverseRecency = recencies.map { 1 / (alpha + $0) }
+        // Each table's terms side by side, so a group's random access into one is one cache line, not two.
+        let xTerms = frequencies.map { x in
+            FrequencyTerms(shape: r + x, logOdds: x > 0 ? logA - log(b + x - 1) : 0, inverseB: x > 0 ? 1 / (b + x - 1) : 0)
+        }
+        let ageTerms = ages.map { TimeTerms(log: log(alpha + $0), inverse: 1 / (alpha + $0)) }
+        let recencyTerms = recencies.map { TimeTerms(log: log(alpha + $0), inverse: 1 / (alpha + $0)) }
 
         var total = 0.0
         var gradR = 0.0
@@ -325,9 +209,9 @@ public struct BGNBDLikelihood: Sendable {
 
         // Customers without repeat purchases: A₁ = −r ln(α+T) only.
         for (index, count) in zeroFrequencyCountsByAge.enumerated() where count > 0 {
-            total -= count * r * logAge[index]
-            gradR -= count * logAge[index]
-            gradAlpha -= count * r * inverseAge[index]
+            total -= count * r * ageTerms[index].log
+            gradR -= count * ageTerms[index].log
+            gradAlpha -= count * r * ageTerms[index].inverse
         }
 
         // Repeat buyers: ln(e^A₁ + e^A₂) = A₁ + softplus(A₂ − A₁), by chunks on all cores.
@@ -346,10 +230,13 @@ public struct BGNBDLikelihood: Sendable {
                                 let xi = Int(gx[i])
                                 let ageSlot = Int(gT[i])
                                 let recencySlot = Int(gt[i])
-                                let k = shape[xi]
-                                let logT = logAge[ageSlot]
-                                let spread = logT - logRecency[recencySlot]
-                                let d = logOdds[xi] + k * spread  // A₂ − A₁
+                                let xTerm = xTerms[xi]
+                                let ageTerm = ageTerms[ageSlot]
+                                let recencyTerm = recencyTerms[recencySlot]
+                                let k = xTerm.shape
+                                let logT = ageTerm.log
+                                let spread = logT - recencyTerm.log
+                                let d = xTerm.logOdds + k * spread  // A₂ − A₁
                                 let e = exp(-abs(d))
                                 // log(1 + e) rather than log1p: e ≤ 1, so the absolute error is the same
                                 // (what a sum of log-likelihoods needs), at about half the cost.
@@ -358,10 +245,10 @@ public struct BGNBDLikelihood: Sendable {
                                 let dropped = (d >= 0 ? 1 : e) / (1 + e)
                                 sums.logLikelihood += n * (softplus - k * logT)
                                 sums.r += n * (dropped * spread - logT)
-                                let inverseT = inverseAge[ageSlot]
-                                sums.alpha += n * k * (inverseT + dropped * (inverseRecency[recencySlot] - inverseT))
+                                let inverseT = ageTerm.inverse
+                                sums.alpha += n * k * (inverseT + dropped * (recencyTerm.inverse - inverseT))
                                 sums.droppedWeight += n * dropped
-                                sums.droppedWeightOverB += n * dropped * inverseB[xi]
+                                sums.droppedWeightOverB += n * dropped * xTerm.inverseB
                             }
                         }
                     }

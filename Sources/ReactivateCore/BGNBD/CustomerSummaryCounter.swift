@@ -3,7 +3,7 @@ import Foundation
 /// Counts identical (x, t_x, T) triples: an open-addressing hash table on the triples' bit patterns.
 ///
 /// Grouping millions of CSV rows is the hot loop of `model fit`; Swift's `Dictionary` spends most of it
-/// in SipHash and in rehashing as it grows. Here a multiply–xor hash of three words and linear probing
+/// in SipHash and in rehashing as it grows. Here a hash of folded multiplications and linear probing
 /// do the same job several times faster. Equal triples are counted together (−0 is stored as +0), so
 /// the groups are those `CustomerSummary.grouped` would make, in another order.
 struct CustomerSummaryCounter {
@@ -16,7 +16,7 @@ struct CustomerSummaryCounter {
         var count: Int
     }
 
-    /// Zeroed slots on their own pages. At 2M+ rows the table is tens of MB and probed at random: on
+    /// Slots on their own pages, zeroed by the kernel as the counting threads first touch them. At 2M+ rows the table is tens of MB and probed at random: on
     /// 4 KB pages nearly every probe also misses the TLB, so the table asks for transparent huge pages
     /// (2 MB; a hint the kernel may ignore). Shared by copies: a counter is not copied while counting.
     private final class Table {
@@ -24,76 +24,93 @@ struct CustomerSummaryCounter {
 
         init(count: Int) {
             let bytes = count * MemoryLayout<Entry>.stride
-            let memory = HugePageMemory.allocate(bytes: bytes, for: "counting summaries")
-            memset(memory, 0, bytes)
+            let memory = HugePageMemory.allocateZeroed(bytes: bytes, for: "counting summaries")
             buffer = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Entry.self, capacity: count), count: count)
         }
 
-        deinit { free(buffer.baseAddress) }
+        deinit {
+            if let base = buffer.baseAddress {
+                HugePageMemory.deallocateZeroed(base, bytes: buffer.count * MemoryLayout<Entry>.stride)
+            }
+        }
     }
 
     private var entries: Table
-    private var mask: Int
+    private var capacity: Int
     private(set) var distinct = 0
 
     /// - Parameter expected: how many distinct triples to size for (it grows past that as needed).
+    ///
+    /// Any capacity works (the home slot is scaled, not masked), so the table is sized to be 60% full
+    /// at `expected` rather than rounded up to a power of two at most half full: at 770k triples that
+    /// is 40 MB of pages fewer to fault in and zero, the largest single cost of a cold run.
     init(expected: Int = 1 << 12) {
-        var capacity = 16
-        while capacity < 2 * max(expected, 1) { capacity <<= 1 }
+        capacity = max(16, max(expected, 1) * 5 / 3)
         entries = Table(count: capacity)
-        mask = capacity - 1
+    }
+
+    /// Where a hash starts probing: its low 32 bits scaled to the capacity (the top bits choose the
+    /// partition, so they are the same for all of a counter's triples and must not be used here).
+    private func home(_ hash: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: hash) << 32).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
     mutating func add(_ summary: CustomerSummary, count: Int = 1) {
+        add(summary, hash: Self.hash(summary), count: count)
+    }
+
+    /// `add` with the summary's `hash(_:)` given.
+    private mutating func add(_ summary: CustomerSummary, hash: Int, count: Int = 1) {
         // + 0.0 turns −0 into +0, so the two zeros land in one group as they compare equal.
         let x = (summary.frequency + 0.0).bitPattern
         let t = (summary.recency + 0.0).bitPattern
         let a = (summary.age + 0.0).bitPattern
-        var slot = Self.hash(x, t, a) & mask
+        var slot = home(hash)
         let table = entries.buffer
+        let capacity = self.capacity
         let inserted = { () -> Bool in
             while table[slot].count != 0 {
                 if table[slot].frequency == x && table[slot].recency == t && table[slot].age == a {
                     table[slot].count += count
                     return false
                 }
-                slot = (slot + 1) & mask
+                slot += 1
+                if slot == capacity { slot = 0 }
             }
             table[slot] = Entry(frequency: x, recency: t, age: a, count: count)
             return true
         }()
         guard inserted else { return }
         distinct += 1
-        if 2 * distinct > entries.buffer.count { grow() }
+        // At most 70% full: linear probing stays within a line or two per lookup.
+        if 10 * distinct > 7 * capacity { grow() }
     }
 
-    /// Written once per batch so the compiler keeps the batch's touching loads (see `add(contentsOf:)`).
+    /// Written once per batch so the compiler keeps the batch's touching loads (see `add(hashed:)`).
     private var touched = 0
 
-    /// Adds many summaries, or only those of one partition (`partition` of `2^partitionBits`, by the
-    /// top bits of their hash), so that as many counters as cores can count one batch of rows at once,
-    /// each owning the triples of its partition.
+    /// A summary with its `hash`, computed where it was parsed.
+    struct Hashed {
+        var summary: CustomerSummary
+        var hash: Int
+    }
+
+    /// Adds summaries hashed by the parser, all of this counter's partition (the top bits of their hash
+    /// choose it, so that as many counters as cores count one round of rows at once).
     ///
     /// At 2M+ rows the table (tens of MB) is far larger than the caches, so almost every row's probe is
     /// a cache (and TLB) miss; one at a time they are serialized. Loading each batch's home slots first,
     /// in a loop of independent loads, overlaps those misses, and the inserts then find their lines in
     /// cache: the same counts, a few times faster.
-    mutating func add(contentsOf summaries: UnsafeBufferPointer<CustomerSummary>, partition: Int = 0, partitionBits: Int = 0) {
-        func owned(_ hash: Int) -> Bool {
-            partitionBits == 0 || Int(UInt64(truncatingIfNeeded: hash) >> UInt64(64 - partitionBits)) == partition
-        }
+    mutating func add(hashed rows: UnsafeBufferPointer<Hashed>) {
         var start = 0
-        while start < summaries.count {
-            let end = min(start + Self.batch, summaries.count)
-            let mask = self.mask
+        while start < rows.count {
+            let end = min(start + Self.batch, rows.count)
             var sum = 0
             let table = entries.buffer
-            for index in start..<end {
-                let hash = Self.hash(summaries[index])
-                if owned(hash) { sum &+= table[hash & mask].count }
-            }
+            for index in start..<end { sum &+= table[home(rows[index].hash)].count }
             touched = sum
-            for index in start..<end where owned(Self.hash(summaries[index])) { add(summaries[index]) }
+            for index in start..<end { add(rows[index].summary, hash: rows[index].hash) }
             start = end
         }
     }
@@ -101,17 +118,14 @@ struct CustomerSummaryCounter {
     /// Rows whose slots are loaded together: enough misses in flight to fill the memory pipeline.
     private static let batch = 32
 
-    /// The groups, in table order (callers that need an order sort them; the fit does).
-    var groups: [WeightedCustomerSummary] {
-        var result: [WeightedCustomerSummary] = []
-        result.reserveCapacity(distinct)
-        for entry in entries.buffer where entry.count != 0 { result.append(Self.group(entry)) }
-        return result
-    }
-
-    /// Appends the groups to `result` (no intermediate array: at 770k groups that is 25 MB).
-    func appendGroups(to result: inout [WeightedCustomerSummary]) {
-        for entry in entries.buffer where entry.count != 0 { result.append(Self.group(entry)) }
+    /// Writes the `distinct` groups to `target`, in table order (no intermediate array: at 770k groups
+    /// that is 25 MB; each counter writes its own part of the result, all at once).
+    func writeGroups(to target: UnsafeMutablePointer<WeightedCustomerSummary>) {
+        var next = target
+        for entry in entries.buffer where entry.count != 0 {
+            next.initialize(to: Self.group(entry))
+            next += 1
+        }
     }
 
     private static func group(_ entry: Entry) -> WeightedCustomerSummary {
@@ -123,28 +137,37 @@ struct CustomerSummaryCounter {
     }
 
     private mutating func grow() {
-        var bigger = CustomerSummaryCounter(expected: entries.buffer.count)
-        for entry in entries.buffer where entry.count != 0 {
-            let group = Self.group(entry)
-            bigger.add(group.summary, count: group.count)
+        var bigger = CustomerSummaryCounter(expected: 2 * distinct)
+        // The loop reads the old slots through a raw pointer, which does not keep their table alive:
+        // without this, an optimised build released the old table (so freed its memory) before the
+        // loop, as `self` was to be overwritten anyway, and crashed on the first table that grew.
+        let old = entries
+        withExtendedLifetime(old) {
+            for entry in old.buffer where entry.count != 0 {
+                let group = Self.group(entry)
+                bigger.add(group.summary, count: group.count)
+            }
         }
         self = bigger
     }
 
     /// The hash of a summary's triple, −0 taken as +0 (as in `add`).
-    private static func hash(_ summary: CustomerSummary) -> Int {
+    static func hash(_ summary: CustomerSummary) -> Int {
         hash((summary.frequency + 0.0).bitPattern, (summary.recency + 0.0).bitPattern, (summary.age + 0.0).bitPattern)
     }
 
-    /// Each word through a full 64-bit mixer (SplitMix64's finaliser), so triples that differ only in
-    /// low mantissa bits still spread over the whole table.
+    /// Two folded multiplications (the high and low words of a 128-bit product, xored, as in wyhash),
+    /// independent of each other, then SplitMix64's finaliser, so triples that differ only in low
+    /// mantissa bits still spread over the whole table and over the partitions. The parser hashes every
+    /// row, so the chain is kept short: one finaliser instead of one per word.
     private static func hash(_ x: UInt64, _ t: UInt64, _ a: UInt64) -> Int {
-        func mix(_ value: UInt64) -> UInt64 {
-            var z = value &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+        func fold(_ u: UInt64, _ v: UInt64) -> UInt64 {
+            let product = u.multipliedFullWidth(by: v)
+            return product.high ^ product.low
         }
-        return Int(truncatingIfNeeded: mix(mix(mix(x) ^ t) ^ a))
+        var z = fold(x ^ 0xA076_1D64_78BD_642F, t ^ 0xE703_7ED1_A0B4_28DB) ^ fold(a ^ 0x8EBC_6AF0_9C88_C6E3, 0x5899_65CC_7537_4CC3)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: z ^ (z >> 31))
     }
 }

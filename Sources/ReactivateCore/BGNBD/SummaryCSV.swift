@@ -51,9 +51,10 @@ public struct SummaryCSV: Sendable, Equatable {
     /// Parses and validates CSV bytes straight into groups of identical triples, without keeping the
     /// rows: what a fit needs, in a fraction of the memory (`model fit` without predictions).
     ///
-    /// The body is cut at line ends into chunks that are parsed on all cores, a round at a time (so only
-    /// a round's rows are held), and counted in file order; the first error in the file is the one
-    /// reported, with its line number in the whole file.
+    /// The body is cut at line ends into chunks that are parsed on all cores (`scanPlainRows`), a round
+    /// at a time (so only a round's rows are held), each row hashed once and handed to the counter of
+    /// its partition; the first error in the file is the one reported, with its line number in the
+    /// whole file.
     /// - Throws: `SummaryCSVError` naming the line, the column and what to change.
     public static func groups(parsing bytes: UnsafeBufferPointer<UInt8>) throws(SummaryCSVError) -> [WeightedCustomerSummary] {
         let header = try Header(bytes)
@@ -82,12 +83,19 @@ public struct SummaryCSV: Sendable, Equatable {
             }
             bounds.append(next)
         }
-        struct Parsed: Sendable {
-            var summaries: [CustomerSummary] = []
-            var lines = 0
-            var error: SummaryCSVError?
-        }
         let perRound = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Each chunk of a round parses into one buffer per partition, its rows already hashed, so a
+        // counter reads only its own rows and hashes none; the buffers are reused round after round.
+        let buffers = UnsafeMutablePointer<HashedSummaries>.allocate(capacity: perRound * partitions)
+        for index in 0..<perRound * partitions {
+            (buffers + index).initialize(to: HashedSummaries(capacity: chunkBytes / 20 / partitions))
+        }
+        defer {
+            for index in 0..<perRound * partitions { buffers[index].deallocate() }
+            buffers.deallocate()
+        }
+        nonisolated(unsafe) let rowBuffers = buffers
+        let outcomes = Mutex([(lines: Int, error: SummaryCSVError?)](repeating: (0, nil), count: perRound))
         // Read-only for the workers; the mapping outlives the call.
         nonisolated(unsafe) let shared = bytes
         let chunkBounds = bounds
@@ -96,42 +104,49 @@ public struct SummaryCSV: Sendable, Equatable {
         while first < chunkBounds.count - 1 {
             let round = min(perRound, chunkBounds.count - 1 - first)
             let offset = first
-            let results = Mutex([Parsed](repeating: Parsed(), count: round))
             DispatchQueue.concurrentPerform(iterations: round) { index in
-                var result = Parsed()
-                result.summaries.reserveCapacity(chunkBytes / 16)
+                let slot = rowBuffers + index * partitions
+                for partition in 0..<partitions { slot[partition].removeAll() }
+                let shift = UInt64(64 - partitionBits)
+                var outcome: (lines: Int, error: SummaryCSVError?) = (0, nil)
                 do throws(SummaryCSVError) {
-                    result.lines = try scanRows(
-                        shared, from: chunkBounds[offset + index], to: chunkBounds[offset + index + 1], linesBefore: 0,
-                        header: header, labels: false
-                    ) { _, _, summary in result.summaries.append(summary) }
+                    outcome.lines = try scanPlainRows(
+                        shared, from: chunkBounds[offset + index], to: chunkBounds[offset + index + 1], header: header
+                    ) { summary in
+                        let hash = CustomerSummaryCounter.hash(summary)
+                        let partition = partitionBits == 0 ? 0 : Int(UInt64(truncatingIfNeeded: hash) >> shift)
+                        slot[partition].append(summary, hash: hash)
+                    }
                 } catch {
-                    result.error = error
+                    outcome.error = error
                 }
-                results.withLock { $0[index] = result }
+                outcomes.withLock { $0[index] = outcome }
             }
-            let parsed = results.withLock { $0 }
-            for chunk in parsed {
-                if var error = chunk.error {
+            for (lines, error) in outcomes.withLock({ $0.prefix(round) }) {
+                if var error {
                     error.line += linesBefore
                     throw error
                 }
-                linesBefore += chunk.lines
+                linesBefore += lines
             }
             DispatchQueue.concurrentPerform(iterations: partitions) { partition in
-                for chunk in parsed {
-                    chunk.summaries.withUnsafeBufferPointer {
-                        counting[partition].add(contentsOf: $0, partition: partition, partitionBits: partitionBits)
-                    }
+                for index in 0..<round {
+                    counting[partition].add(hashed: rowBuffers[index * partitions + partition].rows)
                 }
             }
             first += round
         }
         // The fit sorts the groups itself, so the order of the tables cannot change its result.
-        var groups: [WeightedCustomerSummary] = []
-        groups.reserveCapacity((0..<partitions).reduce(0) { $0 + counters[$1].distinct })
-        for partition in 0..<partitions { counters[partition].appendGroups(to: &groups) }
-        return groups
+        var starts = [0]
+        for partition in 0..<partitions { starts.append(starts[partition] + counters[partition].distinct) }
+        let offsets = starts
+        return [WeightedCustomerSummary](unsafeUninitializedCapacity: offsets[partitions]) { buffer, initialized in
+            nonisolated(unsafe) let target = buffer
+            DispatchQueue.concurrentPerform(iterations: partitions) { partition in
+                if let base = target.baseAddress { counting[partition].writeGroups(to: base + offsets[partition]) }
+            }
+            initialized = offsets[partitions]
+        }
     }
 
     /// Bytes per parsing chunk: small enough that a round's rows stay a few MB.
@@ -284,6 +299,113 @@ public struct SummaryCSV: Sendable, Equatable {
             row(lineNumber, label, summary)
         }
         return lines
+    }
+
+    /// Calls `row` for every customer line in `start..<end` (which begins a line) and returns how many
+    /// lines the range holds, as `scanRows` does with `labels: false`, numbering lines from 1 for errors.
+    ///
+    /// The common line (unquoted, plain decimals, a valid triple) is read in one pass, each number as it
+    /// is met; any other line (blank, quoted, an unusual number, an error) goes to `scanRows` on its own,
+    /// so it is parsed, and its error worded, exactly as there. The numbers are `plainDecimal`'s.
+    static func scanPlainRows(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, header: Header,
+        row: (CustomerSummary) -> Void
+    ) throws(SummaryCSVError) -> Int {
+        guard let base = bytes.baseAddress, start < end else { return 0 }
+        let columns = header.names.count
+        let layout = header.layout
+        // What each column is: 0 frequency, 1 recency, 2 T, 3 anything else (the label, not read).
+        var roles = [Int](repeating: 3, count: columns)
+        roles[layout.frequency] = 0
+        roles[layout.recency] = 1
+        roles[layout.age] = 2
+        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), point = UInt8(ascii: "."), zero = UInt8(ascii: "0")
+        let quote = UInt8(ascii: "\"")
+        var lines = 0
+        var position = start
+        return try roles.withUnsafeBufferPointer { roles throws(SummaryCSVError) -> Int in
+            while position < end {
+                let lineStart = position
+                lines += 1
+                /// The line read on the fast path, `position` then at the next line; nil for `scanRows`.
+                func plainLine() -> CustomerSummary? {
+                    var values = (0.0, 0.0, 0.0)
+                    var p = lineStart
+                    for column in 0..<columns {
+                        if roles[column] == 3 {
+                            while p < end {
+                                let byte = base[p]
+                                if byte == comma || byte == newline || byte == carriageReturn { break }
+                                if byte == quote { return nil }
+                                p += 1
+                            }
+                        } else {
+                            while p < end, base[p] == space || base[p] == tab { p += 1 }
+                            var mantissa: UInt64 = 0
+                            var digits = 0
+                            var integerDigits = 0
+                            while p < end, base[p] &- zero < 10 {
+                                mantissa = mantissa &* 10 &+ UInt64(base[p] &- zero)
+                                p += 1
+                                integerDigits += 1
+                            }
+                            guard integerDigits > 0 else { return nil }
+                            digits = integerDigits
+                            var fractionDigits = 0
+                            if p < end, base[p] == point {
+                                p += 1
+                                while p < end, base[p] &- zero < 10 {
+                                    mantissa = mantissa &* 10 &+ UInt64(base[p] &- zero)
+                                    p += 1
+                                    fractionDigits += 1
+                                }
+                                guard fractionDigits > 0 else { return nil }
+                                digits += fractionDigits
+                            }
+                            guard digits <= 15 else { return nil }
+                            while p < end, base[p] == space || base[p] == tab { p += 1 }
+                            var value = Double(mantissa)
+                            if fractionDigits > 0 {
+                                var divisor = 1.0
+                                for _ in 0..<fractionDigits { divisor *= 10 }
+                                value /= divisor
+                            }
+                            switch roles[column] {
+                            case 0: values.0 = value
+                            case 1: values.1 = value
+                            default: values.2 = value
+                            }
+                        }
+                        if column < columns - 1 {
+                            guard p < end, base[p] == comma else { return nil }
+                            p += 1
+                        }
+                    }
+                    if p < end, base[p] == carriageReturn { p += 1 }
+                    if p < end {
+                        guard base[p] == newline else { return nil }
+                        p += 1
+                    }
+                    // Non-negative and finite by construction: valid exactly when `problem` is nil.
+                    let (x, recency, age) = values
+                    guard CustomerSummary.isWhole(x), recency <= age, (x == 0) == (recency == 0) else { return nil }
+                    position = p
+                    return CustomerSummary(frequency: x, recency: recency, age: age)
+                }
+                if let summary = plainLine() {
+                    row(summary)
+                    continue
+                }
+                let found = memchr(base + lineStart, Int32(newline), end - lineStart)
+                let next = found.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? end
+                _ = try scanRows(bytes, from: lineStart, to: next, linesBefore: lines - 1, header: header, labels: false) {
+                    _, _, summary in row(summary)
+                }
+                position = next
+            }
+            return lines
+        }
     }
 
     /// A cell as a finite number, or the error naming it.
@@ -459,6 +581,38 @@ public struct SummaryCSV: Sendable, Equatable {
             }
         }
     }
+}
+
+/// The rows of one parsing chunk that fall in one counter's partition, each with its hash; appended
+/// with neither reference counting nor a uniqueness check per row, and reused, with their capacity,
+/// round after round. Not copied while in use; `deallocate()` frees it.
+struct HashedSummaries {
+    private var base: UnsafeMutablePointer<CustomerSummaryCounter.Hashed>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    var rows: UnsafeBufferPointer<CustomerSummaryCounter.Hashed> { UnsafeBufferPointer(start: base, count: count) }
+
+    mutating func append(_ summary: CustomerSummary, hash: Int) {
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<CustomerSummaryCounter.Hashed>.allocate(capacity: 2 * capacity)
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+        (base + count).initialize(to: CustomerSummaryCounter.Hashed(summary: summary, hash: hash))
+        count += 1
+    }
+
+    mutating func removeAll() { count = 0 }
 }
 
 /// A problem in a summary CSV file: where (line, column) and what to do about it.
