@@ -90,6 +90,16 @@ import Testing
         }
         #expect(try digest(pair.artifacts) == digest(pair.single.artifacts))
 
+        // With no memory for finished shards every shard goes through a file of its own: the same
+        // artifact, and no shard file left behind.
+        let spilled = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: spilled) }
+        let throughFiles = try ExtractStage(scanChunks: 64, minimumChunkBlocks: 128, heldShardBytes: 0)
+            .run(ExtractStageTests.context(pair.sharded.coordinator, artifacts: spilled, runId: sharded.runId))
+        #expect(try MemberHistories.contentDigest(path: try #require(throughFiles.artifactPath)) == digest(pair.single.artifacts))
+        let leftovers = FileManager.default.enumerator(atPath: spilled.path)?.compactMap { $0 as? String }.filter { $0.contains(".extract.shard-") }
+        #expect(leftovers == [], "shard files left: \(leftovers ?? [])")
+
         // Through the coordinator as a plain query would (source.shards = "off"): the same again.
         let folder = try TestDatabase.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -140,6 +140,9 @@ public struct MemberHistories: Sendable {
         return try ArtifactWriter(path: path, header: header, compressionLevel: compressionLevel, compressionWorkers: 2)
     }
 
+    /// What one member's histories take in memory: the columns' widths (82 bytes).
+    static let bytesPerMember = 8 + 4 + 1 + 1 + 4 + 4 + 4 + 8 + 8 + 4 * (1 + 4) + 8 + 8 + 4
+
     /// Level 1: the artifact is written once per run and read a few times; speed matters more than 20% of size.
     static let compressionLevel = 1
     /// A shard's artifact lives only until the shards are merged (or until the run's process fetched

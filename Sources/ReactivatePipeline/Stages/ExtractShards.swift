@@ -15,11 +15,11 @@ import Synchronization
 /// Each server has its own snapshot: shards are not read at one instant across servers, which the
 /// cut-off makes harmless for rows before D that no longer change.
 extension ExtractStage {
-    /// One shard's histories, in an extract artifact of its own until the shards are merged, and its counts.
+    /// One shard's histories until the shards are merged (in memory within the process's budget for
+    /// held shards, otherwise in an artifact file of its own), and its counts.
     struct ShardPart: Sendable {
         let shard: Shard
-        let artifactPath: String
-        let artifactChecksum: String
+        let held: MemberHistories.Held
         let members: Int
         let tally: Tally
         let seconds: Double
@@ -29,7 +29,8 @@ extension ExtractStage {
 
     /// Registers the shards as work in the run ledger, reads every shard no other process takes
     /// (`reactivate shard-worker` on any host may take some), waits for those taken, and fetches those.
-    /// Each shard ends as an artifact file of its own: the process holds only the shards it is reading.
+    /// A finished shard waits in memory while the budget for held shards lasts (`defaultHeldShardBytes`),
+    /// otherwise as an artifact file: the process holds the shards it is reading, and at most that much more.
     func streamShards(_ context: StageContext, map: ShardMap) throws -> (parts: [ShardPart], tally: Tally, stats: [JSONValue]) {
         let queue = ShardWorkQueue(runId: context.runId, attempt: StageFingerprint.newToken())
         let ledger = try context.connect()
@@ -43,7 +44,7 @@ extension ExtractStage {
             let (members, checksum) = try queue.download(ledger, shard: done.shard, to: path)
             context.logger.debug("shard read by another process", metadata: ["shard": "\(done.shard)", "worker": "\(done.worker)"])
             parts[done.shard] = ShardPart(
-                shard: map.shards[done.shard], artifactPath: path, artifactChecksum: checksum, members: members, tally: done.tally,
+                shard: map.shards[done.shard], held: .file(path: path, checksum: checksum), members: members, tally: done.tally,
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, worker: done.worker)
         }
         let finished = map.shards.compactMap { parts[$0.index] }
@@ -66,8 +67,8 @@ extension ExtractStage {
     /// The shards' artifacts merged by member id into the stage's artifact, then removed.
     func mergeShards(_ context: StageContext, parts: [ShardPart], metadata: [String: String]) throws -> (ArtifactSummary, MemberHistories.Counts) {
         defer { Self.removeShardArtifacts(parts) }
-        return try MemberHistories.mergeArtifacts(
-            parts.map(\.artifactPath), names: parts.map(\.shard.label), into: context.artifactPath(.extract),
+        return try MemberHistories.merge(
+            parts.map(\.held), names: parts.map(\.shard.label), into: context.artifactPath(.extract),
             runId: context.runId, asOf: context.plan.asOf.description, metadata: metadata)
     }
 
@@ -77,7 +78,9 @@ extension ExtractStage {
     }
 
     static func removeShardArtifacts(_ parts: [ShardPart]) {
-        for part in parts { try? FileManager.default.removeItem(atPath: part.artifactPath) }
+        for part in parts {
+            if case .file(let path, _) = part.held { try? FileManager.default.removeItem(atPath: path) }
+        }
     }
 
     /// Claims and reads shards on up to `--jobs` threads until none is left to claim. `store` keeps
@@ -90,6 +93,9 @@ extension ExtractStage {
         /// Shards this process's threads are reading now: a thread with nothing left to claim need not
         /// wait for its siblings' shards (they collect them), only for other processes'.
         let readingHere = Mutex(0)
+        /// Bytes of finished shards this process may still keep in memory; a helper keeps none (its
+        /// shards go to the ledger as files).
+        let heldBytesLeft = Mutex(store ? 0 : heldShardBytes)
         Self.onThreads(min(context.jobs, map.shards.count)) { _ in
             do {
                 let claims = try context.connect()
@@ -111,11 +117,11 @@ extension ExtractStage {
                     }
                     let shard = map.shards[claim.shard]
                     do {
-                        let part = try readShard(context, shard: shard, worker: worker)
+                        let part = try readShard(context, shard: shard, worker: worker, heldBytesLeft: heldBytesLeft)
                         do {
-                            try queue.finish(
-                                claims, shard: shard.index, by: worker, tally: part.tally,
-                                artifact: store ? (part.artifactPath, part.artifactChecksum) : nil)
+                            var artifact: (String, String)?
+                            if store, case .file(let path, let checksum) = part.held { artifact = (path, checksum) }
+                            try queue.finish(claims, shard: shard.index, by: worker, tally: part.tally, artifact: artifact)
                         } catch {
                             Self.removeShardArtifacts([part])
                             throw error
@@ -142,20 +148,37 @@ extension ExtractStage {
         }
     }
 
-    /// One shard, read straight from its server into an artifact of its own; a failure names the shard.
-    func readShard(_ context: StageContext, shard: Shard, worker: String) throws -> ShardPart {
+    /// How many bytes of finished shards' histories the run's process keeps in memory for the merge
+    /// instead of writing and reading them back (at about 80 bytes a member, 3M members).
+    static let defaultHeldShardBytes = 256 << 20
+
+    /// One shard, read straight from its server, kept in memory if `heldBytesLeft` allows, else written
+    /// to an artifact of its own; a failure names the shard.
+    func readShard(_ context: StageContext, shard: Shard, worker: String, heldBytesLeft: borrowing Mutex<Int>) throws -> ShardPart {
         let started = DispatchTime.now().uptimeNanoseconds
         var logger = context.logger
         logger[metadataKey: "shard"] = "\(shard.index)"
         do {
             let (histories, tally) = try stream(context.withLogger(logger), from: ExtractSource(shard: shard, coordinator: context.connectionString))
-            let path = Self.shardArtifactPath(context, shard: shard.index)
-            let summary = try histories.write(to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label],
-                compressionLevel: MemberHistories.shardCompressionLevel)
+            let bytes = histories.count * MemberHistories.bytesPerMember
+            let inMemory = heldBytesLeft.withLock { left -> Bool in
+                guard bytes <= left else { return false }
+                left -= bytes
+                return true
+            }
+            let held: MemberHistories.Held
+            if inMemory {
+                held = .memory(histories)
+            } else {
+                let path = Self.shardArtifactPath(context, shard: shard.index)
+                let summary = try histories.write(
+                    to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label],
+                    compressionLevel: MemberHistories.shardCompressionLevel)
+                held = .file(path: path, checksum: summary.contentChecksumHex)
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)"])
-            return ShardPart(
-                shard: shard, artifactPath: path, artifactChecksum: summary.contentChecksumHex, members: histories.count, tally: tally, seconds: seconds, worker: worker)
+            logger.debug("shard extracted", metadata: ["members": "\(histories.count)", "seconds": "\(seconds)", "held": "\(inMemory ? "memory" : "file")"])
+            return ShardPart(shard: shard, held: held, members: histories.count, tally: tally, seconds: seconds, worker: worker)
         } catch {
             throw Self.shardFailure(error, shard: shard)
         }

@@ -18,17 +18,20 @@ public struct ExtractStage: Stage {
     let minimumChunkBlocks: Int
     /// About how many purchases each bucket of the distinct-day count holds (`PurchaseDayBuckets`).
     let pairsPerBucket: Int
+    /// Bytes of finished shards' histories a sharded extract keeps in memory until the merge.
+    let heldShardBytes: Int
 
     public init() {
         self.init(scanChunks: 64, minimumChunkBlocks: 128)
     }
 
     /// Tests cut small tables finely so that the connections steal from each other, and the purchase
-    /// days into many buckets.
-    init(scanChunks: Int, minimumChunkBlocks: Int, pairsPerBucket: Int = 1 << 18) {
+    /// days into many buckets; and hold no shard in memory, so that every shard goes through a file.
+    init(scanChunks: Int, minimumChunkBlocks: Int, pairsPerBucket: Int = 1 << 18, heldShardBytes: Int = Self.defaultHeldShardBytes) {
         self.scanChunks = scanChunks
         self.minimumChunkBlocks = minimumChunkBlocks
         self.pairsPerBucket = pairsPerBucket
+        self.heldShardBytes = heldShardBytes
     }
 
     public func run(_ context: StageContext) throws -> StageResult {
@@ -200,6 +203,9 @@ public struct ExtractStage: Stage {
             "SELECT reltuples::int8 FROM pg_class WHERE oid = to_regclass(\(relations.transactions.regclassText))"
         ).scalar(Int.self)
         let slots = try Self.memberSlots(first, window: window)
+        // The scan threads probe the id index through a raw pointer (`SlotLookup`), which does not keep
+        // its table alive: the optimiser may otherwise free it after the last use it can see.
+        defer { withExtendedLifetime(slots) {} }
         clock.lap("member slots")
         let plan = Mutex(
             TransactionScanPlan(

@@ -2,23 +2,50 @@ import Artifacts
 import Foundation
 
 extension MemberHistories {
-    /// Extract artifacts of disjoint member sets (one per shard), each in member-id order, merged into
-    /// one artifact in member-id order: the same bytes one server holding every shard's rows writes.
-    ///
-    /// Streams: it holds one row group per input and one output group, whatever the member base.
-    /// A member on two shards means the catalog's map does not split members as it says: an error,
-    /// not a silent double.
-    static func mergeArtifacts(
-        _ paths: [String], names: [String], into path: String, runId: Int64, asOf: String, metadata: [String: String]
-    ) throws -> (summary: ArtifactSummary, counts: Counts) {
-        let inputs = try paths.map { try Groups(path: $0) }
-        var total = 0
-        for (index, input) in inputs.enumerated() {
-            guard let rows = input.header.rowCount else {
-                throw PipelineError(.runtime, "the shard artifact \(paths[index]) does not state its row count", fix: "re-run the same command")
+    /// Where one shard's histories wait for the merge: in an artifact file, or in memory when the
+    /// process's budget for held shards allows.
+    enum Held: Sendable {
+        case file(path: String, checksum: String)
+        case memory(MemberHistories)
+    }
+
+    /// One merge input, read a row group at a time (a shard held in memory is one group).
+    private final class MergeInput {
+        private let groups: Groups?
+        private var pending: MemberHistories?
+        let rows: Int
+
+        init(_ held: Held) throws {
+            switch held {
+            case .file(let path, _):
+                let groups = try Groups(path: path)
+                guard let rows = groups.header.rowCount else {
+                    throw PipelineError(.runtime, "the shard artifact \(path) does not state its row count", fix: "re-run the same command")
+                }
+                (self.groups, self.rows) = (groups, Int(rows))
+            case .memory(let histories):
+                (groups, pending, rows) = (nil, histories, histories.count)
             }
-            total += Int(rows)
         }
+
+        func next() throws -> MemberHistories? {
+            if let groups { return try groups.next() }
+            defer { pending = nil }
+            return pending
+        }
+    }
+
+    /// Shards' histories of disjoint member sets, each in member-id order, merged into one artifact in
+    /// member-id order: the same bytes one server holding every shard's rows writes.
+    ///
+    /// Streams: it holds one row group per file input (and the shards held in memory) and one output
+    /// group, whatever the member base. A member on two shards means the catalog's map does not split
+    /// members as it says: an error, not a silent double.
+    static func merge(
+        _ held: [Held], names: [String], into path: String, runId: Int64, asOf: String, metadata: [String: String]
+    ) throws -> (summary: ArtifactSummary, counts: Counts) {
+        let inputs = try held.map { try MergeInput($0) }
+        let total = inputs.reduce(0) { $0 + $1.rows }
         let writer = try writer(to: path, rows: total, runId: runId, asOf: asOf, metadata: metadata)
         var heads = try inputs.map { try $0.next() ?? MemberHistories() }
         var rows = Array(repeating: 0, count: inputs.count)
