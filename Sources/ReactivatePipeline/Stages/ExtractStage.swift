@@ -49,9 +49,24 @@ public struct ExtractStage: Stage {
         switch layout {
         case .oneServer(let reason):
             context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
-            sourceStats = try checkSource(context)
-            let members: MemberHistories
-            (members, tally) = try stream(context)
+            // The data tests run beside the stream, as on a sharded source: nothing is written before
+            // both are done, so a failed test still stops the run before the artifact.
+            let checks = Mutex<Result<JSONValue, any Error>?>(nil)
+            let read = Mutex<Result<(MemberHistories, Tally), any Error>?>(nil)
+            Self.onThreads(2) { task in
+                if task == 0 {
+                    let outcome = Result { try checkSource(context) }
+                    checks.withLock { $0 = outcome }
+                } else {
+                    let outcome = Result { try stream(context) }
+                    read.withLock { $0 = outcome }
+                }
+            }
+            sourceStats = try checks.withLock { $0 }?.get() ?? .null
+            guard let (members, sums) = try read.withLock({ $0 })?.get() else {
+                throw PipelineError(.runtime, "the extract stream finished without results")
+            }
+            tally = sums
             clock = PhaseClock(logger: context.logger)
             summary = try members.write(
                 to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description, metadata: metadata)
