@@ -47,3 +47,35 @@ public final class Cancellation: Sendable {
         }
     }
 }
+
+/// A stop for one piece of a stage's work rather than the process: cancels the statements of the
+/// connections it watches and makes its checkpoints throw. The extract's reads use it so that a data
+/// test that fails beside them ends the stage at once instead of after every table was read.
+final class StageStop: Sendable {
+    private let state = Mutex<(reason: String?, handles: [CancelHandle])>((nil, []))
+
+    /// Cancels `connection`'s statements once stopped (at once when already stopped).
+    func watch(_ connection: Connection) {
+        guard let handle = connection.cancelHandle() else { return }
+        let stopped = state.withLock { state -> Bool in
+            state.handles.append(handle)
+            return state.reason != nil
+        }
+        if stopped { handle.cancel() }
+    }
+
+    func stop(because reason: String) {
+        let handles = state.withLock { state -> [CancelHandle] in
+            guard state.reason == nil else { return [] }
+            state.reason = reason
+            return state.handles
+        }
+        for handle in handles { handle.cancel() }
+    }
+
+    func checkpoint() throws {
+        if let reason = state.withLock({ $0.reason }) {
+            throw PipelineError(.runtime, "stopped: \(reason)")
+        }
+    }
+}

@@ -13,6 +13,8 @@ public struct StageContext: Sendable {
     public let artifactDirectory: URL
     /// Why the runner runs this stage again instead of reusing it (a changed input), if it ran before.
     public var rerunReason: String?
+    /// Stops this context's connections and loops early (the extract's reads once its data tests failed).
+    var stop: StageStop?
 
     public init(plan: RunPlan, runId: Int64, connectionString: ConnectionString, logger: Logger, artifactDirectory: URL) {
         self.plan = plan
@@ -51,7 +53,21 @@ public struct StageContext: Sendable {
     public func withLogger(_ logger: Logger) -> StageContext {
         var copy = StageContext(plan: plan, runId: runId, connectionString: connectionString, logger: logger, artifactDirectory: artifactDirectory)
         copy.rerunReason = rerunReason
+        copy.stop = stop
         return copy
+    }
+
+    /// The same context, its connections and checkpoints also stopped by `stop`.
+    func withStop(_ stop: StageStop) -> StageContext {
+        var copy = withLogger(logger)
+        copy.stop = stop
+        return copy
+    }
+
+    /// Throws once the process is stopping (a signal) or this context's work was stopped.
+    func checkpoint() throws {
+        try Cancellation.shared.checkpoint()
+        try stop?.checkpoint()
     }
 
     /// A connection for this stage, cancelled with the rest of the run on SIGINT/SIGTERM.
@@ -64,6 +80,7 @@ public struct StageContext: Sendable {
         try Cancellation.shared.checkpoint()
         let connection = try Connection(server)
         Cancellation.shared.register(connection)
+        stop?.watch(connection)
         return connection
     }
 }

@@ -4,8 +4,8 @@ import Postgres
 import ReactivateCore
 
 /// Data tests on the mapped source, in the spirit of dbt's `unique`, `not_null`, `accepted_values`,
-/// `relationships` and source freshness, run by `reactivate validate` and at the start of every live
-/// and dry-run extract.
+/// `relationships` and source freshness, run by `reactivate validate` and beside every live and
+/// dry-run extract's reads (a failure stops them before anything is written).
 ///
 /// Errors (exit 2) are mappings that make a run silently wrong: duplicated members or (member,
 /// channel) pairs, channel values outside the contract, most coordinates of a table unusable or valid

@@ -100,7 +100,7 @@ extension ExtractStage {
             do {
                 let claims = try context.connect()
                 while failure.withLock({ $0 == nil }) {
-                    try Cancellation.shared.checkpoint()
+                    try context.checkpoint()
                     guard let claim = try queue.claim(claims) else {
                         let progress = try queue.progress(claims)
                         guard progress.pending > 0, waitForOthers, progress.pending > readingHere.withLock({ $0 }) else { return }

@@ -49,24 +49,10 @@ public struct ExtractStage: Stage {
         switch layout {
         case .oneServer(let reason):
             context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
-            // The data tests run beside the stream, as on a sharded source: nothing is written before
-            // both are done, so a failed test still stops the run before the artifact.
-            let checks = Mutex<Result<JSONValue, any Error>?>(nil)
-            let read = Mutex<Result<(MemberHistories, Tally), any Error>?>(nil)
-            Self.onThreads(2) { task in
-                if task == 0 {
-                    let outcome = Result { try checkSource(context) }
-                    checks.withLock { $0 = outcome }
-                } else {
-                    let outcome = Result { try stream(context) }
-                    read.withLock { $0 = outcome }
-                }
-            }
-            sourceStats = try checks.withLock { $0 }?.get() ?? .null
-            guard let (members, sums) = try read.withLock({ $0 })?.get() else {
-                throw PipelineError(.runtime, "the extract stream finished without results")
-            }
-            tally = sums
+            let (checks, read) = besideDataTests(context, shards: nil) { try stream($0) }
+            sourceStats = try checks.get()
+            let members: MemberHistories
+            (members, tally) = try read.get()
             clock = PhaseClock(logger: context.logger)
             summary = try members.write(
                 to: context.artifactPath(.extract), runId: context.runId, asOf: context.plan.asOf.description, metadata: metadata)
@@ -78,28 +64,12 @@ public struct ExtractStage: Stage {
                 "source is sharded: reading each shard from its own server",
                 metadata: ["provider": "\(map.provider.rawValue)", "shards": "\(map.shards.count)", "jobs": "\(context.jobs)"])
             try probeShards(context, map: map)
-            // The data tests read through the coordinator (postgres_fdw) while the shards are read
-            // straight from their servers: nothing is written before both are done, so a failed test
-            // still stops the run before the artifact, as on one server.
-            let checks = Mutex<Result<JSONValue, any Error>?>(nil)
-            let read = Mutex<Result<(parts: [ShardPart], tally: Tally, stats: [JSONValue]), any Error>?>(nil)
-            Self.onThreads(2) { task in
-                if task == 0 {
-                    let outcome = Result { try checkSource(context, shards: map) }
-                    checks.withLock { $0 = outcome }
-                } else {
-                    let outcome = Result { try streamShards(context, map: map) }
-                    read.withLock { $0 = outcome }
-                }
-            }
-            let shards = read.withLock { $0 }
-            do { sourceStats = try checks.withLock { $0 }?.get() ?? .null } catch {
+            let (checks, shards) = besideDataTests(context, shards: map) { try streamShards($0, map: map) }
+            do { sourceStats = try checks.get() } catch {
                 if case .success(let done) = shards { Self.removeShardArtifacts(done.parts) }
                 throw error
             }
-            guard let (parts, sums, perShard) = try shards?.get() else {
-                throw PipelineError(.runtime, "the shard streams finished without results")
-            }
+            let (parts, sums, perShard) = try shards.get()
             clock = PhaseClock(logger: context.logger)
             (summary, counts) = try mergeShards(context, parts: parts, metadata: metadata)
             tally = sums
@@ -118,6 +88,29 @@ public struct ExtractStage: Stage {
                 "source_checks": sourceStats,
             ].merging(shardStats.map { ["shards": $0] } ?? [:]) { current, _ in current },
             artifactPath: context.artifactPath(.extract), artifactChecksum: summary.contentChecksumHex)
+    }
+
+    /// Runs the source data tests beside `read`. Nothing is written before both are done, so a failed
+    /// test still stops the run before the artifact; and a failed test stops the reads at once (their
+    /// connections cancelled), so the run ends with the test's error without reading every table first.
+    func besideDataTests<Read: Sendable>(
+        _ context: StageContext, shards: ShardMap?, read: @escaping @Sendable (StageContext) throws -> Read
+    ) -> (checks: Result<JSONValue, any Error>, read: Result<Read, any Error>) {
+        let stop = StageStop()
+        let checks = Mutex<Result<JSONValue, any Error>>(.success(.null))
+        let reads = Mutex<Result<Read, any Error>?>(nil)
+        Self.onThreads(2) { task in
+            if task == 0 {
+                let outcome = Result { try checkSource(context, shards: shards) }
+                if case .failure = outcome { stop.stop(because: "the source data tests failed") }
+                checks.withLock { $0 = outcome }
+            } else {
+                let outcome = Result { try read(context.withStop(stop)) }
+                reads.withLock { $0 = outcome }
+            }
+        }
+        let read = reads.withLock { $0 } ?? .failure(PipelineError(.runtime, "the extract's reads finished without results"))
+        return (checks.withLock { $0 }, read)
     }
 
     /// Before any data is kept: the contract (relations, columns, types), then the data tests and the
@@ -253,6 +246,7 @@ public struct ExtractStage: Stage {
             while let index = segment {
                 let lower = plan.withLock { $0.segments[index].lower }
                 while let blocks = plan.withLock({ $0.nextChunk(in: index) }) {
+                    try context.checkpoint()
                     try scan.read(blocks, on: connection, into: &part)
                 }
                 laps.lap("transactions from block \(lower)")
