@@ -100,8 +100,8 @@ struct ShardWorkQueue: Sendable {
     }
 
     /// A helper's stored histories of one shard, streamed to `path` chunk by chunk and verified
-    /// (checksum, and that it is the artifact the helper reported); returns its members and checksum.
-    func download(_ connection: Connection, shard: Int, to path: String) throws -> (members: Int, checksum: String) {
+    /// (checksum, and that it is the artifact the helper `reported`); returns its members and checksum.
+    func download(_ connection: Connection, shard: Int, reported: String?, to path: String) throws -> (members: Int, checksum: String) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
             throw PipelineError(.runtime, "cannot create \(path) for shard \(shard)'s histories", fix: "check the artifact directory's permissions and free space")
         }
@@ -111,7 +111,6 @@ struct ShardWorkQueue: Sendable {
                 try file.write(contentsOf: row.bytes(0))
             }
             let summary = try ArtifactReader.verify(path: path)
-            let reported = try finished(connection).first { $0.shard == shard }?.checksum
             guard reported == nil || reported == summary.contentChecksumHex else {
                 throw PipelineError(.runtime, "shard \(shard)'s stored histories do not match the checksum their process reported", fix: "re-run the same command")
             }

@@ -41,7 +41,7 @@ extension ExtractStage {
             guard map.shards.indices.contains(done.shard) else { continue }
             let started = DispatchTime.now().uptimeNanoseconds
             let path = Self.shardArtifactPath(context, shard: done.shard)
-            let (members, checksum) = try queue.download(ledger, shard: done.shard, to: path)
+            let (members, checksum) = try queue.download(ledger, shard: done.shard, reported: done.checksum, to: path)
             context.logger.debug("shard read by another process", metadata: ["shard": "\(done.shard)", "worker": "\(done.worker)"])
             parts[done.shard] = ShardPart(
                 shard: map.shards[done.shard], held: .file(path: path, checksum: checksum), members: members, tally: done.tally,
