@@ -68,15 +68,12 @@ public struct MemberScores: Sendable {
         ArtifactColumn("best_channel", .uint8), ArtifactColumn("segment", .uint8),
     ]
 
-    func writeArtifact(to path: String, runId: Int64, asOf: String) throws -> ArtifactSummary {
-        let writer = try Self.artifactWriter(to: path, rows: count, runId: runId, asOf: asOf)
-        try writer.append(columns: columns(0..<count))
-        return try writer.commit()
-    }
-
+    /// Written group by group while the same rows stream into `member_scores`: zstd's own worker
+    /// threads compress beside that stream instead of in its way.
     static func artifactWriter(to path: String, rows: Int, runId: Int64, asOf: String) throws -> ArtifactWriter {
         try ArtifactWriter(
-            path: path, header: ArtifactHeader(kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema))
+            path: path, header: ArtifactHeader(kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema),
+            compressionWorkers: 2)
     }
 
     func columns(_ range: Range<Int>) -> [ArtifactColumnData] {

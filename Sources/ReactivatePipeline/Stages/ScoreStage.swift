@@ -28,8 +28,7 @@ public struct ScoreStage: Stage {
         let fitStarted = DispatchTime.now()
         guard !census.triples.isEmpty else {
             // Nobody bought before D (an empty or brand-new source): nothing to score, which is not an error.
-            try Self.writeScores(MemberScores(), context: context)
-            let summary = try MemberScores().writeArtifact(to: context.artifactPath(.score), runId: context.runId, asOf: context.plan.asOf.description)
+            let (_, summary) = try Self.scoreAndWrite(extract: extract, kept: 0, context: context) { _ in MemberScores() }
             context.logger.warning("no member bought anything before the as-of date; nothing to score")
             return StageResult(
                 rowsIn: census.members, rowsOut: 0,
@@ -39,7 +38,9 @@ public struct ScoreStage: Stage {
         let fit = try Self.fitModel(counts: census.triples, minPAlive: config.minPAlive, logger: context.logger)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
         clock.lap("fit BG/NBD")
-        let (scored, summary) = try Self.scoreAndWrite(extract: extract, kept: census.kept, model: fit.model, context: context)
+        let (scored, summary) = try Self.scoreAndWrite(extract: extract, kept: census.kept, context: context) { group in
+            Self.score(group, model: fit.model, config: config, asOfDay: context.asOfDay)
+        }
         clock.lap("score members, write member_scores and score artifact")
 
         var segments: [String: JSONValue] = [:]
@@ -117,9 +118,12 @@ public struct ScoreStage: Stage {
         }
     }
 
-    /// Scores the extract group by group into `member_scores` (one transaction: readers see the old
-    /// rows or the new, never half) and the score artifact, which is committed inside that transaction.
-    static func scoreAndWrite(extract: String, kept: Int, model: BGNBDModel, context: StageContext) throws -> (Scored, ArtifactSummary) {
+    /// Scores the extract group by group into `member_scores` (the run's rows replaced in one
+    /// transaction: readers see the old rows or the new, never half) and the score artifact of `kept`
+    /// rows, which is committed inside that transaction.
+    static func scoreAndWrite(
+        extract: String, kept: Int, context: StageContext, score: (MemberHistories) -> MemberScores
+    ) throws -> (Scored, ArtifactSummary) {
         let artifact = try MemberScores.artifactWriter(to: context.artifactPath(.score), rows: kept, runId: context.runId, asOf: context.plan.asOf.description)
         let groups = try MemberHistories.Groups(path: extract)
         var scored = Scored()
@@ -129,7 +133,7 @@ public struct ScoreStage: Stage {
             try connection.copyIn(MemberScores.copyStatement, operation: "write member_scores") { writer in
                 while let group = try groups.next() {
                     try Cancellation.shared.checkpoint()
-                    let scores = score(group, model: model, config: context.config, asOfDay: context.asOfDay)
+                    let scores = score(group)
                     scored.add(scores)
                     try artifact.append(columns: scores.columns(0..<scores.count))
                     try scores.encodeRows(runId: context.runId, into: &writer)
@@ -222,17 +226,6 @@ public struct ScoreStage: Stage {
                 expected: expected, reachability: reach, segment: segment)
         }
         return scores
-    }
-
-    /// Replaces the run's rows in `member_scores` in one transaction: readers see old or new, never half.
-    static func writeScores(_ scores: MemberScores, context: StageContext) throws {
-        let connection = try context.connect()
-        try connection.transaction {
-            try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = \(context.runId)", operation: "replace member_scores")
-            try connection.copyIn(MemberScores.copyStatement, operation: "write member_scores") { writer in
-                try scores.encodeRows(runId: context.runId, into: &writer)
-            }
-        }
     }
 }
 
