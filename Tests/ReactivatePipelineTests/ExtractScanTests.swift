@@ -39,7 +39,7 @@ import Testing
             spillDirectory: fixture.artifacts)
         var whole = try scan.emptyPart()
         try scan.read(.all, on: connection, into: &whole)
-        let wholeTable = try PurchaseFold.fold([whole.spill], buckets: scan.buckets, preStartDay: preStartDay)
+        let wholeTable = try PurchaseFold.fold([whole.spill], buckets: scan.buckets, preStartDay: preStartDay).table
         #expect(whole.tally.transactions > 10_000)
         for cut in [1, blocks / 3, blocks / 2, blocks - 1] {
             // Read the later blocks first: the order of the parts must not matter either.
@@ -49,7 +49,7 @@ import Testing
             try scan.read(.init(lower: 0, upper: cut), on: connection, into: &earlier)
             #expect(earlier.tally.transactions > 0 && later.tally.transactions > 0)
             later.merge(earlier)
-            let merged = try PurchaseFold.fold([later.spill, earlier.spill], buckets: scan.buckets, preStartDay: preStartDay)
+            let merged = try PurchaseFold.fold([later.spill, earlier.spill], buckets: scan.buckets, preStartDay: preStartDay).table
             #expect(later.tally.transactions == whole.tally.transactions, "cut at block \(cut)")
             #expect(later.tally.transactionsSpilled == whole.tally.transactionsSpilled)
             let differing = wholeTable.purchaseDays.indices.filter { slot in

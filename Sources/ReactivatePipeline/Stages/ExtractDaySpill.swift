@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Foundation
 import Postgres
 import ReactivateCore
@@ -32,12 +33,18 @@ final class PurchaseDaySpill: @unchecked Sendable {
     /// lookup, this spill's copy of the calendar, and the bucket width (`PurchaseDayBuckets`' inline
     /// helpers are not inlined across modules).
     private let slots: SlotLookup
+    /// Scattered ids: buckets found per row, slots resolved per bucket when folded (`MemberIdBuckets`).
+    let route: MemberIdBuckets.Route?
     private let days: ExtractDayTable
     private let shift: Int
 
-    init(buckets: PurchaseDayBuckets, directory: URL, slots: SlotLookup? = nil, calendar: BusinessCalendar? = nil) throws {
+    init(
+        buckets: PurchaseDayBuckets, directory: URL, slots: SlotLookup? = nil, route: MemberIdBuckets.Route? = nil,
+        calendar: BusinessCalendar? = nil
+    ) throws {
         self.buckets = buckets
         self.slots = slots ?? SlotLookup(low: 0, count: buckets.slots, probe: nil)
+        self.route = route
         days = ExtractDayTable(calendar ?? BusinessCalendar(firstDay: 0, days: 1, utcOffsetSeconds: 0))
         shift = buckets.shift
         self.directory = directory.path
@@ -73,16 +80,27 @@ final class PurchaseDaySpill: @unchecked Sendable {
     }
 
     /// Spills one transaction row (member id, instant, amount); false when the id has no slot (not a
-    /// member on D). Needs the spill made with `slots` and `calendar`.
+    /// member on D). Needs the spill made with `slots` (or `route`) and `calendar`. With a route the
+    /// record holds the id's offset within its bucket, and ids in range that are not members are
+    /// spilled too (dropped when the bucket is resolved).
     @inline(__always)
     func add(_ row: borrowing BinaryCopyRow) throws -> Bool {
-        guard let slot = slots.slot(of: try row.int64(0)) else { return false }
+        let id = try row.int64(0)
+        let bucket: Int
+        let key: UInt64
+        if let route {
+            guard let located = route.locate(id) else { return false }
+            (bucket, key) = located
+        } else {
+            guard let slot = slots.slot(of: id) else { return false }
+            bucket = slot >> shift
+            key = UInt64(truncatingIfNeeded: slot & ((1 << shift) - 1))
+        }
         let day = days.day(of: try row.timestamp(1))
         let cents = try row.cents(2)
-        let bucket = slot >> shift
         let count = filled[bucket]
         let at = buffer + (bucket * Self.bufferPairs + count)
-        at[0] = UInt64(truncatingIfNeeded: slot & ((1 << shift) - 1)) << 32 | UInt64(UInt32(bitPattern: day))
+        at[0] = key << 32 | UInt64(UInt32(bitPattern: day))
         at[1] = UInt64(bitPattern: cents)
         filled[bucket] = count + 2
         if count + 2 == Self.bufferPairs { try flush(bucket) }
@@ -147,10 +165,16 @@ final class PurchaseDaySpill: @unchecked Sendable {
 /// Folds every member's purchases from the scan threads' spills, bucket by bucket, on `workers`
 /// threads (the server is done by then, so both cores are the client's).
 enum PurchaseFold {
+    /// Spills made with a route (`MemberIdBuckets`) need it here with their `slots` (`routing`): their
+    /// records hold offsets, resolved a bucket at a time; records of ids that are not members are
+    /// dropped and counted in `transactionsOfNonMembers`.
     static func fold(
-        _ spills: [PurchaseDaySpill], buckets: PurchaseDayBuckets, preStartDay: Int32, workers: Int = 2
-    ) throws -> PurchaseTable {
+        _ spills: [PurchaseDaySpill], buckets: PurchaseDayBuckets, preStartDay: Int32,
+        routing: (slots: MemberSlots, route: MemberIdBuckets)? = nil, workers: Int = 2
+    ) throws -> (table: PurchaseTable, transactionsOfNonMembers: Int) {
         for spill in spills { try spill.finish() }
+        precondition(routing != nil || spills.allSatisfy { $0.route == nil }, "routed spills need their route to be folded")
+        let dropped = Mutex(0)
         let next = Counter()
         let failure = FirstFailure()
         var entries = Array(repeating: PurchaseTable.Entry(), count: buckets.slots)
@@ -161,6 +185,9 @@ enum PurchaseFold {
                 let dayOutput = SharedBuffer(pointer: days.baseAddress)
                 DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
                     var scratch = PurchaseDayBuckets.Scratch()
+                    var idTable: [UInt64] = []
+                    var droppedHere = 0
+                    defer { dropped.withLock { $0 += droppedHere } }
                     var words: UnsafeMutablePointer<UInt64>?
                     var capacity = 0
                     defer { words?.deallocate() }
@@ -175,6 +202,13 @@ enum PurchaseFold {
                             var filled = 0
                             for spill in spills where total > 0 { filled += try spill.read(bucket: bucket, into: words! + filled) }
                             let range = buckets.slotRange(ofBucket: bucket)
+                            if let routing, filled > 0, !routing.route.isWide(bucket) {
+                                let (kept, gone) = routing.slots.withIds(ofSlots: range) { ids in
+                                    MemberIdBuckets.resolve(words!, records: filled / 2, bucketIds: ids, scratch: &idTable)
+                                }
+                                filled = 2 * kept
+                                droppedHere += gone
+                            }
                             guard !range.isEmpty, let entryBase = entryOutput.pointer, let dayBase = dayOutput.pointer else { continue }
                             PurchaseDayBuckets.fold(
                                 records: UnsafeBufferPointer(start: words, count: filled), slotCount: range.count,
@@ -190,7 +224,7 @@ enum PurchaseFold {
             }
         }
         if let error = failure.error { throw error }
-        return PurchaseTable(entries: entries, purchaseDays: days, preStartDay: preStartDay)
+        return (PurchaseTable(entries: entries, purchaseDays: days, preStartDay: preStartDay), dropped.withLock { $0 })
     }
 
     /// The output array's storage, written by the workers in disjoint bucket ranges.

@@ -49,6 +49,19 @@ struct MemberSlots: Sendable {
 
     var count: Int { lookup.count }
 
+    /// The per-bucket route of the index form (`MemberIdBuckets`) for buckets of `1 << shift` slots;
+    /// nil for the range form.
+    func idBuckets(shift: Int) -> MemberIdBuckets? {
+        guard let ids, let index else { return nil }
+        return MemberIdBuckets(ascending: ids, index: index, shift: shift)
+    }
+
+    /// The ids of `slots` (index form only), for resolving a bucket's offsets.
+    func withIds<Result>(ofSlots slots: Range<Int>, _ body: (UnsafeBufferPointer<Int64>) -> Result) -> Result {
+        guard let ids else { preconditionFailure("the range form has no id list") }
+        return ids.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[slots])) }
+    }
+
     /// Ascending slots hold ascending ids, so gathering slots in order yields members in id order.
     @inline(__always)
     func slot(of id: Int64) -> Int? { lookup.slot(of: id) }

@@ -296,12 +296,12 @@ public struct ExtractStage: Stage {
         var purchases = finished.removeFirst().part
         let spills = [purchases.spill] + finished.map(\.part.spill)
         while !finished.isEmpty { purchases.merge(finished.removeFirst().part) }
-        let table = try PurchaseFold.fold(spills, buckets: scan.buckets, preStartDay: scan.preStartDay)
+        let (table, routedNonMembers) = try PurchaseFold.fold(spills, buckets: scan.buckets, preStartDay: scan.preStartDay, routing: scan.idBuckets.map { (slots, $0) })
         clock.lap("fold \(scan.buckets.count) buckets of \(spills.reduce(0) { $0 + $1.bytes } >> 20) MiB")
         var tally = purchases.tally
         tally.transactionsReadAfterMemberFacts = readAfterMemberFacts
         let (histories, nonMembers) = folded.gathered(with: table)
-        tally.transactionsOfUnknownMembers += nonMembers
+        tally.transactionsOfUnknownMembers += nonMembers + routedNonMembers
         clock.lap("streams joined")
         return (histories, tally)
     }
@@ -322,6 +322,22 @@ public struct ExtractStage: Stage {
         /// How the (member, purchase day) pairs are cut for the distinct-day count.
         let buckets: PurchaseDayBuckets
         let spillDirectory: URL
+        /// Scattered ids are routed by bucket instead of looked up per row (nil: compact ids, or too spread).
+        let idBuckets: MemberIdBuckets?
+
+        init(
+            window: ExtractQuery.Window, slots: MemberSlots, calendar: BusinessCalendar, preStartDay: Int32,
+            progress: ProgressReporter, buckets: PurchaseDayBuckets, spillDirectory: URL
+        ) {
+            self.window = window
+            self.slots = slots
+            self.calendar = calendar
+            self.preStartDay = preStartDay
+            self.progress = progress
+            self.buckets = buckets
+            self.spillDirectory = spillDirectory
+            idBuckets = slots.idBuckets(shift: buckets.shift)
+        }
 
         /// One connection's share: its spilled transactions and counts.
         struct Part: Sendable {
@@ -333,7 +349,9 @@ public struct ExtractStage: Stage {
         }
 
         func emptyPart() throws -> Part {
-            Part(spill: try PurchaseDaySpill(buckets: buckets, directory: spillDirectory, slots: slots.lookup, calendar: calendar))
+            Part(
+                spill: try PurchaseDaySpill(
+                    buckets: buckets, directory: spillDirectory, slots: slots.lookup, route: idBuckets?.route, calendar: calendar))
         }
 
         func read(_ blocks: TransactionScanPlan.Blocks, on connection: Connection, into part: inout Part) throws {
