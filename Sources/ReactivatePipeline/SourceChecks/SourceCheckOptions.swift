@@ -23,6 +23,9 @@ public struct SourceCheckOptions: Sendable {
     /// transactions are drawn from every shard (a bucket holds its members' rows in all four relations,
     /// so the unknown-member test is exact per shard).
     public var shards: [ShardSource] = []
+    /// The extract's own stream of member_channels, when the tests run beside it: the channel tests
+    /// take their counts from it instead of reading every row a second time.
+    var channelValues: ChannelValueHandoff?
 
     public init() {}
 }

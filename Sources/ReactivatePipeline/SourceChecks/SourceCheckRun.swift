@@ -106,9 +106,9 @@ struct SourceCheckRun {
 
     // MARK: member_channels
 
-    /// One stream of (member_id, channel): rows per value, and per known channel the member ids, whose
-    /// repeats are the duplicated pairs. Names are compared as bytes; a String is made only for values
-    /// outside the contract.
+    /// Rows per channel value and, unless a unique index guarantees them, the repeated (member,
+    /// channel) pairs: from the extract's channel stream when it runs beside the tests
+    /// (`options.channelValues`), else from one stream of (member_id, channel) of this test's own.
     private mutating func channels() throws {
         let onEveryShard = options.uniqueOnEveryShard.contains("member_channels")
         let checkPairs = facts["member_channels"]?.uniqueMemberChannel != true && !onEveryShard
@@ -118,47 +118,18 @@ struct SourceCheckRun {
             skipped.append("unique(member_channels.member_id, channel): guaranteed by a unique index" + (onEveryShard ? " on every shard" : ""))
         }
         checked.append("accepted_values(member_channels.channel)")
-        let channels = MarketingChannel.allCases
-        let names = channels.map { Array($0.rawValue.utf8) }
-        var knownRows = [Int64](repeating: 0, count: channels.count)
-        var pairs = [KeyDuplicates](repeating: KeyDuplicates(), count: channels.count)
-        var unknownRows: [String?: Int64] = [:]
-        var nullMembers: Int64 = 0
-        // Every row in one fold: through this connection, or shard by shard from the shard servers.
-        let here = connection
-        var streams: [(Shard?, () throws -> Connection, SQL)] = [(nil, { here }, SourceCheckQueries.channelRows(schema))]
-        if !options.shards.isEmpty {
-            let shardConnections = shardConnections
-            streams = options.shards.map { source in
-                (source.shard, { try shardConnections.connection(to: source) }, SourceCheckQueries.channelRows(in: source.shard.relations.memberChannels))
-            }
+        var tally: ChannelValueTally
+        if let handoff = options.channelValues, handoff.checkPairs || !checkPairs {
+            tally = try handoff.tally()
+        } else {
+            tally = try streamChannelValues(checkPairs: checkPairs)
         }
-        for (shard, connect, statement) in streams {
-            do {
-                try connect().copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
-                    let member = try row.optionalInt64(0)
-                    if member == nil { nullMembers += 1 }
-                    guard !row.isNull(1) else {
-                        unknownRows[nil, default: 0] += 1
-                        return
-                    }
-                    let name = row.bytes(1)
-                    guard let code = names.firstIndex(where: { $0.elementsEqual(name) }) else {
-                        unknownRows[try row.text(1), default: 0] += 1
-                        return
-                    }
-                    knownRows[code] += 1
-                    if checkPairs, let member { pairs[code].add(member) }
-                }
-            } catch {
-                guard let shard else { throw error }
-                throw shard.failure(error)
-            }
-        }
+        let channels = ChannelValueTally.channels
+        let knownRows = tally.knownRows, unknownRows = tally.unknownRows, nullMembers = tally.nullMembers
         var duplicatePairs: Int64 = 0
         var duplicateExamples: [String] = []
         for code in channels.indices where checkPairs {
-            let (repeated, _, worst) = pairs[code].result()
+            guard let (repeated, _, worst) = tally.pairs?[code].result() else { continue }
             duplicatePairs += repeated
             duplicateExamples += worst.map { "member \($0.key) '\(channels[code].rawValue)' (\($0.rows) rows)" }
         }
@@ -199,6 +170,31 @@ struct SourceCheckRun {
                 "\(nullMembers) row(s) have no member_id and are ignored",
                 fix: "filter them out in the view (WHERE <member key> IS NOT NULL)")
         }
+    }
+
+    /// Every (member_id, channel) row in one fold: through this connection, or shard by shard from the
+    /// shard servers.
+    private func streamChannelValues(checkPairs: Bool) throws -> ChannelValueTally {
+        var tally = ChannelValueTally(checkPairs: checkPairs)
+        let here = connection
+        var streams: [(Shard?, () throws -> Connection, SQL)] = [(nil, { here }, SourceCheckQueries.channelRows(schema))]
+        if !options.shards.isEmpty {
+            let shardConnections = shardConnections
+            streams = options.shards.map { source in
+                (source.shard, { try shardConnections.connection(to: source) }, SourceCheckQueries.channelRows(in: source.shard.relations.memberChannels))
+            }
+        }
+        for (shard, connect, statement) in streams {
+            do {
+                try connect().copyOut(statement, fieldCount: 2, operation: "check member_channels.channel values") { row in
+                    _ = try tally.add(row, member: 0, channel: 1)
+                }
+            } catch {
+                guard let shard else { throw error }
+                throw shard.failure(error)
+            }
+        }
+        return tally
     }
 
     // MARK: coordinates

@@ -49,7 +49,11 @@ public struct ExtractStage: Stage {
         switch layout {
         case .oneServer(let reason):
             context.logger.debug("source read through one server", metadata: ["reason": "\(reason)"])
-            let (checks, read) = besideDataTests(context, shards: nil) { try stream($0) }
+            // The channel data tests count the extract's own channel stream (member_channels read once).
+            let channelValues =
+                context.mode == .backfill
+                ? nil : ChannelValueHandoff(checkPairs: !(try SourceChecks.channelPairsGuaranteed(try context.connect(), schema: context.plan.sourceSchema)))
+            let (checks, read) = besideDataTests(context, shards: nil, channelValues: channelValues) { try stream($0, channelValues: channelValues) }
             sourceStats = try checks.get()
             let members: MemberHistories
             (members, tally) = try read.get()
@@ -93,19 +97,24 @@ public struct ExtractStage: Stage {
     /// Runs the source data tests beside `read`. Nothing is written before both are done, so a failed
     /// test still stops the run before the artifact; and a failed test stops the reads at once (their
     /// connections cancelled), so the run ends with the test's error without reading every table first.
+    /// `channelValues` is the handoff from the reads' channel stream to the channel tests: fulfilled
+    /// here with the reads' error if they end without fulfilling it, so the tests never wait for nothing.
     func besideDataTests<Read: Sendable>(
-        _ context: StageContext, shards: ShardMap?, read: @escaping @Sendable (StageContext) throws -> Read
+        _ context: StageContext, shards: ShardMap?, channelValues: ChannelValueHandoff? = nil,
+        read: @escaping @Sendable (StageContext) throws -> Read
     ) -> (checks: Result<JSONValue, any Error>, read: Result<Read, any Error>) {
         let stop = StageStop()
         let checks = Mutex<Result<JSONValue, any Error>>(.success(.null))
         let reads = Mutex<Result<Read, any Error>?>(nil)
         Self.onThreads(2) { task in
             if task == 0 {
-                let outcome = Result { try checkSource(context, shards: shards) }
+                let outcome = Result { try checkSource(context, shards: shards, channelValues: channelValues) }
                 if case .failure = outcome { stop.stop(because: "the source data tests failed") }
                 checks.withLock { $0 = outcome }
             } else {
                 let outcome = Result { try read(context.withStop(stop)) }
+                if case .failure(let error) = outcome { channelValues?.fulfill(.failure(error)) }
+                channelValues?.fulfill(.failure(PipelineError(.runtime, "the extract's reads finished without reading member_channels")))
                 reads.withLock { $0 = outcome }
             }
         }
@@ -118,7 +127,7 @@ public struct ExtractStage: Stage {
     /// the log and the stage's stats. Backfills replay the past and skip the data tests. On a sharded
     /// source the key uniqueness, the channel values and the feed's freshness are read shard by shard on
     /// the shard servers (exact: a bucket holds all rows of its members); the samples through the coordinator.
-    func checkSource(_ context: StageContext, shards: ShardMap? = nil) throws -> JSONValue {
+    func checkSource(_ context: StageContext, shards: ShardMap? = nil, channelValues: ChannelValueHandoff? = nil) throws -> JSONValue {
         let config = context.config
         if context.mode == .backfill {
             let problems = try SourceContract.problems(try context.connect(), schema: config.sourceSchema)
@@ -134,6 +143,7 @@ public struct ExtractStage: Stage {
             options = try SourceChecks.options(
                 for: shards, cutoff: context.plan.cutoff, coordinator: context.connectionString, connect: context.connect(to:))
         }
+        options.channelValues = channelValues
         let checks: SourceCheckReport
         do {
             checks = try SourceChecks.run(try context.connect(), plan: context.plan, options: options)
@@ -180,12 +190,23 @@ public struct ExtractStage: Stage {
     /// table's physical order: the transactions are spilled as records by slot-range bucket and folded
     /// bucket by bucket after the scan (`PurchaseFold`), distinct purchase days exactly. No member is
     /// read twice.
-    func stream(_ context: StageContext) throws -> (MemberHistories, Tally) {
-        try stream(context, from: ExtractSource(schema: context.plan.sourceSchema, connectionString: context.connectionString))
+    /// `channelValues`, when given, gets the channel stream's counts for the data tests (and the error
+    /// that ends the reads before it).
+    func stream(_ context: StageContext, channelValues: ChannelValueHandoff? = nil) throws -> (MemberHistories, Tally) {
+        try stream(context, from: ExtractSource(schema: context.plan.sourceSchema, connectionString: context.connectionString), channelValues: channelValues)
     }
 
     /// The same, from one server's relations: the source schema on the configured server, or a shard.
-    func stream(_ context: StageContext, from source: ExtractSource) throws -> (MemberHistories, Tally) {
+    func stream(_ context: StageContext, from source: ExtractSource, channelValues: ChannelValueHandoff? = nil) throws -> (MemberHistories, Tally) {
+        do {
+            return try streamSource(context, from: source, channelValues: channelValues)
+        } catch {
+            channelValues?.fulfill(.failure(error))
+            throw error
+        }
+    }
+
+    private func streamSource(_ context: StageContext, from source: ExtractSource, channelValues: ChannelValueHandoff?) throws -> (MemberHistories, Tally) {
         let config = context.config
         let run = context.plan
         let relations = source.relations
@@ -258,7 +279,8 @@ public struct ExtractStage: Stage {
         @Sendable func readMemberFactsThenTransactions() throws {
             var laps = PhaseClock(logger: context.logger, last: started)
             var part = MemberFacts(slots: slots.count)
-            try Self.streamMemberFacts(first, window: window, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, laps: &laps)
+            try Self.streamMemberFacts(
+                first, window: window, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, channelValues: channelValues, laps: &laps)
             facts.withLock { $0 = part }
             try readSegments(on: first, start: nil, byMemberFactsConnection: true)
         }
@@ -397,7 +419,7 @@ public struct ExtractStage: Stage {
     /// Members, their channels and their freshest location, folded by slot in scan order.
     static func streamMemberFacts(
         _ connection: Connection, window: ExtractQuery.Window, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
-        into facts: inout MemberFacts, laps: inout PhaseClock
+        into facts: inout MemberFacts, channelValues: ChannelValueHandoff? = nil, laps: inout PhaseClock
     ) throws {
         try connection.copyOut(ExtractQuery.members(window), fieldCount: 4, operation: "extract members") { row in
             let id = try row.int64(0)
@@ -409,12 +431,13 @@ public struct ExtractStage: Stage {
                 consent: try row.optionalBool(2) ?? false, optedOut: try row.optionalTimestamp(3).map { $0 < cutoff } ?? false)
         }
         laps.lap("members")
-        let channelNames = MemberHistories.channelOrder.map { Array($0.rawValue.utf8) }
+        // Every row is counted for the channel data tests (values, rows without a member, and the
+        // pairs when no unique index guarantees them); those of members on D are folded.
+        var channelValueTally = ChannelValueTally(checkPairs: channelValues?.checkPairs ?? false)
+        let artifactChannel = ChannelValueTally.channels.map { MemberHistories.channelOrder.firstIndex(of: $0) }
         try connection.copyOut(ExtractQuery.channels(window), fieldCount: 5, operation: "extract channels") { row in
-            // Compare the name's bytes in place: no String per row on a 2M-row stream.
-            let name = row.bytes(1)
-            guard let slot = slots.slot(of: try row.int64(0)),
-                let channel = channelNames.firstIndex(where: { $0.elementsEqual(name) })
+            guard let (member, code) = try channelValueTally.add(row, member: 0, channel: 1),
+                let channel = artifactChannel[code], let slot = slots.slot(of: member)
             else { return }
             let delivered = try row.optionalTimestamp(3).flatMap { $0 < cutoff ? $0 : nil }
             facts.addChannel(
@@ -424,6 +447,7 @@ public struct ExtractStage: Stage {
                     cutoff: cutoff),
                 deliveredDay: delivered.map { calendar.day(of: $0) })
         }
+        channelValues?.fulfill(.success(channelValueTally))
         laps.lap("channels")
         try connection.copyOut(ExtractQuery.locations(window), fieldCount: 4, operation: "extract locations") { row in
             guard let slot = slots.slot(of: try row.int64(0)) else { return }
