@@ -103,7 +103,8 @@ import Testing
         for row in rows {
             facts.addMember(slot: 0, id: 7, joinedAt: row.joinedAt, joinedDay: Int32(row.joinedAt), consent: row.consent, optedOut: row.optedOut)
         }
-        return (facts.rows.joinedDay[0], facts.rows.consent[0], facts.rows.optedOut[0])
+        let rows = facts.columns()
+        return (rows.joinedDay[0], rows.consent[0], rows.optedOut[0])
     }
 
     @Test func aMemberListedTwiceKeepsItsEarliestRowAndOnATieTheConservativeConsentInAnyOrder() {
@@ -124,7 +125,8 @@ import Testing
                 facts.addLocation(slot: 0, observedAt: row.at, day: Int32(row.at), latitude: row.latitude, longitude: row.longitude)
             }
             // ORDER BY observed_at, latitude, longitude puts (9, 30.0, NaN) last.
-            #expect(facts.rows.locationDay[0] == 9 && facts.rows.latitude[0] == 30.0 && facts.rows.longitude[0].isNaN)
+            let rows = facts.columns()
+            #expect(rows.locationDay[0] == 9 && rows.latitude[0] == 30.0 && rows.longitude[0].isNaN)
         }
         #expect(MemberFacts.ordersAfter((.nan, 0), (90, 180)))
         #expect(!MemberFacts.ordersAfter((1, 2), (1, 2)))

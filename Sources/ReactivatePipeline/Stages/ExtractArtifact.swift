@@ -53,24 +53,6 @@ public struct MemberHistories: Sendable {
         return columns
     }()
 
-    /// `count` rows with no member, channel, location or purchase yet; the extract folds fill them in.
-    init(blankRows count: Int) {
-        memberId = Array(repeating: 0, count: count)
-        joinedDay = Array(repeating: Self.noDay, count: count)
-        consent = Array(repeating: 0, count: count)
-        optedOut = Array(repeating: 0, count: count)
-        firstPurchaseDay = Array(repeating: Self.noDay, count: count)
-        lastPurchaseDay = Array(repeating: Self.noDay, count: count)
-        purchaseDays = Array(repeating: 0, count: count)
-        grossCents = Array(repeating: 0, count: count)
-        preSalesCents = Array(repeating: 0, count: count)
-        channelState = Array(repeating: Array(repeating: ChannelState.unavailable.rawValue, count: count), count: 4)
-        channelDeliveredDay = Array(repeating: Array(repeating: Self.noDay, count: count), count: 4)
-        latitude = Array(repeating: .nan, count: count)
-        longitude = Array(repeating: .nan, count: count)
-        locationDay = Array(repeating: Self.noDay, count: count)
-    }
-
     /// The rows at `indices`, in that order.
     func gathered(_ indices: [Int]) -> MemberHistories {
         var rows = MemberHistories()

@@ -456,6 +456,7 @@ public struct ExtractStage: Stage {
                 slot: slot, observedAt: observedAt, day: calendar.day(of: observedAt),
                 latitude: try row.optionalFloat64(1) ?? .nan, longitude: try row.optionalFloat64(2) ?? .nan)
         }
+        facts.settle()
         laps.lap("locations")
     }
 }
