@@ -99,9 +99,9 @@ import Testing
 
     /// Folds member rows in the given order into a one-slot table.
     static func fold(members rows: [(joinedAt: Int64, consent: Bool, optedOut: Bool)]) -> (Int32, UInt8, UInt8) {
-        var facts = MemberFacts(slots: 1)
+        var facts = MemberFacts(slots: 1, lookup: SlotLookup(low: 7, count: 1, probe: nil))
         for row in rows {
-            facts.addMember(slot: 0, id: 7, joinedAt: row.joinedAt, joinedDay: Int32(row.joinedAt), consent: row.consent, optedOut: row.optedOut)
+            facts.addMember(id: 7, joinedAt: row.joinedAt, joinedDay: Int32(row.joinedAt), consent: row.consent, optedOut: row.optedOut)
         }
         let rows = facts.columns()
         return (rows.joinedDay[0], rows.consent[0], rows.optedOut[0])
@@ -122,7 +122,7 @@ import Testing
         for permutation in rows.permutations {
             var facts = MemberFacts(slots: 1)
             for row in permutation {
-                facts.addLocation(slot: 0, observedAt: row.at, day: Int32(row.at), latitude: row.latitude, longitude: row.longitude)
+                facts.addLocation(id: 0, observedAt: row.at, day: Int32(row.at), latitude: row.latitude, longitude: row.longitude)
             }
             // ORDER BY observed_at, latitude, longitude puts (9, 30.0, NaN) last.
             let rows = facts.columns()
@@ -134,9 +134,9 @@ import Testing
     }
 
     @Test func gatheringDropsSlotsWithoutAMemberAndCountsTheirTransactionsApart() {
-        var facts = MemberFacts(slots: 4)
-        facts.addMember(slot: 1, id: 11, joinedAt: 0, joinedDay: 0, consent: true, optedOut: false)
-        facts.addMember(slot: 3, id: 13, joinedAt: 0, joinedDay: 0, consent: false, optedOut: false)
+        var facts = MemberFacts(slots: 4, lookup: SlotLookup(low: 10, count: 4, probe: nil))
+        facts.addMember(id: 11, joinedAt: 0, joinedDay: 0, consent: true, optedOut: false)
+        facts.addMember(id: 13, joinedAt: 0, joinedDay: 0, consent: false, optedOut: false)
         var purchases = PurchaseTable(members: 4, preStartDay: 0)
         purchases.add(member: 1, day: 5, cents: 100)
         purchases.add(member: 2, day: 5, cents: 100)  // id 12 is not a member

@@ -126,12 +126,17 @@ struct MemberFacts {
     /// Rows wait here and are folded a batch at a time: a tight loop over a batch keeps many of its
     /// cache misses in flight at once, where folding each row between two rows' decoding waited for
     /// every miss in turn (the channel fold alone was a tenth of the client's time on a shuffled source).
-    private var pendingMembers: [(slot: Int, record: MemberRecord)] = []
-    private var pendingChannels: [(slot: Int, channel: Int, health: UInt8, deliveredDay: Int32)] = []
-    private var pendingLocations: [(slot: Int, record: LocationRecord)] = []
+    /// The rows carry member ids, resolved to slots in the batch too: with scattered ids the lookup is
+    /// itself a random probe into the id index.
+    private var pendingMembers: [MemberRecord] = []
+    private var pendingChannels: [(id: Int64, channel: Int, health: UInt8, deliveredDay: Int32)] = []
+    private var pendingLocations: [(id: Int64, record: LocationRecord)] = []
     private static let batch = 512
+    private let lookup: SlotLookup
 
-    init(slots: Int) {
+    /// `lookup` maps member ids to the `slots` slots (by default id = slot).
+    init(slots: Int, lookup: SlotLookup? = nil) {
+        self.lookup = lookup ?? SlotLookup(low: 0, count: slots, probe: nil)
         members = Array(repeating: MemberRecord(), count: slots)
         channels = Array(repeating: MemberHistories.noDay, count: slots * Self.channelWords)
         let unavailable = Int32(bitPattern: UInt32(MemberHistories.ChannelState.unavailable.rawValue) * 0x0101_0101)
@@ -142,19 +147,19 @@ struct MemberFacts {
         pendingLocations.reserveCapacity(Self.batch)
     }
 
-    mutating func addMember(slot: Int, id: Int64, joinedAt instant: Int64, joinedDay: Int32, consent: Bool, optedOut: Bool) {
-        pendingMembers.append(
-            (slot, MemberRecord(joinedAt: instant, id: id, joinedDay: joinedDay, consent: consent ? 1 : 0, optedOut: optedOut ? 1 : 0)))
+    /// Rows of ids without a slot (not members on D) are dropped when their batch is folded.
+    mutating func addMember(id: Int64, joinedAt instant: Int64, joinedDay: Int32, consent: Bool, optedOut: Bool) {
+        pendingMembers.append(MemberRecord(joinedAt: instant, id: id, joinedDay: joinedDay, consent: consent ? 1 : 0, optedOut: optedOut ? 1 : 0))
         if pendingMembers.count == Self.batch { foldMembers() }
     }
 
-    mutating func addChannel(slot: Int, channel: Int, health: ChannelHealth, deliveredDay: Int32?) {
-        pendingChannels.append((slot, channel, health.rawValue, deliveredDay ?? MemberHistories.noDay))
+    mutating func addChannel(id: Int64, channel: Int, health: ChannelHealth, deliveredDay: Int32?) {
+        pendingChannels.append((id, channel, health.rawValue, deliveredDay ?? MemberHistories.noDay))
         if pendingChannels.count == Self.batch { foldChannels() }
     }
 
-    mutating func addLocation(slot: Int, observedAt: Int64, day: Int32, latitude: Double, longitude: Double) {
-        pendingLocations.append((slot, LocationRecord(observedAt: observedAt, latitude: latitude, longitude: longitude, day: day)))
+    mutating func addLocation(id: Int64, observedAt: Int64, day: Int32, latitude: Double, longitude: Double) {
+        pendingLocations.append((id, LocationRecord(observedAt: observedAt, latitude: latitude, longitude: longitude, day: day)))
         if pendingLocations.count == Self.batch { foldLocations() }
     }
 
@@ -167,7 +172,8 @@ struct MemberFacts {
 
     private mutating func foldMembers() {
         members.withUnsafeMutableBufferPointer { members in
-            for (slot, row) in pendingMembers {
+            for row in pendingMembers {
+                guard let slot = lookup.slot(of: row.id) else { continue }
                 let earlier = members[slot].joinedAt
                 if row.joinedAt < earlier {
                     members[slot] = row
@@ -182,7 +188,8 @@ struct MemberFacts {
 
     private mutating func foldChannels() {
         channels.withUnsafeMutableBufferPointer { words in
-            for (slot, channel, health, deliveredDay) in pendingChannels {
+            for (id, channel, health, deliveredDay) in pendingChannels {
+                guard let slot = lookup.slot(of: id) else { continue }
                 let base = slot * Self.channelWords
                 let shift = UInt32(8 * channel)
                 let states = UInt32(bitPattern: words[base])
@@ -197,7 +204,8 @@ struct MemberFacts {
 
     private mutating func foldLocations() {
         locations.withUnsafeMutableBufferPointer { locations in
-            for (slot, row) in pendingLocations {
+            for (id, row) in pendingLocations {
+                guard let slot = lookup.slot(of: id) else { continue }
                 let kept = locations[slot]
                 guard row.observedAt > kept.observedAt
                     || (row.observedAt == kept.observedAt

@@ -278,7 +278,7 @@ public struct ExtractStage: Stage {
         /// The first connection: member facts, then whatever transactions are left to steal.
         @Sendable func readMemberFactsThenTransactions() throws {
             var laps = PhaseClock(logger: context.logger, last: started)
-            var part = MemberFacts(slots: slots.count)
+            var part = MemberFacts(slots: slots.count, lookup: slots.lookup)
             try Self.streamMemberFacts(
                 first, window: window, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, channelValues: channelValues, laps: &laps)
             facts.withLock { $0 = part }
@@ -416,18 +416,19 @@ public struct ExtractStage: Stage {
         return .index(unordered: ids)
     }
 
-    /// Members, their channels and their freshest location, folded by slot in scan order.
+    /// Members, their channels and their freshest location, folded by slot in scan order (`facts`
+    /// resolves the ids to slots, a batch of rows at a time).
     static func streamMemberFacts(
         _ connection: Connection, window: ExtractQuery.Window, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
         into facts: inout MemberFacts, channelValues: ChannelValueHandoff? = nil, laps: inout PhaseClock
     ) throws {
+        // The calendar through a pointer: `BusinessCalendar.day(of:)` retains its array on every call.
+        let days = ExtractDayTable(calendar)
+        defer { days.deallocate() }
         try connection.copyOut(ExtractQuery.members(window), fieldCount: 4, operation: "extract members") { row in
-            let id = try row.int64(0)
-            // The slots come from the same snapshot, so every member has one.
-            guard let slot = slots.slot(of: id) else { return }
             let joinedAt = try row.timestamp(1)
             facts.addMember(
-                slot: slot, id: id, joinedAt: joinedAt, joinedDay: calendar.day(of: joinedAt),
+                id: try row.int64(0), joinedAt: joinedAt, joinedDay: days.day(of: joinedAt),
                 consent: try row.optionalBool(2) ?? false, optedOut: try row.optionalTimestamp(3).map { $0 < cutoff } ?? false)
         }
         laps.lap("members")
@@ -437,23 +438,22 @@ public struct ExtractStage: Stage {
         let artifactChannel = ChannelValueTally.channels.map { MemberHistories.channelOrder.firstIndex(of: $0) }
         try connection.copyOut(ExtractQuery.channels(window), fieldCount: 5, operation: "extract channels") { row in
             guard let (member, code) = try channelValueTally.add(row, member: 0, channel: 1),
-                let channel = artifactChannel[code], let slot = slots.slot(of: member)
+                let channel = artifactChannel[code]
             else { return }
             let delivered = try row.optionalTimestamp(3).flatMap { $0 < cutoff ? $0 : nil }
             facts.addChannel(
-                slot: slot, channel: channel,
+                id: member, channel: channel,
                 health: ChannelHealth.judge(
                     verifiedAt: try row.optionalTimestamp(2), deliveredAt: delivered, failedAt: try row.optionalTimestamp(4),
                     cutoff: cutoff),
-                deliveredDay: delivered.map { calendar.day(of: $0) })
+                deliveredDay: delivered.map { days.day(of: $0) })
         }
         channelValues?.fulfill(.success(channelValueTally))
         laps.lap("channels")
         try connection.copyOut(ExtractQuery.locations(window), fieldCount: 4, operation: "extract locations") { row in
-            guard let slot = slots.slot(of: try row.int64(0)) else { return }
             let observedAt = try row.timestamp(3)
             facts.addLocation(
-                slot: slot, observedAt: observedAt, day: calendar.day(of: observedAt),
+                id: try row.int64(0), observedAt: observedAt, day: days.day(of: observedAt),
                 latitude: try row.optionalFloat64(1) ?? .nan, longitude: try row.optionalFloat64(2) ?? .nan)
         }
         facts.settle()
