@@ -19,10 +19,13 @@ struct BenchCommand: ParsableCommand {
         /// COPY of every transaction's (member_id, occurred_at, amount), read and discarded: the floor.
         case floor
         case extract, score, fit, target, issue, attribute
+        /// extract → score → target → issue as one live run, as cron runs them (issue 15's "extract → issue").
+        case run
     }
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "What to measure: floor, extract, score, fit, target, issue or attribute.") var subject: Subject
+    @Argument(help: "What to measure: floor, extract, score, fit, target, issue, attribute or run (extract through issue).")
+    var subject: Subject
     @Argument(help: "Pipeline config file.") var pipeline: String
     @Option(name: .customLong("as-of")) var asOf: String
     @Option(help: "Shards read at once by a sharded extract (as `run --jobs`); peak memory follows it.")
@@ -49,9 +52,11 @@ struct BenchCommand: ParsableCommand {
         case .fit:
             rows = try ScoreStage.benchmarkFit(config: config, asOfDay: asOfDay, artifactDirectory: config.artifactDir)
         default:
-            guard let stage = StageName(rawValue: subject.rawValue) else { throw ValidationError("unknown subject") }
-            if stage == .issue {
-                // Issuing is exactly-once: forget the benchmark wave so every measurement issues it anew.
+            let stages: [StageName] =
+                subject == .run ? [.extract, .score, .target, .issue] : [try StageName(rawValue: subject.rawValue).orThrow("unknown subject")]
+            if stages.contains(.issue) || stages.contains(.target) {
+                // Issuing is exactly-once: forget the benchmark wave so every measurement issues it anew
+                // (and targets it anew: an issued wave's targets are frozen, and are not rewritten).
                 let connection = try global.connect()
                 try connection.query(
                     """
@@ -64,7 +69,15 @@ struct BenchCommand: ParsableCommand {
                 // As on a fresh date: no dead rows for the unique indexes to check new codes against.
                 try connection.execute("VACUUM reactivation.coupons, reactivation.coupon_outbox, reactivation.coupon_skips, reactivation.waves")
             }
-            if stage == .score {
+            if stages.contains(.target) {
+                // A date's first targeting, as for score: replacing the rows just written pays a unique-index
+                // check per row against them.
+                let connection = try global.connect()
+                try connection.query(
+                    "DELETE FROM reactivation.targets WHERE campaign = \(config.campaign) AND as_of = \(asOf)::date AND mode = 'live'")
+                try connection.execute("VACUUM reactivation.targets")
+            }
+            if stages.contains(.score) {
                 // Measure a date's first scoring, the daily path: a rerun's COPY over the rows it just
                 // deleted pays a unique-index check per row against them (+0.5 s at 1M, see README).
                 let connection = try global.connect()
@@ -79,17 +92,17 @@ struct BenchCommand: ParsableCommand {
             // The benchmark database is a throwaway: stages run live, so target and issue really write.
             let runner = PipelineRunner(connectionString: global.connectionString, logger: logger)
             var request = PipelineRunner.Request(
-                config: config, configText: text, asOf: .day(CalendarDay(asOfDay)), mode: .live, stages: [stage], force: true,
+                config: config, configText: text, asOf: .day(CalendarDay(asOfDay)), mode: .live, stages: stages, force: true,
                 attributeWave: nil)
             request.jobs = jobs
             let outcome = try runner.run(request)
             rows = outcome.reports.first?.result?.rowsIn ?? 0
-            if stage == .issue, let stats = outcome.reports.first?.result?.stats,
+            if stages.contains(.issue), let stats = outcome.reports.last?.result?.stats,
                 case .integer(let milliseconds)? = stats["insert_ms"], case .integer(let issued)? = stats["issued_now"]
             {
                 extra = ",\"issued\":\(issued),\"insert_seconds\":\(String(format: "%.3f", Double(milliseconds) / 1000))"
             }
-            if stage == .extract, let path = outcome.reports.first?.result?.artifactPath {
+            if stages == [.extract], let path = outcome.reports.first?.result?.artifactPath {
                 ended = DispatchTime.now()  // reading the artifact back is not part of the measurement
                 checksum = try MemberHistories.contentDigest(path: path)
             }
@@ -102,5 +115,12 @@ struct BenchCommand: ParsableCommand {
             "{\"subject\":\"\(subject.rawValue)\",\"seconds\":\(String(format: "%.3f", seconds)),\"rows\":\(rows),"
                 + "\"rows_per_s\":\(Int(Double(rows) / max(seconds, 1e-9))),\"peak_rss_mb\":\(String(format: "%.1f", peakMB)),"
                 + "\"checksum\":\"\(checksum)\"\(extra)}")
+    }
+}
+
+extension Optional {
+    fileprivate func orThrow(_ message: String) throws -> Wrapped {
+        guard let self else { throw ValidationError(message) }
+        return self
     }
 }

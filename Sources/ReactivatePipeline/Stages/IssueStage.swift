@@ -45,8 +45,11 @@ public struct IssueStage: Stage {
             context.logger.notice("no treated targets on this date; no wave recorded")
             return StageResult(rowsIn: 0, rowsOut: 0, stats: ["issued_now": 0, "note": "no treated targets: no wave recorded"])
         }
+        var clock = PhaseClock(logger: context.logger)
         let outcome = try connection.transaction { try issue(context, connection: connection) }
+        clock.lap("issue in one transaction (insert \(Int(outcome.insertSeconds * 1000)) ms)")
         let file = try DeliveryFile.write(context: context, connection: connection)
+        clock.lap("delivery file")
         try connection.query(
             "UPDATE reactivation.waves SET delivery_file = \(file) WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date")
         return StageResult(

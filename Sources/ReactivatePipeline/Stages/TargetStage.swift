@@ -17,19 +17,24 @@ public struct TargetStage: Stage {
     public func run(_ context: StageContext) throws -> StageResult {
         let config = context.config
         let plan = context.plan
+        var clock = PhaseClock(logger: context.logger)
         let connection = try context.connect()
         let stores = try Self.openStores(connection, plan: plan)
         let cooldown = try Self.cooldownMembers(connection, plan: plan)
         let protected = config.protectOpenExperiments ? try Self.openExperimentControls(connection, plan: plan) : []
+        clock.lap("stores, cooldown and open experiments")
         let selection = try TargetSelection(config: config, asOfDay: plan.asOf.number)
         var screening = TargetSelection.Screening(selection, stores: stores.valid, cooldownMembers: cooldown, protectedMembers: protected)
         let scored = try Self.screen(
             extract: context.artifactPath(.extract), scores: context.artifactPath(.score), into: &screening)
+        clock.lap("screen the artifacts")
         let outcome = screening.finish()
+        clock.lap("quotas, budget and holdout")
         // Each mode keeps targets of its own; a live wave's are frozen once any coupon of it is committed.
         let written = try connection.transaction {
             try WaveTargets.replace(outcome.targets, context: context, connection: connection)
         }
+        clock.lap("write targets")
         let power = WavePower.analyse(outcome.targets, config: config)
         if let warning = power.warning {
             context.logger.warning("control arm too small", metadata: ["detail": "\(warning)"])
