@@ -39,6 +39,12 @@ txns=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM src.transactions")
 echo "bench: $members members, $txns transactions, as of $as_of"
 
 measure() { "$bin" bench "$1" "${2:-$pipeline}" --as-of "$as_of" --log-level warning --log-format text | tail -n 1; }
+# After a measured run: vacuum what it wrote and checkpoint now, so autovacuum and the checkpointer do
+# not share the cores with the next measurement.
+settle() {
+  psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE reactivation.member_scores, reactivation.targets, reactivation.coupons, reactivation.coupon_outbox, reactivation.coupon_skips" >/dev/null
+  psql "$DATABASE_URL" -Atqc "CHECKPOINT" >/dev/null 2>&1 || true  # needs superuser or pg_checkpoint
+}
 
 # Extract, and the whole run from extract through issue, on every table layout (issue 15): the same
 # rows, a different physical order each time; the floor is measured in the same run on the same layout.
@@ -52,7 +58,11 @@ if [ "${BENCH_LAYOUTS:-1}" != 0 ]; then
     psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE $layout.transactions" >/dev/null
     measure floor "$config" >/dev/null  # warm this layout's pages
     for round in 1 2; do
-      layout_results+=("$layout $(measure floor "$config")" "$layout $(measure extract "$config")" "$layout $(measure run "$config")")
+      layout_results+=("$layout $(measure floor "$config")" "$layout $(measure extract "$config")")
+    done
+    for round in 1 2; do
+      layout_results+=("$layout $(measure run "$config")")
+      settle
     done
   done
   python3 - "${layout_results[@]}" <<'PY'
@@ -85,7 +95,10 @@ measure floor >/dev/null
 # Each figure is the faster of two runs: the machine is shared, and one slow run says little.
 results=()
 for subject in floor extract score fit target issue run "$@"; do
-  results+=("$(measure "$subject")" "$(measure "$subject")")
+  results+=("$(measure "$subject")")
+  [ "$subject" != run ] || settle
+  results+=("$(measure "$subject")")
+  [ "$subject" != run ] || settle
 done
 python3 - "${results[@]}" <<'PY'
 import json, sys
