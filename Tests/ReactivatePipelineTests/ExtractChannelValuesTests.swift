@@ -1,8 +1,11 @@
+import Dispatch
 import Foundation
+import Logging
 @_spi(Testing) import Postgres
 import ReactivateCore
 @testable import ReactivatePipeline
 import ReactivateTestSupport
+import Synchronization
 import Testing
 
 /// The channel data tests of a live extract count the extract's own stream of member_channels: the
@@ -82,5 +85,54 @@ import Testing
             try MemberHistories.contentDigest(path: try #require(outcome.reports.first?.result?.artifactPath))
         }
         #expect(try digest(careless) == digest(tidy))
+    }
+
+    /// On a sharded source the channel tests count each shard's own stream (a helper's shards through
+    /// the ledger) once every shard is read: the finding one server gives.
+    @Test func aShardedExtractSplitOverTwoProcessesFindsTheChannelValuesOneServerFinds() throws {
+        let pair = try ShardedPipelineTests.Pair(members: 4_000)
+        defer { pair.cleanUp() }
+        let oneServer = try pair.single.database.connect(), coordinator = try pair.sharded.coordinator.connect()
+        // Every shard guarantees its (member, channel) pairs, so the counts alone decide the tests.
+        try coordinator.execute("CREATE UNIQUE INDEX ON src.member_channels_p2 (member_id, channel)")
+        let upper = "UPDATE %@ SET channel = 'SMS' WHERE channel = 'sms' AND member_id % 3 = 0"
+        try oneServer.execute("ALTER TABLE src.member_channels DROP CONSTRAINT IF EXISTS member_channels_channel_check")
+        try oneServer.execute(upper.replacingOccurrences(of: "%@", with: "src.member_channels"))
+        try coordinator.execute("ALTER TABLE src.member_channels DROP CONSTRAINT IF EXISTS member_channels_channel_check")
+        try coordinator.execute(upper.replacingOccurrences(of: "%@", with: "src.member_channels_p2"))
+        for (shard, remainders) in [(pair.sharded.shardA, [0, 1]), (pair.sharded.shardB, [3])] {
+            for remainder in remainders {
+                try shard.connect().execute("""
+                    ALTER TABLE shard.member_channels_p\(remainder) DROP CONSTRAINT IF EXISTS member_channels_p\(remainder)_channel_check;
+                    ALTER TABLE shard.member_channels_p\(remainder) DROP CONSTRAINT IF EXISTS member_channels_channel_check;
+                    \(upper.replacingOccurrences(of: "%@", with: "shard.member_channels_p\(remainder)"))
+                    """)
+            }
+        }
+        let config = pair.config("split-channels", artifacts: pair.artifacts)
+        let request = PipelineRunner.Request(config: config, configText: "test", asOf: .day(CalendarDay(PipelineFixture.asOfDay)), stages: [.extract])
+        let expected = try #require(
+            try SourceChecks.inspect(oneServer, plan: try RunPlan.resolve(request, connection: oneServer)).errors.first { $0.check == "accepted_values" })
+        let helper = Mutex<Result<ShardWorker.Outcome, any Error>?>(nil)
+        let helperDone = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var helperRequest = request
+            helperRequest.jobs = 1
+            let outcome = Result {
+                try ShardWorker.work(
+                    connectionString: pair.sharded.coordinator.connectionString, config: config, configText: "test",
+                    request: helperRequest, waitSeconds: 30, logger: Logger(label: "test"))
+            }
+            helper.withLock { $0 = outcome }
+            helperDone.signal()
+        }
+        thread.start()
+        let failure = try #require(throws: StageFailure.self) { try pair.runSharded(config, stages: [.extract], jobs: 1) }
+        #expect(helperDone.wait(timeout: .now() + 60) == .success)
+        let helped = try #require(try helper.withLock { $0 }?.get())
+        #expect(!helped.shards.isEmpty, "the helper took no shard")
+        #expect((failure.underlying as? PipelineError)?.category == .configuration, "\(failure)")
+        #expect(expected.examples.count == 1 && expected.examples[0].hasPrefix("'SMS' ("), "\(expected.examples)")
+        #expect("\(failure)".contains(expected.examples[0]), "\(failure)\nexpected: \(expected.examples)")
     }
 }

@@ -131,15 +131,18 @@ extension ExtractStage.Tally {
         JSONValue.object([
             "transactions": JSONValue(transactions), "transactions_of_unknown_members": JSONValue(transactionsOfUnknownMembers),
             "transactions_spilled": JSONValue(transactionsSpilled), "transactions_read_after_member_facts": JSONValue(transactionsReadAfterMemberFacts),
+            "channel_values": channelValues.json,
         ]).jsonText
     }
 
     init(json: String) {
         self.init()
-        guard let object = try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8)) else { return }
-        transactions = object["transactions"] ?? 0
-        transactionsOfUnknownMembers = object["transactions_of_unknown_members"] ?? 0
-        transactionsSpilled = object["transactions_spilled"] ?? 0
-        transactionsReadAfterMemberFacts = object["transactions_read_after_member_facts"] ?? 0
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return }
+        func count(_ key: String) -> Int { (object[key] as? NSNumber)?.intValue ?? 0 }
+        transactions = count("transactions")
+        transactionsOfUnknownMembers = count("transactions_of_unknown_members")
+        transactionsSpilled = count("transactions_spilled")
+        transactionsReadAfterMemberFacts = count("transactions_read_after_member_facts")
+        channelValues = ChannelValueTally(json: object["channel_values"] as? [String: Any] ?? [:])
     }
 }

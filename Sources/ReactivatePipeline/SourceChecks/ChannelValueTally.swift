@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Postgres
 import ReactivateCore
@@ -49,6 +50,48 @@ struct ChannelValueTally: Sendable {
         guard let id else { return nil }
         pairs?[code].add(id)
         return (id, code)
+    }
+}
+
+extension ChannelValueTally {
+    /// Adds another stream's counts (another shard's rows); member ids too when both kept them.
+    mutating func merge(_ other: ChannelValueTally) {
+        for code in knownRows.indices { knownRows[code] += other.knownRows[code] }
+        for (value, rows) in other.unknownRows { unknownRows[value, default: 0] += rows }
+        nullMembers += other.nullMembers
+        if var pairs, let theirs = other.pairs {
+            for code in pairs.indices { pairs[code].add(contentsOf: theirs[code]) }
+            self.pairs = pairs
+        } else {
+            pairs = nil
+        }
+    }
+
+    /// The counts as the shard ledger stores them (member ids are not kept: a helper's shard is
+    /// counted only where a unique index guarantees the pairs).
+    var json: JSONValue {
+        var known: [String: JSONValue] = [:]
+        for (code, channel) in Self.channels.enumerated() { known[channel.rawValue] = JSONValue(Int(knownRows[code])) }
+        var unknown: [String: JSONValue] = [:]
+        for case let (value?, rows) in unknownRows { unknown[value] = JSONValue(Int(rows)) }
+        return .object([
+            "known": .object(known), "unknown": .object(unknown), "null_values": JSONValue(Int(unknownRows[nil] ?? 0)),
+            "null_members": JSONValue(Int(nullMembers)),
+        ])
+    }
+
+    /// The counts from `json`'s form, without member ids.
+    init(json object: [String: Any]) {
+        self.init(checkPairs: false)
+        let known = object["known"] as? [String: Any] ?? [:]
+        for (code, channel) in Self.channels.enumerated() { knownRows[code] = Self.count(known[channel.rawValue]) }
+        for (value, rows) in object["unknown"] as? [String: Any] ?? [:] { unknownRows[value] = Self.count(rows) }
+        if let nulls = object["null_values"], Self.count(nulls) > 0 { unknownRows[nil] = Self.count(nulls) }
+        nullMembers = Self.count(object["null_members"])
+    }
+
+    private static func count(_ value: Any?) -> Int64 {
+        (value as? NSNumber)?.int64Value ?? 0
     }
 }
 

@@ -6,6 +6,9 @@ struct KeyDuplicates {
 
     mutating func add(_ key: Int64) { keys.append(key) }
 
+    /// Adds another fold's keys.
+    mutating func add(contentsOf other: KeyDuplicates) { keys.append(contentsOf: other.keys) }
+
     /// Keys that occur more than once, how many rows beyond the first they add, and the most repeated.
     mutating func result(examples: Int = 5) -> (repeatedKeys: Int64, extraRows: Int64, worst: [(key: Int64, rows: Int64)]) {
         keys.sort()

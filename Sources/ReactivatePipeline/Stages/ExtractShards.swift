@@ -31,7 +31,10 @@ extension ExtractStage {
     /// (`reactivate shard-worker` on any host may take some), waits for those taken, and fetches those.
     /// A finished shard waits in memory while the budget for held shards lasts (`defaultHeldShardBytes`),
     /// otherwise as an artifact file: the process holds the shards it is reading, and at most that much more.
-    func streamShards(_ context: StageContext, map: ShardMap) throws -> (parts: [ShardPart], tally: Tally, stats: [JSONValue]) {
+    /// `channelValues` gets the channel counts of every shard (the helpers' from the ledger) once all are read.
+    func streamShards(
+        _ context: StageContext, map: ShardMap, channelValues: ChannelValueHandoff? = nil
+    ) throws -> (parts: [ShardPart], tally: Tally, stats: [JSONValue]) {
         let queue = ShardWorkQueue(runId: context.runId, attempt: StageFingerprint.newToken())
         let ledger = try context.connect()
         try queue.register(ledger, map: map)
@@ -54,6 +57,7 @@ extension ExtractStage {
         }
         var tally = Tally()
         for part in finished { tally.add(part.tally) }
+        channelValues?.fulfill(.success(tally.channelValues))
         let stats: [JSONValue] = finished.map { part in
             .object([
                 "shard": JSONValue(part.shard.index), "bucket": .string(part.shard.bucket.description),

@@ -68,7 +68,12 @@ public struct ExtractStage: Stage {
                 "source is sharded: reading each shard from its own server",
                 metadata: ["provider": "\(map.provider.rawValue)", "shards": "\(map.shards.count)", "jobs": "\(context.jobs)"])
             try probeShards(context, map: map)
-            let (checks, shards) = besideDataTests(context, shards: map) { try streamShards($0, map: map) }
+            // The channel tests count the shards' own channel streams once every shard is read (where a
+            // unique index on every shard guarantees the pairs, so counts suffice).
+            let channelValues = context.mode == .backfill ? nil : ChannelValueHandoff(checkPairs: false)
+            let (checks, shards) = besideDataTests(context, shards: map, channelValues: channelValues) {
+                try streamShards($0, map: map, channelValues: channelValues)
+            }
             do { sourceStats = try checks.get() } catch {
                 if case .success(let done) = shards { Self.removeShardArtifacts(done.parts) }
                 throw error
@@ -173,6 +178,9 @@ public struct ExtractStage: Stage {
         var transactionsSpilled = 0
         /// Transactions the member-facts connection read after it finished its own streams.
         var transactionsReadAfterMemberFacts = 0
+        /// What the channel data tests need from member_channels (counts only; member ids go straight to
+        /// the tests through `ChannelValueHandoff`): the shards' counts add up to the source's.
+        var channelValues = ChannelValueTally(checkPairs: false)
 
         /// Counts add: parts of one scan, or shards of one source.
         mutating func add(_ other: Tally) {
@@ -180,6 +188,7 @@ public struct ExtractStage: Stage {
             transactionsOfUnknownMembers += other.transactionsOfUnknownMembers
             transactionsSpilled += other.transactionsSpilled
             transactionsReadAfterMemberFacts += other.transactionsReadAfterMemberFacts
+            channelValues.merge(other.channelValues)
         }
     }
 
@@ -253,6 +262,7 @@ public struct ExtractStage: Stage {
                 slots: slots.count, expectedPairs: max(estimate ?? 0, 16 * slots.count), pairsPerBucket: pairsPerBucket),
             spillDirectory: context.artifactDirectory)
         let facts = Mutex<MemberFacts?>(nil)
+        let channelCounts = Mutex(ChannelValueTally(checkPairs: false))
         let parts = Mutex<[FinishedPart]>([])
         let failure = Mutex<(any Error)?>(nil)
         clock.lap("scan plan and second connection")
@@ -279,9 +289,11 @@ public struct ExtractStage: Stage {
         @Sendable func readMemberFactsThenTransactions() throws {
             var laps = PhaseClock(logger: context.logger, last: started)
             var part = MemberFacts(slots: slots.count, lookup: slots.lookup)
-            try Self.streamMemberFacts(
+            var counts = try Self.streamMemberFacts(
                 first, window: window, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, channelValues: channelValues, laps: &laps)
+            counts.pairs = nil
             facts.withLock { $0 = part }
+            channelCounts.withLock { $0 = counts }
             try readSegments(on: first, start: nil, byMemberFactsConnection: true)
         }
         DispatchQueue.concurrentPerform(iterations: 2) { task in
@@ -322,6 +334,7 @@ public struct ExtractStage: Stage {
         clock.lap("fold \(scan.buckets.count) buckets of \(spills.reduce(0) { $0 + $1.bytes } >> 20) MiB")
         var tally = purchases.tally
         tally.transactionsReadAfterMemberFacts = readAfterMemberFacts
+        tally.channelValues = channelCounts.withLock { $0 }
         let (histories, nonMembers) = folded.gathered(with: table)
         tally.transactionsOfUnknownMembers += nonMembers + routedNonMembers
         clock.lap("streams joined")
@@ -417,11 +430,13 @@ public struct ExtractStage: Stage {
     }
 
     /// Members, their channels and their freshest location, folded by slot in scan order (`facts`
-    /// resolves the ids to slots, a batch of rows at a time).
+    /// resolves the ids to slots, a batch of rows at a time). Returns the channel data tests' counts of
+    /// every member_channels row, also handed to `channelValues` as soon as the channels are read.
+    @discardableResult
     static func streamMemberFacts(
         _ connection: Connection, window: ExtractQuery.Window, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
         into facts: inout MemberFacts, channelValues: ChannelValueHandoff? = nil, laps: inout PhaseClock
-    ) throws {
+    ) throws -> ChannelValueTally {
         // The calendar through a pointer: `BusinessCalendar.day(of:)` retains its array on every call.
         let days = ExtractDayTable(calendar)
         defer { days.deallocate() }
@@ -458,5 +473,6 @@ public struct ExtractStage: Stage {
         }
         facts.settle()
         laps.lap("locations")
+        return channelValueTally
     }
 }
