@@ -43,11 +43,20 @@ struct SourceCheckRun {
                 uniqueMemberChannel: try row.decode(4))
         }
         try members()
-        try channels()
+        let channelsAt = (findings: findings.count, checked: checked.count, skipped: skipped.count)
         try coordinates("stores", idColumn: "store_id", sampled: false)
         try coordinates("member_locations", idColumn: "member_id", sampled: true)
         try transactions()
         try freshness(mode: SourceCheckMode(plan.mode))
+        // The channel tests last: their counts may come from the extract's channel stream, ready only
+        // once it (or every shard) has been read, and the other tests need not wait for it. Their
+        // findings keep their place after the members'.
+        let (before, checkedBefore, skippedBefore) = (findings, checked, skipped)
+        (findings, checked, skipped) = ([], [], [])
+        try channels()
+        findings = Array(before[..<channelsAt.findings]) + findings + before[channelsAt.findings...]
+        checked = Array(checkedBefore[..<channelsAt.checked]) + checked + checkedBefore[channelsAt.checked...]
+        skipped = Array(skippedBefore[..<channelsAt.skipped]) + skipped + skippedBefore[channelsAt.skipped...]
     }
 
     private mutating func add(
