@@ -68,14 +68,8 @@ import Testing
             "member_channels": "SELECT CASE WHEN member_id % 7 = 0 THEN NULL ELSE member_id END AS member_id, channel, \(columns)"
         ])
         defer { fixture.cleanUp() }
-        try connection.execute("""
-            CREATE SCHEMA tidy;
-            CREATE VIEW tidy.stores AS SELECT * FROM src.stores;
-            CREATE VIEW tidy.members AS SELECT * FROM src.members;
-            CREATE VIEW tidy.member_locations AS SELECT * FROM src.member_locations;
-            CREATE VIEW tidy.transactions AS SELECT * FROM src.transactions;
-            CREATE VIEW tidy.member_channels AS SELECT member_id, channel, \(columns) WHERE member_id % 7 <> 0;
-            """)
+        try SourceCheckTests.views(
+            connection, schema: "tidy", ["member_channels": "SELECT member_id, channel, \(columns) WHERE member_id % 7 <> 0"])
         let nullRows = try connection.query("SELECT count(*) FROM src.member_channels WHERE member_id % 7 = 0").scalar(Int64.self)
         let careless = try fixture.run(SourceCheckTests.config(fixture), stages: [.extract])
         let stats = try #require(careless.reports.first?.result?.stats["source_checks"])

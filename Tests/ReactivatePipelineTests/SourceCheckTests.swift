@@ -12,12 +12,17 @@ import Testing
     static func mapped(_ overrides: [String: String] = [:], members: Int = 1500) throws -> (PipelineFixture, Connection) {
         let fixture = try PipelineFixture(members: members, stores: 30)
         let connection = try fixture.database.connect()
-        var sql = "CREATE SCHEMA crm;\n"
+        try views(connection, schema: "crm", overrides)
+        return (fixture, connection)
+    }
+
+    /// A schema of views over `src`, the relations in `overrides` mapped by their query instead.
+    static func views(_ connection: Connection, schema: String, _ overrides: [String: String]) throws {
+        var sql = "CREATE SCHEMA \(schema);\n"
         for relation in ["stores", "members", "member_locations", "member_channels", "transactions"] {
-            sql += "CREATE VIEW crm.\(relation) AS \(overrides[relation] ?? "SELECT * FROM src.\(relation)");\n"
+            sql += "CREATE VIEW \(schema).\(relation) AS \(overrides[relation] ?? "SELECT * FROM src.\(relation)");\n"
         }
         try connection.execute(sql)
-        return (fixture, connection)
     }
 
     static func config(_ fixture: PipelineFixture, schema: String = "crm") -> PipelineConfig {
