@@ -129,4 +129,21 @@ import Testing
         #expect(expected.examples.count == 1 && expected.examples[0].hasPrefix("'SMS' ("), "\(expected.examples)")
         #expect("\(failure)".contains(expected.examples[0]), "\(failure)\nexpected: \(expected.examples)")
     }
+
+    /// When the reads fail before the channel counts exist, the stage reports the reads' own error: the
+    /// channel tests waiting for the counts add nothing (they used to be reported as failed data tests).
+    @Test func aShardedExtractWhoseReadsFailReportsTheirErrorNotTheDataTests() throws {
+        let pair = try ShardedPipelineTests.Pair(members: 1_000)
+        defer { pair.cleanUp() }
+        // Every shard guarantees its pairs, so the channel tests wait for the shards' counts.
+        try pair.sharded.coordinator.connect().execute("""
+            CREATE UNIQUE INDEX ON src.member_channels_p2 (member_id, channel);
+            ALTER TABLE reactivation.shard_work RENAME TO shard_work_gone
+            """)
+        let failure = try #require(throws: StageFailure.self) {
+            try pair.runSharded(pair.config("reads-fail", artifacts: pair.artifacts), stages: [.extract])
+        }
+        #expect("\(failure)".contains("shard_work"), "\(failure)")
+        #expect(!"\(failure)".contains("data test"), "\(failure)")
+    }
 }

@@ -121,10 +121,16 @@ final class ChannelValueHandoff: Sendable {
         if first { ready.signal() }
     }
 
-    /// Waits for the extract's tally; throws the extract's error when its stream failed.
+    /// Waits for the extract's tally; throws `ReadsEnded` when the reads stopped before handing it over.
     func tally() throws -> ChannelValueTally {
         ready.wait()
         ready.signal()  // later callers pass too
-        return try state.withLock { $0! }.get()
+        do { return try state.withLock { $0! }.get() } catch { throw ReadsEnded(underlying: error) }
+    }
+
+    /// The reads ended without the channel counts; their own error is the stage's (not a data test's).
+    struct ReadsEnded: Error, CustomStringConvertible {
+        let underlying: any Error
+        var description: String { "\(underlying)" }
     }
 }
