@@ -46,6 +46,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
         if case .object(let object) = self { return object[key] }
         return nil
     }
+
+    /// The value when it is a whole number.
+    public var integer: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
 }
 
 extension JSONValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral,

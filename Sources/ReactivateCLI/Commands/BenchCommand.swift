@@ -52,8 +52,14 @@ struct BenchCommand: ParsableCommand {
         case .fit:
             rows = try ScoreStage.benchmarkFit(config: config, asOfDay: asOfDay, artifactDirectory: config.artifactDir)
         default:
-            let stages: [StageName] =
-                subject == .run ? [.extract, .score, .target, .issue] : [try StageName(rawValue: subject.rawValue).orThrow("unknown subject")]
+            let stages: [StageName]
+            if subject == .run {
+                stages = [.extract, .score, .target, .issue]
+            } else if let stage = StageName(rawValue: subject.rawValue) {
+                stages = [stage]
+            } else {
+                throw ValidationError("unknown subject")
+            }
             if stages.contains(.issue) || stages.contains(.target) {
                 // Issuing is exactly-once: forget the benchmark wave so every measurement issues it anew
                 // (and targets it anew: an issued wave's targets are frozen, and are not rewritten).
@@ -115,12 +121,5 @@ struct BenchCommand: ParsableCommand {
             "{\"subject\":\"\(subject.rawValue)\",\"seconds\":\(String(format: "%.3f", seconds)),\"rows\":\(rows),"
                 + "\"rows_per_s\":\(Int(Double(rows) / max(seconds, 1e-9))),\"peak_rss_mb\":\(String(format: "%.1f", peakMB)),"
                 + "\"checksum\":\"\(checksum)\"\(extra)}")
-    }
-}
-
-extension Optional {
-    fileprivate func orThrow(_ message: String) throws -> Wrapped {
-        guard let self else { throw ValidationError(message) }
-        return self
     }
 }

@@ -137,12 +137,12 @@ extension ExtractStage.Tally {
 
     init(json: String) {
         self.init()
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return }
-        func count(_ key: String) -> Int { (object[key] as? NSNumber)?.intValue ?? 0 }
+        guard let object = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) else { return }
+        func count(_ key: String) -> Int { Int(object[key]?.integer ?? 0) }
         transactions = count("transactions")
         transactionsOfUnknownMembers = count("transactions_of_unknown_members")
         transactionsSpilled = count("transactions_spilled")
         transactionsReadAfterMemberFacts = count("transactions_read_after_member_facts")
-        channelValues = ChannelValueTally(json: object["channel_values"] as? [String: Any] ?? [:])
+        channelValues = ChannelValueTally(json: object["channel_values"] ?? .null)
     }
 }

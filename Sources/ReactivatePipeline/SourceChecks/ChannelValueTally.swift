@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Synchronization
 import Postgres
 import ReactivateCore
@@ -81,17 +80,14 @@ extension ChannelValueTally {
     }
 
     /// The counts from `json`'s form, without member ids.
-    init(json object: [String: Any]) {
+    init(json: JSONValue) {
         self.init(checkPairs: false)
-        let known = object["known"] as? [String: Any] ?? [:]
-        for (code, channel) in Self.channels.enumerated() { knownRows[code] = Self.count(known[channel.rawValue]) }
-        for (value, rows) in object["unknown"] as? [String: Any] ?? [:] { unknownRows[value] = Self.count(rows) }
-        if let nulls = object["null_values"], Self.count(nulls) > 0 { unknownRows[nil] = Self.count(nulls) }
-        nullMembers = Self.count(object["null_members"])
-    }
-
-    private static func count(_ value: Any?) -> Int64 {
-        (value as? NSNumber)?.int64Value ?? 0
+        for (code, channel) in Self.channels.enumerated() { knownRows[code] = json["known"]?[channel.rawValue]?.integer ?? 0 }
+        if case .object(let unknown)? = json["unknown"] {
+            for (value, rows) in unknown { unknownRows[value] = rows.integer ?? 0 }
+        }
+        if let nulls = json["null_values"]?.integer, nulls > 0 { unknownRows[nil] = nulls }
+        nullMembers = json["null_members"]?.integer ?? 0
     }
 }
 

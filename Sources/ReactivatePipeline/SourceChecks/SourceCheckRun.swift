@@ -12,6 +12,21 @@ struct RelationFacts {
     var uniqueMemberChannel: Bool
 }
 
+extension RelationFacts {
+    /// The facts of the source schema's relations, by relation name.
+    static func read(_ connection: Connection, schema: SQLIdentifier) throws -> [String: RelationFacts] {
+        var facts: [String: RelationFacts] = [:]
+        let rows = try connection.query(
+            SourceCheckQueries.relationFacts(schema, blockSize: try connection.blockSize()), operation: "read source relation facts")
+        for row in rows {
+            facts[try row.decode(0, as: String.self)] = RelationFacts(
+                kind: try row.decode(1), blocks: try row.decodeIfPresent(2), uniqueMember: try row.decode(3),
+                uniqueMemberChannel: try row.decode(4))
+        }
+        return facts
+    }
+}
+
 /// One execution of the tests: runs the queries, turns their aggregates into findings.
 struct SourceCheckRun {
     let connection: Connection
@@ -35,13 +50,7 @@ struct SourceCheckRun {
     private func name(_ relation: String) -> String { "\(schema.name).\(relation)" }
 
     mutating func all() throws {
-        let relations = try connection.query(
-            SourceCheckQueries.relationFacts(schema, blockSize: try connection.blockSize()), operation: "read source relation facts")
-        for row in relations {
-            facts[try row.decode(0, as: String.self)] = RelationFacts(
-                kind: try row.decode(1), blocks: try row.decodeIfPresent(2), uniqueMember: try row.decode(3),
-                uniqueMemberChannel: try row.decode(4))
-        }
+        facts = try RelationFacts.read(connection, schema: schema)
         try members()
         let channelsAt = (findings: findings.count, checked: checked.count, skipped: skipped.count)
         try coordinates("stores", idColumn: "store_id", sampled: false)
@@ -54,9 +63,10 @@ struct SourceCheckRun {
         let (before, checkedBefore, skippedBefore) = (findings, checked, skipped)
         (findings, checked, skipped) = ([], [], [])
         try channels()
-        findings = Array(before[..<channelsAt.findings]) + findings + before[channelsAt.findings...]
-        checked = Array(checkedBefore[..<channelsAt.checked]) + checked + checkedBefore[channelsAt.checked...]
-        skipped = Array(skippedBefore[..<channelsAt.skipped]) + skipped + skippedBefore[channelsAt.skipped...]
+        func placed<Item>(_ new: [Item], into list: [Item], at index: Int) -> [Item] { Array(list[..<index]) + new + list[index...] }
+        findings = placed(findings, into: before, at: channelsAt.findings)
+        checked = placed(checked, into: checkedBefore, at: channelsAt.checked)
+        skipped = placed(skipped, into: skippedBefore, at: channelsAt.skipped)
     }
 
     private mutating func add(

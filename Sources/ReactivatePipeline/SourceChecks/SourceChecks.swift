@@ -71,12 +71,7 @@ extension SourceChecks {
     /// Whether a unique index on the source's member_channels guarantees one row per (member, channel),
     /// so the pair test needs no member ids (the same rule the tests themselves apply).
     static func channelPairsGuaranteed(_ connection: Connection, schema: SQLIdentifier) throws -> Bool {
-        let facts = try connection.query(
-            SourceCheckQueries.relationFacts(schema, blockSize: try connection.blockSize()), operation: "read source relation facts")
-        for row in facts where try row.decode(0, as: String.self) == "member_channels" {
-            return try row.decode(4, as: Bool.self)
-        }
-        return false
+        try RelationFacts.read(connection, schema: schema)["member_channels"]?.uniqueMemberChannel == true
     }
 
     /// The options for a member-sharded source: what the tests read on the shard servers instead of

@@ -53,26 +53,6 @@ public struct MemberHistories: Sendable {
         return columns
     }()
 
-    /// The rows at `indices`, in that order.
-    func gathered(_ indices: [Int]) -> MemberHistories {
-        var rows = MemberHistories()
-        rows.memberId = indices.map { memberId[$0] }
-        rows.joinedDay = indices.map { joinedDay[$0] }
-        rows.consent = indices.map { consent[$0] }
-        rows.optedOut = indices.map { optedOut[$0] }
-        rows.firstPurchaseDay = indices.map { firstPurchaseDay[$0] }
-        rows.lastPurchaseDay = indices.map { lastPurchaseDay[$0] }
-        rows.purchaseDays = indices.map { purchaseDays[$0] }
-        rows.grossCents = indices.map { grossCents[$0] }
-        rows.preSalesCents = indices.map { preSalesCents[$0] }
-        rows.channelState = channelState.map { column in indices.map { column[$0] } }
-        rows.channelDeliveredDay = channelDeliveredDay.map { column in indices.map { column[$0] } }
-        rows.latitude = indices.map { latitude[$0] }
-        rows.longitude = indices.map { longitude[$0] }
-        rows.locationDay = indices.map { locationDay[$0] }
-        return rows
-    }
-
     /// Takes every member's folded purchases (the table is indexed like `memberId`).
     mutating func setPurchases(_ table: PurchaseTable) {
         precondition(table.purchaseDays.count == count, "purchase table and members differ in length")

@@ -251,8 +251,8 @@ struct MemberFacts {
     }
 
     /// The facts as the artifact's columns, a row per slot of `kept` in that order (every slot when
-    /// nil); the purchase columns stay empty until `setPurchases`. Each stream's records are released once its columns are made, so records
-    /// and columns are not both held in full.
+    /// nil); the purchase columns stay empty until `setPurchases`. Each stream's records are released
+    /// once its columns are made, so records and columns are not both held in full.
     consuming func columns(slots kept: [Int]? = nil) -> MemberHistories {
         settle()
         var rows = MemberHistories()

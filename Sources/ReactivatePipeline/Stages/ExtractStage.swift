@@ -294,7 +294,7 @@ public struct ExtractStage: Stage {
             var laps = PhaseClock(logger: context.logger, last: started)
             var part = MemberFacts(slots: slots.count, lookup: slots.lookup)
             var counts = try Self.streamMemberFacts(
-                first, window: window, slots: slots, calendar: calendar, cutoff: cutoff, into: &part, channelValues: channelValues, laps: &laps)
+                first, window: window, calendar: calendar, cutoff: cutoff, into: &part, channelValues: channelValues, laps: &laps)
             counts.pairs = nil
             facts.withLock { $0 = part }
             channelCounts.withLock { $0 = counts }
@@ -436,9 +436,8 @@ public struct ExtractStage: Stage {
     /// Members, their channels and their freshest location, folded by slot in scan order (`facts`
     /// resolves the ids to slots, a batch of rows at a time). Returns the channel data tests' counts of
     /// every member_channels row, also handed to `channelValues` as soon as the channels are read.
-    @discardableResult
     static func streamMemberFacts(
-        _ connection: Connection, window: ExtractQuery.Window, slots: MemberSlots, calendar: BusinessCalendar, cutoff: Int64,
+        _ connection: Connection, window: ExtractQuery.Window, calendar: BusinessCalendar, cutoff: Int64,
         into facts: inout MemberFacts, channelValues: ChannelValueHandoff? = nil, laps: inout PhaseClock
     ) throws -> ChannelValueTally {
         // The calendar through a pointer: `BusinessCalendar.day(of:)` retains its array on every call.
