@@ -79,6 +79,9 @@ public struct BinaryCopyEncoder: Sendable {
     /// Forgets the bytes already sent, keeping the buffer's capacity (no new header).
     public mutating func clear() { bytes.removeAll(keepingCapacity: true) }
 
+    /// Lets `send` take the encoded bytes and leave an empty buffer in their place.
+    mutating func handOff(_ send: (inout [UInt8]) throws -> Void) rethrows { try send(&bytes) }
+
     /// Appends the end-of-data trailer.
     public mutating func appendTrailer() { bytes.appendBigEndian(Int16(-1)) }
 }

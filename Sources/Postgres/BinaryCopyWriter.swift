@@ -1,16 +1,14 @@
 internal import CLibPQ
 
-/// What a `copyIn` body writes rows into; sends full buffers to the server as it goes.
+/// What a `copyIn` body writes rows into; hands full buffers to a sender thread as it goes.
 public struct BinaryCopyWriter: ~Copyable {
-    let connection: Connection
-    let operation: String
+    let sender: CopySendQueue
     public var encoder = BinaryCopyEncoder()
     /// Bytes buffered before a send; 1 MiB keeps syscalls few and memory small.
     static let flushThreshold = 1 << 20
 
     init(connection: Connection, operation: String) {
-        self.connection = connection
-        self.operation = operation
+        sender = CopySendQueue(connection: connection, operation: operation, bufferCapacity: Self.flushThreshold + (64 << 10))
     }
 
     public var rowsWritten: Int { encoder.rowsEncoded }
@@ -22,7 +20,7 @@ public struct BinaryCopyWriter: ~Copyable {
     }
 
     mutating func flush() throws {
-        try encoder.bytes.withUnsafeBytes { try connection.sendCopyData($0, operation: operation) }
-        encoder.clear()
+        guard !encoder.bytes.isEmpty else { return }
+        try encoder.handOff { try sender.send(&$0) }
     }
 }

@@ -55,7 +55,8 @@ extension Connection {
 
     /// Streams rows into `COPY … FROM STDIN (FORMAT binary)`.
     ///
-    /// `write` fills the encoder; whatever it has written is sent whenever the buffer passes 1 MiB. If
+    /// `write` fills the encoder; each 1 MiB it has written goes to a sender thread (``CopySendQueue``),
+    /// so the server stores rows while `write` encodes the next ones. If
     /// `write` throws, the COPY is aborted with `PQputCopyEnd(conn, reason)` so the server discards every
     /// row of it, and the caller's error is rethrown (it says why; the server's relayed error would not).
     /// - Returns: the number of rows written.
@@ -69,7 +70,9 @@ extension Connection {
             try write(&writer)
             writer.encoder.appendTrailer()
             try writer.flush()
+            if let failure = writer.sender.finish() { throw failure }
         } catch {
+            writer.sender.abandon()
             _ = PQputCopyEnd(handle, "aborted by reactivate: \(error)".prefix(200).description)
             drainResults()
             throw error

@@ -97,6 +97,49 @@ import Testing
         #expect(rows == count)
         let expected = try connection.query("SELECT (sum(amount) * 100)::bigint FROM big").scalar
         #expect(String(sum) == expected)
+        // Several 1 MiB buffers went through the sender thread; they arrived whole and in order.
+        let inOrder = try connection.query("SELECT bool_and(id = position - 1) FROM (SELECT id, row_number() OVER (ORDER BY ctid) AS position FROM big) rows")
+        #expect(inOrder.scalar == "t")
+    }
+
+    @Test func rowTheServerRejectsEndsTheCopyWithItsErrorAndTheConnectionStaysUsable() throws {
+        let database = try TestDatabase()
+        let connection = try database.connect()
+        try connection.execute("CREATE TABLE bounded (id bigint CONSTRAINT small_ids CHECK (id < 1000))")
+        // The server fails at row 1001 while megabytes more are still queued for sending.
+        let error = #expect(throws: PostgresError.self) {
+            try connection.copyIn("COPY bounded FROM STDIN (FORMAT binary)") { writer in
+                for id in 0..<500_000 {
+                    writer.encoder.beginRow(fieldCount: 1)
+                    writer.encoder.append(Int64(id))
+                    try writer.rowDone()
+                }
+            }
+        }
+        #expect(error?.constraint == "small_ids")
+        #expect(try connection.query("SELECT count(*) FROM bounded").scalar == "0")
+        #expect(try connection.query("SELECT 41 + $1::int", [1]).scalar == "42")
+    }
+
+    @Test func sessionEndedMidCopyFailsTheCopyInsteadOfHanging() throws {
+        let database = try TestDatabase()
+        let connection = try database.connect()
+        let observer = try database.connect()
+        try connection.execute("CREATE TABLE doomed (id bigint, note text)")
+        let pid = try #require(Int32(try connection.query("SELECT pg_backend_pid()").scalar ?? ""))
+        let note = String(repeating: "x", count: 200)
+        #expect(throws: PostgresError.self) {
+            try connection.copyIn("COPY doomed FROM STDIN (FORMAT binary)") { writer in
+                for id in 0..<2_000_000 {
+                    writer.encoder.beginRow(fieldCount: 2)
+                    writer.encoder.append(Int64(id))
+                    writer.encoder.append(note)
+                    try writer.rowDone()
+                    if id == 20_000 { try observer.query("SELECT pg_terminate_backend(\(pid))") }
+                }
+            }
+        }
+        #expect(try observer.query("SELECT count(*) FROM doomed").scalar == "0")
     }
 
     @Test func failingWriterAbortsTheCopyAndLeavesNoRows() throws {
