@@ -84,7 +84,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "ReactivateReportsTests", dependencies: ["ReactivateReports", "Artifacts"]),
-        .testTarget(name: "ReactivateCLITests", dependencies: ["ReactivateCLI", "Postgres", "ReactivateTestSupport"]),
+        .testTarget(name: "ReactivateCLITests", dependencies: ["ReactivateCLI", "Postgres", "Artifacts", "ReactivateTestSupport"]),
     ]
 )
 

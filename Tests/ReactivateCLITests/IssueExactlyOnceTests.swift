@@ -1,3 +1,4 @@
+import Artifacts
 import Foundation
 @_spi(Testing) import Postgres
 import ReactivateTestSupport
@@ -123,5 +124,38 @@ import Testing
         let file = try #require(try connection.query("SELECT delivery_file FROM reactivation.waves").scalar)
         let attributes = try FileManager.default.attributesOfItem(atPath: file)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    /// The file is sorted and formatted in the client; PostgreSQL's own `ORDER BY code COLLATE "C"` and
+    /// `to_char` say what it must hold: every committed coupon of the wave, including those of an
+    /// earlier, interrupted run of it, once each.
+    @Test func deliveryFileHoldsEveryCommittedCouponOfTheWaveInCodeOrder() throws {
+        let (database, folder, config) = try Self.prepare(members: 2_000)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let connection = try database.connect()
+        let url = database.connectionString.conninfo
+        // A time with a fraction of a second, which the file drops as to_char does.
+        let issue = ["run", config.path, "--as-of", Self.asOf, "--stages", "issue", "--issue-at", "2026-11-01T10:00:00.987654+08:00", "--database-url", url]
+        let first = try CommandLine.run(issue)
+        try #require(first.status == 0, "\(first.stderr)")
+        // As if an earlier run had committed only part of the wave: drop half of it and issue again.
+        try connection.execute("""
+            DELETE FROM reactivation.coupon_outbox WHERE code IN (SELECT code FROM reactivation.coupons WHERE member_id % 2 = 0);
+            DELETE FROM reactivation.coupons WHERE member_id % 2 = 0;
+            UPDATE reactivation.waves SET status = 'issuing'
+            """)
+        let second = try CommandLine.run(issue + ["--force"])
+        try #require(second.status == 0, "\(second.stderr)")
+        let expected = try #require(try connection.query(#"""
+            SELECT string_agg(format('{"code":"%s","member_id":%s,"channel":"%s","store_id":%s,"expires_at":"%s"}',
+                                     code, member_id, channel, store_id,
+                                     to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) || E'\n',
+                              '' ORDER BY code COLLATE "C"), count(*)
+            FROM reactivation.coupons WHERE campaign = 'kill-test'
+            """#).rows.first)
+        try #require(Int(expected[1] ?? "") ?? 0 > 50)
+        let path = try #require(try connection.query("SELECT delivery_file FROM reactivation.waves").scalar)
+        let text = String(decoding: try ZstdDecompressor.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: path)))), as: UTF8.self)
+        #expect(text == expected[0])
     }
 }

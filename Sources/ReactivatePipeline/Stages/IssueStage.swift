@@ -179,29 +179,48 @@ public struct IssueStage: Stage {
 /// The per-wave file a channel sender picks up: zstd-compressed JSON lines, owner-readable only
 /// (mode 0600 whatever the umask: it holds coupon codes), written atomically. Lines are in byte order
 /// of the code (plain ASCII, so the same on every server collation, and a memcmp sort rather than strcoll).
+///
+/// The expiry is formatted here, not by `to_char` on the server (a third of the query's time), and
+/// lines are compressed a quarter MiB at a time rather than one by one.
 enum DeliveryFile {
     static func write(context: StageContext, connection: Connection) throws -> String {
         let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.plan.asOf).jsonl.zst").path
         let plan = context.plan
         let compressor = try ZstdCompressor(level: 3)
         let file = try AtomicFile(path: path, permissions: .ownerOnly)
-        var line: [UInt8] = []
+        var text: [UInt8] = []
+        text.reserveCapacity(Self.chunk + 1024)
+        var expires: (microseconds: Int64, text: String)?
         try connection.copyOut(
             """
-            COPY (SELECT code, member_id, channel, store_id,
-                         to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                  FROM reactivation.coupons
+            COPY (SELECT code, member_id, channel, store_id, expires_at FROM reactivation.coupons
                   WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
                   ORDER BY code COLLATE "C") TO STDOUT (FORMAT binary)
             """, fieldCount: 5, operation: "read coupons for the delivery file"
         ) { row in
-            line.removeAll(keepingCapacity: true)
-            let text = "{\"code\":\"\(try row.text(0))\",\"member_id\":\(try row.int64(1)),\"channel\":\"\(try row.text(2))\",\"store_id\":\(try row.int64(3)),\"expires_at\":\"\(try row.text(4))\"}\n"
-            line.append(contentsOf: text.utf8)
-            try line.withUnsafeBytes { bytes in try compressor.compress(bytes) { try file.write($0) } }
+            let expiresAt = try row.timestamp(4)
+            if expires?.microseconds != expiresAt { expires = (expiresAt, Instant(microseconds: expiresAt).iso8601Seconds) }
+            text.append(contentsOf: #"{"code":""#.utf8)
+            text.append(contentsOf: try row.text(0).utf8)
+            text.append(contentsOf: #"","member_id":"#.utf8)
+            text.append(contentsOf: String(try row.int64(1)).utf8)
+            text.append(contentsOf: #","channel":""#.utf8)
+            text.append(contentsOf: try row.text(2).utf8)
+            text.append(contentsOf: #"","store_id":"#.utf8)
+            text.append(contentsOf: String(try row.int64(3)).utf8)
+            text.append(contentsOf: #","expires_at":""#.utf8)
+            text.append(contentsOf: expires!.text.utf8)
+            text.append(contentsOf: "\"}\n".utf8)
+            if text.count >= Self.chunk {
+                try text.withUnsafeBytes { bytes in try compressor.compress(bytes) { try file.write($0) } }
+                text.removeAll(keepingCapacity: true)
+            }
         }
+        try text.withUnsafeBytes { bytes in try compressor.compress(bytes) { try file.write($0) } }
         try compressor.finish { try file.write($0) }
         try file.commit()
         return path
     }
+
+    private static let chunk = 1 << 18
 }
