@@ -57,6 +57,16 @@ public struct PipelineRunner {
         public var reports: [StageReport]
     }
 
+    /// A stage whose ``BackgroundWrite`` was still committing when the next stage started.
+    struct WritingStage {
+        var stage: StageName
+        var result: StageResult
+        var started: DispatchTime
+        var fingerprint: RunLedger.Fingerprint
+        var logger: Logger
+        var write: BackgroundWrite
+    }
+
     /// Stage implementations by name, in pipeline order.
     public static let available: [any Stage] = [ExtractStage(), ScoreStage(), TargetStage(), IssueStage(), AttributeStage()]
 
@@ -91,7 +101,51 @@ public struct PipelineRunner {
         var reports: [StageReport] = []
         /// Output tokens of stages run or reused in this invocation, newer than the ledger's.
         var tokens: [StageName: String] = [:]
+        /// A stage that returned with its ``BackgroundWrite`` still committing, not yet recorded.
+        var writing: WritingStage?
+
+        func recordSuccess(_ name: StageName, _ result: StageResult, started: DispatchTime, fingerprint: RunLedger.Fingerprint, logger: Logger) throws {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            try ledger.finishStage(
+                runId, name, status: "succeeded", rowsIn: result.rowsIn, rowsOut: result.rowsOut,
+                artifactPath: result.artifactPath, artifactChecksum: result.artifactChecksum,
+                statsJSON: JSONValue.object(result.stats).jsonText, fingerprint: fingerprint)
+            try ledger.addRunStats(runId, json: JSONValue.object([name.rawValue: .object(result.stats)]).jsonText)
+            logger.info(
+                "stage finished",
+                metadata: [
+                    "rows.in": .stringConvertible(result.rowsIn), "rows.out": .stringConvertible(result.rowsOut),
+                    "duration_ms": .stringConvertible(Int(seconds * 1000)),
+                ])
+            reports.append(StageReport(stage: name, skipped: false, seconds: seconds, result: result))
+        }
+        /// Records `name` as failed (or interrupted) and the run with it; returns what to throw.
+        func recordFailure(_ name: StageName, _ error: any Error, logger: Logger) -> StageFailure {
+            let interrupted = Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled
+                || (error as? PipelineError)?.category == .interrupted
+            logger.error("stage failed", metadata: ["error": "\(error)"])
+            // The ledger may be unreachable too (database gone); the original error matters more.
+            try? ledger.finishStage(
+                runId, name, status: interrupted ? "interrupted" : "failed", rowsIn: nil, rowsOut: nil,
+                error: String(describing: error))
+            try? ledger.finishRun(runId, status: interrupted ? "interrupted" : "failed")
+            if interrupted {
+                return StageFailure(
+                    stage: name,
+                    underlying: PipelineError(.interrupted, "interrupted by a signal; nothing of this stage was kept", fix: "re-run the same command to resume"))
+            }
+            return StageFailure(stage: name, underlying: error)
+        }
+        /// Waits for the background write in flight, if any, and records its stage.
+        func settle() throws {
+            guard let pending = writing else { return }
+            writing = nil
+            do { try pending.write.wait() } catch { throw recordFailure(pending.stage, error, logger: pending.logger) }
+            try recordSuccess(pending.stage, pending.result, started: pending.started, fingerprint: pending.fingerprint, logger: pending.logger)
+        }
+
         for stage in selected {
+            if !stage.runsBesideBackgroundWrites { try settle() }
             var stageLogger = logger
             stageLogger[metadataKey: "stage"] = "\(stage.name.rawValue)"
             var context = StageContext(
@@ -119,41 +173,32 @@ public struct PipelineRunner {
             try ledger.startStage(runId, stage.name)
             stageLogger.info("stage started")
             let started = DispatchTime.now()
+            let result: StageResult
             do {
-                let result = try stage.run(context)
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-                let token = StageFingerprint.newToken()
-                try ledger.finishStage(
-                    runId, stage.name, status: "succeeded", rowsIn: result.rowsIn, rowsOut: result.rowsOut,
-                    artifactPath: result.artifactPath, artifactChecksum: result.artifactChecksum,
-                    statsJSON: JSONValue.object(result.stats).jsonText,
-                    fingerprint: RunLedger.Fingerprint(digest: digest, inputs: inputs, outputToken: token))
-                tokens[stage.name] = token
-                try ledger.addRunStats(runId, json: JSONValue.object([stage.name.rawValue: .object(result.stats)]).jsonText)
-                stageLogger.info(
-                    "stage finished",
-                    metadata: [
-                        "rows.in": .stringConvertible(result.rowsIn), "rows.out": .stringConvertible(result.rowsOut),
-                        "duration_ms": .stringConvertible(Int(seconds * 1000)),
-                    ])
-                reports.append(StageReport(stage: stage.name, skipped: false, seconds: seconds, result: result))
+                result = try stage.run(context)
             } catch {
-                let interrupted = Cancellation.shared.isCancelled || (error as? PostgresError)?.kind == .cancelled
-                    || (error as? PipelineError)?.category == .interrupted
-                stageLogger.error("stage failed", metadata: ["error": "\(error)"])
-                // The ledger may be unreachable too (database gone); the original error matters more.
-                try? ledger.finishStage(
-                    runId, stage.name, status: interrupted ? "interrupted" : "failed", rowsIn: nil, rowsOut: nil,
-                    error: String(describing: error))
-                try? ledger.finishRun(runId, status: interrupted ? "interrupted" : "failed")
-                if interrupted {
-                    throw StageFailure(
-                        stage: stage.name,
-                        underlying: PipelineError(.interrupted, "interrupted by a signal; nothing of this stage was kept", fix: "re-run the same command to resume"))
-                }
-                throw StageFailure(stage: stage.name, underlying: error)
+                // The stage it ran beside comes first: its failure may be why this one failed.
+                let earlier: StageFailure?
+                do { try settle(); earlier = nil } catch let failure as StageFailure { earlier = failure } catch { earlier = nil }
+                let failure = recordFailure(stage.name, error, logger: stageLogger)
+                throw earlier ?? failure
+            }
+            let fingerprint = RunLedger.Fingerprint(digest: digest, inputs: inputs, outputToken: StageFingerprint.newToken())
+            tokens[stage.name] = fingerprint.outputToken
+            do {
+                try settle()
+            } catch let failure as StageFailure {
+                // Done, but on top of a stage whose write failed: a resumed run redoes both.
+                _ = recordFailure(stage.name, PipelineError(.runtime, "not recorded: \(failure)", fix: "re-run the same command to resume"), logger: stageLogger)
+                throw failure
+            }
+            if let write = result.backgroundWrite {
+                writing = WritingStage(stage: stage.name, result: result, started: started, fingerprint: fingerprint, logger: stageLogger, write: write)
+            } else {
+                try recordSuccess(stage.name, result, started: started, fingerprint: fingerprint, logger: stageLogger)
             }
         }
+        try settle()
         try ledger.finishRun(runId, status: "succeeded")
         return Outcome(runId: runId, asOf: plan.asOf, reports: reports)
     }

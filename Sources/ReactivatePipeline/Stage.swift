@@ -12,5 +12,13 @@ public protocol Stage: Sendable {
     /// The configuration this stage reads, by TOML key, with canonical values: a changed key re-runs
     /// exactly the stages that read it (and those downstream of them).
     func configurationInputs(_ config: PipelineConfig) -> [String: String]
+    /// Whether the stage may run while the previous stage's ``BackgroundWrite`` is still committing:
+    /// only a stage that reads none of the tables being written and whose own writes a rerun replaces.
+    /// Issuing coupons cannot be taken back, so it never does.
+    var runsBesideBackgroundWrites: Bool { get }
     func run(_ context: StageContext) throws -> StageResult
+}
+
+extension Stage {
+    public var runsBesideBackgroundWrites: Bool { false }
 }

@@ -30,6 +30,9 @@ extension ScoreStage {
 
 extension TargetStage {
     public var upstream: [StageName] { [.extract, .score] }
+    /// Reads the score artifact, never member_scores, and a rerun replaces its targets (issue, which
+    /// cannot be taken back, waits for score's write): so it may compute while member_scores commits.
+    public var runsBesideBackgroundWrites: Bool { true }
     public func configurationInputs(_ config: PipelineConfig) -> [String: String] {
         [
             "campaign": config.campaign, "source.schema": config.sourceSchema,

@@ -10,8 +10,14 @@ public struct StageResult: Sendable {
     public var stats: [String: JSONValue]
     public var artifactPath: String?
     public var artifactChecksum: String?
+    /// Writes still committing when `run` returned; the stage succeeds once they have.
+    public var backgroundWrite: BackgroundWrite?
 
-    public init(rowsIn: Int, rowsOut: Int, stats: [String: JSONValue] = [:], artifactPath: String? = nil, artifactChecksum: String? = nil) {
+    public init(
+        rowsIn: Int, rowsOut: Int, stats: [String: JSONValue] = [:], artifactPath: String? = nil, artifactChecksum: String? = nil,
+        backgroundWrite: BackgroundWrite? = nil
+    ) {
+        self.backgroundWrite = backgroundWrite
         self.rowsIn = rowsIn
         self.rowsOut = rowsOut
         self.stats = stats

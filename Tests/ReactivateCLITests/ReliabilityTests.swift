@@ -160,6 +160,53 @@ import Testing
         print("reliability|database stopped during score, issue, attribute|\(Self.slowdowns.count)|\(Self.slowdowns.count)|all|0|0")
     }
 
+    /// Score's member_scores commit on their own while target computes (``BackgroundWrite``). When that
+    /// write fails at its very end — after target had all the time to run beside it — the run fails
+    /// naming score, neither score nor target counts as done, issue never starts, and the same command
+    /// later completes the run.
+    @Test func memberScoresFailingWhileTargetRunsStopsTheRunBeforeIssueAndTheSameCommandResumes() throws {
+        let database = try TestDatabase()
+        let folder = try TestDatabase.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = database.connectionString.conninfo
+        for arguments in [["migrate"], ["generate", "--members", "3000", "--stores", "20", "--seed", "6", "--as-of", Self.asOf]] {
+            let output = try CommandLine.run(arguments + ["--database-url", url])
+            try #require(output.status == 0, "\(output.stderr)")
+        }
+        let config = try Self.writeConfig(folder, campaign: "scores-fail")
+        let connection = try database.connect()
+        try connection.execute("""
+            CREATE FUNCTION refuse_scores() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_sleep(0.5); RAISE EXCEPTION 'member_scores refused by the test'; END $$;
+            CREATE TRIGGER refuse AFTER INSERT ON reactivation.member_scores FOR EACH STATEMENT EXECUTE FUNCTION refuse_scores();
+            """)
+        let run = ["run", config.path, "--as-of", Self.asOf, "--issue-at", "2026-11-01T10:00:00+08:00", "--database-url", url]
+        let failed = try CommandLine.run(run + ["--stages", "extract,score,target,issue"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("stage score failed") && failed.stderr.contains("member_scores refused by the test"), "\(failed.stderr)")
+        let stages = try connection.query("SELECT stage, status FROM reactivation.stage_runs ORDER BY stage").rows
+        let status = Dictionary(uniqueKeysWithValues: stages.map { ($0[0] ?? "", $0[1] ?? "") })
+        #expect(status["extract"] == "succeeded")
+        #expect(status["score"] == "failed")
+        // Target ran beside the write and finished, but is not counted as done on top of a failed score.
+        #expect(status["target"] == "failed", "\(stages)")
+        #expect(status["issue"] == nil, "issue started before score's write committed: \(stages)")
+        #expect(try connection.query("SELECT count(*) FROM reactivation.coupons").scalar == "0")
+        #expect(try connection.query("SELECT count(*) FROM reactivation.member_scores").scalar == "0")
+
+        try connection.execute("DROP TRIGGER refuse ON reactivation.member_scores; DROP FUNCTION refuse_scores();")
+        let resumed = try CommandLine.run(run + ["--stages", "extract,score,target,issue"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let done = try connection.query("SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FROM reactivation.stage_runs").rows.first ?? []
+        #expect(done[0] == "4" && done[1] == "4", "\(done)")
+        let counts = try connection.query("""
+            SELECT (SELECT count(*) FROM reactivation.member_scores), (SELECT count(*) FROM reactivation.coupons),
+                   (SELECT count(*) FROM reactivation.targets WHERE arm = 'treatment')
+            """).rows.first ?? []
+        #expect(Int(counts[0] ?? "") ?? 0 > 0)
+        #expect(counts[1] == counts[2], "coupons \(counts)")
+    }
+
     /// A digest of what each stage wrote, comparable across attempts (run ids and timestamps excluded).
     static func stageDigests(_ connection: Connection) throws -> [String: String] {
         let row = try connection.query("""

@@ -11,9 +11,11 @@ import Synchronization
 /// Reads the extract artifact (never the source tables) twice, a row group at a time, so the stage
 /// holds one group of members and the model's counts, not the member base: the first pass counts
 /// buyers by (x, t_x, T) in days — the BG/NBD sufficient statistics, which add up exactly across
-/// groups and shards — and one fit runs over those counts; the second scores each group and streams
-/// it into `reactivation.member_scores` (one transaction, the run's earlier rows replaced) and into the
-/// score artifact the target stage reads.
+/// groups and shards — and one fit runs over those counts; the second scores each group into the
+/// score artifact the target stage reads. The artifact is then published into
+/// `reactivation.member_scores` (one transaction, the run's earlier rows replaced) as a
+/// ``BackgroundWrite``: the target stage computes while the server stores the rows, and the stage
+/// counts as succeeded once they are committed.
 public struct ScoreStage: Stage {
     public let name = StageName.score
 
@@ -28,20 +30,22 @@ public struct ScoreStage: Stage {
         let fitStarted = DispatchTime.now()
         guard !census.triples.isEmpty else {
             // Nobody bought before D (an empty or brand-new source): nothing to score, which is not an error.
-            let (_, summary) = try Self.scoreAndWrite(extract: extract, kept: 0, context: context) { _ in MemberScores() }
+            let (_, summary) = try Self.scoreIntoArtifact(extract: extract, kept: 0, context: context) { _ in MemberScores() }
             context.logger.warning("no member bought anything before the as-of date; nothing to score")
             return StageResult(
                 rowsIn: census.members, rowsOut: 0,
                 stats: ["members": JSONValue(census.members), "buyers": 0, "dormant": 0, "note": "no purchases before the as-of date"],
-                artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
+                artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex,
+                backgroundWrite: Self.publish(context: context))
         }
         let fit = try Self.fitModel(counts: census.triples, minPAlive: config.minPAlive, logger: context.logger)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
         clock.lap("fit BG/NBD")
-        let (scored, summary) = try Self.scoreAndWrite(extract: extract, kept: census.kept, context: context) { group in
+        let (scored, summary) = try Self.scoreIntoArtifact(extract: extract, kept: census.kept, context: context) { group in
             Self.score(group, model: fit.model, config: config, asOfDay: context.asOfDay)
         }
-        clock.lap("score members, write member_scores and score artifact")
+        clock.lap("score members into the score artifact")
+        let publishing = Self.publish(context: context)
 
         var segments: [String: JSONValue] = [:]
         for segment in DormancySegment.allCases { segments[segment.rawValue] = JSONValue(scored.segmentCounts[segment] ?? 0) }
@@ -61,7 +65,8 @@ public struct ScoreStage: Stage {
                     "fit_seconds": JSONValue(fitSeconds),
                 ],
             ],
-            artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex)
+            artifactPath: context.artifactPath(.score), artifactChecksum: summary.contentChecksumHex,
+            backgroundWrite: publishing)
     }
 
     /// What the first pass over the extract learns: members, how many the stage keeps, and buyers
@@ -118,30 +123,40 @@ public struct ScoreStage: Stage {
         }
     }
 
-    /// Scores the extract group by group into `member_scores` (the run's rows replaced in one
-    /// transaction: readers see the old rows or the new, never half) and the score artifact of `kept`
-    /// rows, which is committed inside that transaction.
-    static func scoreAndWrite(
+    /// Scores the extract group by group into the score artifact of `kept` rows, committed on return.
+    static func scoreIntoArtifact(
         extract: String, kept: Int, context: StageContext, score: (MemberHistories) -> MemberScores
     ) throws -> (Scored, ArtifactSummary) {
         let artifact = try MemberScores.artifactWriter(to: context.artifactPath(.score), rows: kept, runId: context.runId, asOf: context.plan.asOf.description)
         let groups = try MemberHistories.Groups(path: extract)
         var scored = Scored()
-        let connection = try context.connect()
-        let summary = try connection.transaction {
-            try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = \(context.runId)", operation: "replace member_scores")
-            try connection.copyIn(MemberScores.copyStatement, operation: "write member_scores") { writer in
-                while let group = try groups.next() {
-                    try Cancellation.shared.checkpoint()
-                    let scores = score(group)
-                    scored.add(scores)
-                    try artifact.append(columns: scores.columns(0..<scores.count))
-                    try scores.encodeRows(runId: context.runId, into: &writer)
+        while let group = try groups.next() {
+            try Cancellation.shared.checkpoint()
+            let scores = score(group)
+            scored.add(scores)
+            try artifact.append(columns: scores.columns(0..<scores.count))
+        }
+        return (scored, try artifact.commit())
+    }
+
+    /// Copies the committed score artifact into `member_scores` on a connection and thread of its own,
+    /// replacing the run's earlier rows in one transaction: readers see the old rows or the new, never half.
+    static func publish(context: StageContext) -> BackgroundWrite {
+        BackgroundWrite {
+            var clock = PhaseClock(logger: context.logger)
+            let groups = try MemberScores.Groups(path: context.artifactPath(.score))
+            let connection = try context.connect()
+            try connection.transaction {
+                try connection.query("DELETE FROM reactivation.member_scores WHERE run_id = \(context.runId)", operation: "replace member_scores")
+                try connection.copyIn(MemberScores.copyStatement, operation: "write member_scores") { writer in
+                    while let group = try groups.next() {
+                        try Cancellation.shared.checkpoint()
+                        try group.encodeRows(runId: context.runId, into: &writer)
+                    }
                 }
             }
-            return try artifact.commit()
+            clock.lap("write member_scores")
         }
-        return (scored, summary)
     }
 
     struct FittedModel {
