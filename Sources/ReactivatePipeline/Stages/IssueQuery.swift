@@ -49,15 +49,18 @@ enum IssueQuery {
     /// Inserts the staged new coupons. The staging table was written in member order and is read in
     /// that order, so (campaign, as_of, member_id) and (member_id, issued_at) receive ascending keys:
     /// each index page is filled while in cache instead of being revisited at random (about twice as
-    /// fast per coupon). Only the order of work depends on this, never the result.
+    /// fast per coupon). Only the order of work depends on this, never the result. The expiry is
+    /// computed once for the wave (`OFFSET 0` keeps the planner from pulling the sum into every row:
+    /// timestamptz + interval is only stable, so it would be evaluated per coupon).
     static func insertCoupons(_ plan: RunPlan, runId: Int64, config: PipelineConfig) -> SQL {
         """
         INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
         SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(runId), n.member_id, n.store_id, n.channel,
                \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
-               w.issued_at, w.issued_at + make_interval(days => \(config.validDays))
+               w.issued_at, w.expires_at
         FROM new_coupons n,
-             (SELECT issued_at FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date) w
+             (SELECT issued_at, issued_at + make_interval(days => \(config.validDays)) AS expires_at
+              FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date OFFSET 0) w
         """
     }
 
