@@ -12,15 +12,18 @@ enum IssueQuery {
         """
     }
 
-    /// The wave row, locked for the issuing transaction: its issue time in µs and as ISO 8601 UTC.
-    static func lockWave(_ plan: RunPlan) -> SQL {
+    /// The wave row, locked for the issuing transaction: its issue time in µs and as ISO 8601 UTC, and
+    /// its coupons' expiry in µs (`valid_days` after issuing, in the session's time zone as before).
+    static func lockWave(_ plan: RunPlan, validDays: Int) -> SQL {
         """
-        SELECT \(PostgresUnits.microseconds("issued_at")), to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        SELECT \(PostgresUnits.microseconds("issued_at")), to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               \(PostgresUnits.microseconds("issued_at + make_interval(days => \(validDays))"))
         FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date FOR UPDATE
         """
     }
 
-    /// Treated members without a coupon yet, with whether a coupon of another wave in the cooldown window cools them down.
+    /// Treated members without a coupon yet, with whether a coupon of another wave in the cooldown window
+    /// cools them down, and their score (the budget's order, sorted by the client: `IssueStage.Pending`).
     static func pendingTreated(_ plan: RunPlan, cooldown: (after: Instant, through: Instant)?) -> SQL {
         """
         COPY (
@@ -28,12 +31,12 @@ enum IssueQuery {
                  EXISTS (
                      SELECT 1 FROM reactivation.coupons o
                      WHERE o.member_id = t.member_id AND NOT (o.campaign = t.campaign AND o.as_of = t.as_of)
-                       AND o.issued_at > \(cooldown?.after)::timestamptz AND o.issued_at <= \(cooldown?.through)::timestamptz)
+                       AND o.issued_at > \(cooldown?.after)::timestamptz AND o.issued_at <= \(cooldown?.through)::timestamptz),
+                 t.score
           FROM reactivation.targets t
           LEFT JOIN reactivation.coupons c ON c.campaign = t.campaign AND c.as_of = t.as_of AND c.member_id = t.member_id
           WHERE t.campaign = \(plan.campaign) AND t.as_of = \(plan.asOf)::date AND t.mode = 'live'
             AND t.arm = 'treatment' AND c.code IS NULL
-          ORDER BY t.score DESC, t.member_id
         ) TO STDOUT (FORMAT binary)
         """
     }
@@ -49,18 +52,15 @@ enum IssueQuery {
     /// Inserts the staged new coupons. The staging table was written in member order and is read in
     /// that order, so (campaign, as_of, member_id) and (member_id, issued_at) receive ascending keys:
     /// each index page is filled while in cache instead of being revisited at random (about twice as
-    /// fast per coupon). Only the order of work depends on this, never the result. The expiry is
-    /// computed once for the wave (`OFFSET 0` keeps the planner from pulling the sum into every row:
-    /// timestamptz + interval is only stable, so it would be evaluated per coupon).
-    static func insertCoupons(_ plan: RunPlan, runId: Int64, config: PipelineConfig) -> SQL {
+    /// fast per coupon). Only the order of work depends on this, never the result. Issue time and
+    /// expiry are the wave's, read under its lock (bound, not computed again for every row).
+    static func insertCoupons(_ plan: RunPlan, runId: Int64, config: PipelineConfig, issuedAt: Instant, expiresAt: Instant) -> SQL {
         """
         INSERT INTO reactivation.coupons (code, campaign, as_of, run_id, member_id, store_id, channel, face_value, min_spend, issued_at, expires_at)
-        SELECT n.code, \(plan.campaign), \(plan.asOf)::date, \(runId), n.member_id, n.store_id, n.channel,
+        SELECT code, \(plan.campaign), \(plan.asOf)::date, \(runId), member_id, store_id, channel,
                \(config.faceValueCents)::numeric / 100, \(config.minSpendCents)::numeric / 100,
-               w.issued_at, w.expires_at
-        FROM new_coupons n,
-             (SELECT issued_at, issued_at + make_interval(days => \(config.validDays)) AS expires_at
-              FROM reactivation.waves WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date OFFSET 0) w
+               \(issuedAt)::timestamptz, \(expiresAt)::timestamptz
+        FROM new_coupons
         """
     }
 

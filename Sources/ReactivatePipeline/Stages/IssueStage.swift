@@ -48,7 +48,8 @@ public struct IssueStage: Stage {
         var clock = PhaseClock(logger: context.logger)
         let outcome = try connection.transaction { try issue(context, connection: connection) }
         clock.lap("issue in one transaction (insert \(Int(outcome.insertSeconds * 1000)) ms)")
-        let file = try DeliveryFile.write(context: context, connection: connection)
+        // Built while the server inserted; it becomes visible only now that the coupons are committed.
+        let file = try DeliveryFile.commit(try outcome.deliveryFile?.wait() ?? DeliveryFile.compressed([]), context: context)
         clock.lap("delivery file")
         try connection.query(
             "UPDATE reactivation.waves SET delivery_file = \(file) WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date")
@@ -63,6 +64,23 @@ public struct IssueStage: Stage {
             ])
     }
 
+    /// A treated member without a coupon yet.
+    struct Pending {
+        var memberId: Int64
+        var storeId: Int64
+        var channel: String
+        var cooling: Bool
+        var score: Double
+
+        /// Budget order: best score first, ties by member id — `ORDER BY score DESC, member_id` as
+        /// PostgreSQL sorts it, NaN above every number (sorted here: the server's sort cost 60 ms at 1M).
+        static func comesFirst(_ left: Pending, _ right: Pending) -> Bool {
+            if left.score.isNaN != right.score.isNaN { return left.score.isNaN }
+            if !left.score.isNaN, left.score != right.score { return left.score > right.score }
+            return left.memberId < right.memberId
+        }
+    }
+
     struct Outcome {
         var treated = 0
         var issued = 0
@@ -73,32 +91,37 @@ public struct IssueStage: Stage {
         /// Writing the coupons, outbox rows and skips (staging, inserts, skip COPY): what `make bench`
         /// divides the coupons by.
         var insertSeconds = 0.0
+        /// The compressed delivery file of every coupon of the wave, being built.
+        var deliveryFile: BackgroundWork<[UInt8]>?
     }
 
     func issue(_ context: StageContext, connection: Connection) throws -> Outcome {
         let config = context.config
-        var outcome = Outcome()
         let plan = context.plan
         try connection.query(
             IssueQuery.openWave(plan, runId: context.runId, windowDays: config.windowDays), operation: "open wave")
         guard let waveRow = try connection.query(
-            IssueQuery.lockWave(plan), operation: "lock wave").first
+            IssueQuery.lockWave(plan, validDays: config.validDays), operation: "lock wave").first
         else { throw PipelineError(.runtime, "the wave row vanished while issuing") }
         let issuedAt = Instant(microseconds: try waveRow.decode(0, as: Int64.self))
-        outcome.issuedAt = try waveRow.decode(1, as: String.self)
+        let expiresAt = Instant(microseconds: try waveRow.decode(2, as: Int64.self))
         // Treated members without a coupon yet, with whether another wave's coupon cools them down
         // (the same ``CooldownRule`` the target stage applied, anchored at this wave's issue time).
         // Without cooldown the bounds are NULL and nothing matches.
         let cooldown = plan.cooldown.window(anchoredAt: issuedAt)
-        struct Pending { var memberId: Int64; var storeId: Int64; var channel: String; var cooling: Bool }
         var pending: [Pending] = []
         try connection.copyOut(
-            IssueQuery.pendingTreated(plan, cooldown: cooldown), fieldCount: 4, operation: "read treated members without a coupon"
+            IssueQuery.pendingTreated(plan, cooldown: cooldown), fieldCount: 5, operation: "read treated members without a coupon"
         ) { row in
-            pending.append(Pending(memberId: try row.int64(0), storeId: try row.int64(1), channel: try row.text(2), cooling: try row.bool(3)))
+            pending.append(Pending(
+                memberId: try row.int64(0), storeId: try row.int64(1), channel: try row.text(2), cooling: try row.bool(3),
+                score: try row.float64(4)))
         }
+        pending.sort(by: Pending.comesFirst)
         let existing = try connection.query(
             IssueQuery.issuedSoFar(plan)).first
+        var outcome = Outcome()
+        outcome.issuedAt = try waveRow.decode(1, as: String.self)
         outcome.alreadyIssued = try existing?.decode(0, as: Int.self) ?? 0
         var issuedCount = outcome.alreadyIssued
         var faceTotal = try existing?.decode(1, as: Int64.self) ?? 0
@@ -116,6 +139,9 @@ public struct IssueStage: Stage {
             faceTotal += config.faceValueCents
             toIssue.append(member)
         }
+        // The delivery file lists every coupon of the wave: those an earlier, interrupted run committed
+        // (read under the wave lock, so nothing changes them meanwhile) and the ones inserted now.
+        let earlier = outcome.alreadyIssued > 0 ? try DeliveryFile.committedLines(connection, plan: plan) : []
         // Codes come from the system CSPRNG (80 bits); a clash with any earlier code is astronomically
         // rare, so the batch is inserted plainly — `ON CONFLICT DO NOTHING` cost a third more per coupon —
         // and on a clash the savepoint is rolled back and the batch drawn again. Members cannot clash:
@@ -129,22 +155,28 @@ public struct IssueStage: Stage {
         while !toIssue.isEmpty {
             attempts += 1
             guard attempts <= 5 else { throw PipelineError(.runtime, "could not find unused coupon codes after 5 attempts") }
+            let codes = toIssue.map { _ in drawCode() }
             try connection.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS new_coupons (code text, member_id bigint, store_id bigint, channel text) ON COMMIT DROP; TRUNCATE new_coupons")
             try connection.copyIn("COPY new_coupons FROM STDIN (FORMAT binary)", operation: "stage new coupons") { writer in
-                for member in toIssue {
+                for (member, code) in zip(toIssue, codes) {
                     writer.encoder.beginRow(fieldCount: 4)
-                    writer.encoder.append(drawCode())
+                    writer.encoder.append(code)
                     writer.encoder.append(member.memberId)
                     writer.encoder.append(member.storeId)
                     writer.encoder.append(member.channel)
                     try writer.rowDone()
                 }
             }
+            // The client has nothing else to do while the server inserts: build the file now.
+            outcome.deliveryFile = DeliveryFile.build(earlier + zip(toIssue, codes).map { member, code in
+                DeliveryFile.Line(code: code, memberId: member.memberId, channel: member.channel, storeId: member.storeId, expiresAt: expiresAt.microseconds)
+            })
             try connection.execute("SAVEPOINT new_codes")
             do {
                 try connection.query(
-                    IssueQuery.insertCoupons(plan, runId: context.runId, config: config), operation: "insert coupons")
+                    IssueQuery.insertCoupons(plan, runId: context.runId, config: config, issuedAt: issuedAt, expiresAt: expiresAt),
+                    operation: "insert coupons")
                 try connection.query(IssueQuery.insertOutbox, operation: "insert outbox rows")
             } catch let error as PostgresError where error.sqlState == "23505" && error.constraint == "coupons_pkey" {
                 try connection.execute("ROLLBACK TO SAVEPOINT new_codes")
@@ -155,6 +187,7 @@ public struct IssueStage: Stage {
             outcome.issued += toIssue.count
             toIssue = []
         }
+        if outcome.deliveryFile == nil { outcome.deliveryFile = DeliveryFile.build(earlier) }
         if !skips.isEmpty {
             try connection.copyIn("COPY reactivation.coupon_skips (campaign, as_of, member_id, reason) FROM STDIN (FORMAT binary)") { writer in
                 for (memberId, reason) in skips {
@@ -178,46 +211,80 @@ public struct IssueStage: Stage {
 
 /// The per-wave file a channel sender picks up: zstd-compressed JSON lines, owner-readable only
 /// (mode 0600 whatever the umask: it holds coupon codes), written atomically. Lines are in byte order
-/// of the code (plain ASCII, so the same on every server collation, and a memcmp sort rather than strcoll).
+/// of the code (plain ASCII, so the same on every server collation).
 ///
-/// The expiry is formatted here, not by `to_char` on the server (a third of the query's time), and
-/// lines are compressed a quarter MiB at a time rather than one by one.
+/// Built from the wave's rows on a thread of its own while the server inserts the new coupons, and
+/// written under its final name only after the issuing transaction committed, so a rerun can always
+/// rebuild it and a failed attempt leaves the previous file.
 enum DeliveryFile {
-    static func write(context: StageContext, connection: Connection) throws -> String {
-        let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.plan.asOf).jsonl.zst").path
-        let plan = context.plan
-        let compressor = try ZstdCompressor(level: 3)
-        let file = try AtomicFile(path: path, permissions: .ownerOnly)
-        var text: [UInt8] = []
-        text.reserveCapacity(Self.chunk + 1024)
-        var expires: (microseconds: Int64, text: String)?
+    struct Line: Sendable {
+        var code: String
+        var memberId: Int64
+        var channel: String
+        var storeId: Int64
+        var expiresAt: Int64
+    }
+
+    /// The wave's committed coupons.
+    static func committedLines(_ connection: Connection, plan: RunPlan) throws -> [Line] {
+        var lines: [Line] = []
         try connection.copyOut(
             """
             COPY (SELECT code, member_id, channel, store_id, expires_at FROM reactivation.coupons
-                  WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date
-                  ORDER BY code COLLATE "C") TO STDOUT (FORMAT binary)
-            """, fieldCount: 5, operation: "read coupons for the delivery file"
+                  WHERE campaign = \(plan.campaign) AND as_of = \(plan.asOf)::date) TO STDOUT (FORMAT binary)
+            """, fieldCount: 5, operation: "read the wave's coupons for the delivery file"
         ) { row in
-            let expiresAt = try row.timestamp(4)
-            if expires?.microseconds != expiresAt { expires = (expiresAt, Instant(microseconds: expiresAt).iso8601Seconds) }
+            lines.append(Line(
+                code: try row.text(0), memberId: try row.int64(1), channel: try row.text(2), storeId: try row.int64(3),
+                expiresAt: try row.timestamp(4)))
+        }
+        return lines
+    }
+
+    /// Sorts and compresses `lines` on a thread of its own.
+    static func build(_ lines: [Line]) -> BackgroundWork<[UInt8]> {
+        BackgroundWork { try compressed(lines) }
+    }
+
+    static func compressed(_ unsorted: [Line]) throws -> [UInt8] {
+        // Codes are ASCII, for which String's order is byte order: the order `COLLATE "C"` gives.
+        let lines = unsorted.sorted { $0.code < $1.code }
+        let compressor = try ZstdCompressor(level: 3)
+        var output: [UInt8] = []
+        var text: [UInt8] = []
+        text.reserveCapacity(chunk + 1024)
+        var expires: (microseconds: Int64, text: String)?
+        func flush() throws {
+            try text.withUnsafeBytes { bytes in try compressor.compress(bytes) { output.append(contentsOf: $0) } }
+            text.removeAll(keepingCapacity: true)
+        }
+        for line in lines {
+            if expires?.microseconds != line.expiresAt {
+                expires = (line.expiresAt, Instant(microseconds: line.expiresAt).iso8601Seconds)
+            }
             text.append(contentsOf: #"{"code":""#.utf8)
-            text.append(contentsOf: try row.text(0).utf8)
+            text.append(contentsOf: line.code.utf8)
             text.append(contentsOf: #"","member_id":"#.utf8)
-            text.append(contentsOf: String(try row.int64(1)).utf8)
+            text.append(contentsOf: String(line.memberId).utf8)
             text.append(contentsOf: #","channel":""#.utf8)
-            text.append(contentsOf: try row.text(2).utf8)
+            text.append(contentsOf: line.channel.utf8)
             text.append(contentsOf: #"","store_id":"#.utf8)
-            text.append(contentsOf: String(try row.int64(3)).utf8)
+            text.append(contentsOf: String(line.storeId).utf8)
             text.append(contentsOf: #","expires_at":""#.utf8)
             text.append(contentsOf: expires!.text.utf8)
             text.append(contentsOf: "\"}\n".utf8)
-            if text.count >= Self.chunk {
-                try text.withUnsafeBytes { bytes in try compressor.compress(bytes) { try file.write($0) } }
-                text.removeAll(keepingCapacity: true)
-            }
+            if text.count >= chunk { try flush() }
         }
-        try text.withUnsafeBytes { bytes in try compressor.compress(bytes) { try file.write($0) } }
-        try compressor.finish { try file.write($0) }
+        try flush()
+        try compressor.finish { output.append(contentsOf: $0) }
+        return output
+    }
+
+    /// Writes the built file under its final name; returns the path.
+    static func commit(_ bytes: [UInt8], context: StageContext) throws -> String {
+        let path = context.artifactDirectory.appendingPathComponent("delivery-\(context.config.campaign)-\(context.plan.asOf).jsonl.zst").path
+        let file = try AtomicFile(path: path, permissions: .ownerOnly)
+        try bytes.withUnsafeBytes { try file.write($0) }
         try file.commit()
         return path
     }
