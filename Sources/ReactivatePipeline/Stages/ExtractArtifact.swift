@@ -121,18 +121,22 @@ public struct MemberHistories: Sendable {
     }
 
     /// An extract artifact read one row group at a time, so a stage that walks the members once holds
-    /// one group (65,536 members), not the whole member base.
+    /// one group (65,536 members) and the two decoded ahead of it (``ReadAhead``), not the member base.
     final class Groups {
-        private let reader: ArtifactReader
-        var header: ArtifactHeader { reader.header }
+        let header: ArtifactHeader
+        private let groups: ReadAhead<MemberHistories>
 
         init(path: String) throws {
-            reader = try ArtifactReader(path: path)
+            let reader = try ArtifactReader(path: path)
             try reader.requireSchema(kind: MemberHistories.kind, columns: MemberHistories.schema)
+            header = reader.header
+            groups = ReadAhead { try Self.decode(reader) }
         }
 
         /// The next group's members, or nil after the last (the artifact's checksum verified).
-        func next() throws -> MemberHistories? {
+        func next() throws -> MemberHistories? { try groups.next() }
+
+        private static func decode(_ reader: ArtifactReader) throws -> MemberHistories? {
             guard let group = try reader.next() else { return nil }
             let c = group.columns
             var rows = MemberHistories()

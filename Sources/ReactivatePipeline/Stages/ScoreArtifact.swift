@@ -119,16 +119,19 @@ public struct MemberScores: Sendable {
         return scores
     }
 
-    /// A score artifact read one row group at a time.
+    /// A score artifact read one row group at a time, decoded ahead on a thread of its own (``ReadAhead``).
     final class Groups {
-        private let reader: ArtifactReader
+        private let groups: ReadAhead<MemberScores>
 
         init(path: String) throws {
-            reader = try ArtifactReader(path: path)
+            let reader = try ArtifactReader(path: path)
             try reader.requireSchema(kind: MemberScores.kind, columns: MemberScores.schema)
+            groups = ReadAhead { try Self.decode(reader) }
         }
 
-        func next() throws -> MemberScores? {
+        func next() throws -> MemberScores? { try groups.next() }
+
+        private static func decode(_ reader: ArtifactReader) throws -> MemberScores? {
             guard let group = try reader.next() else { return nil }
             let c = group.columns
             var scores = MemberScores()
