@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the benchmark's table layouts from the generated rows in `src` (issue 15), once, and keeps them:
 #   scripts/bench-layouts.sh            (DATABASE_URL = the benchmark database)
+#   scripts/bench-layouts.sh --only L   only layout L (bench.sh builds, measures and drops one at a time
+#                                       when BENCH_LAYOUTS_ONE_AT_A_TIME=1: six 8M copies need ~60 GB)
 # Each layout is a schema with the five source relations holding the same rows as `src`; only the
 # physical order of the heap (and, for lay_sparse, the member ids) differs:
 #   lay_time      transactions in time order
@@ -80,29 +82,34 @@ DROP INDEX lay_member.transactions_member;
 SQL
 }
 
+# From src directly, in lay_batches' order (the member tables in src's order, the transactions in the
+# same twelve batches), so the layout can be built without lay_batches.
 body_lay_sparse() {
   cat <<SQL
 CREATE TABLE lay_sparse.stores AS SELECT * FROM src.stores;
-CREATE TABLE lay_sparse.members AS SELECT $(sparse_of member_id) AS member_id, joined_at, home_store_id, marketing_consent, opted_out_at FROM lay_batches.members;
-CREATE TABLE lay_sparse.member_channels AS SELECT $(sparse_of member_id) AS member_id, channel, verified_at, last_delivered_at, last_failed_at FROM lay_batches.member_channels;
-CREATE TABLE lay_sparse.member_locations AS SELECT $(sparse_of member_id) AS member_id, latitude, longitude, observed_at, source FROM lay_batches.member_locations;
-CREATE TABLE lay_sparse.transactions AS SELECT txn_id, $(sparse_of member_id) AS member_id, store_id, occurred_at, amount, coupon_code FROM lay_batches.transactions;
+CREATE TABLE lay_sparse.members AS SELECT $(sparse_of member_id) AS member_id, joined_at, home_store_id, marketing_consent, opted_out_at FROM src.members;
+CREATE TABLE lay_sparse.member_channels AS SELECT $(sparse_of member_id) AS member_id, channel, verified_at, last_delivered_at, last_failed_at FROM src.member_channels;
+CREATE TABLE lay_sparse.member_locations AS SELECT $(sparse_of member_id) AS member_id, latitude, longitude, observed_at, source FROM src.member_locations;
+CREATE TABLE lay_sparse.transactions AS SELECT txn_id, $(sparse_of member_id) AS member_id, store_id, occurred_at, amount, coupon_code FROM src.transactions WITH NO DATA;
 SQL
+  for batch in $(seq 0 11); do
+    echo "INSERT INTO lay_sparse.transactions SELECT txn_id, $(sparse_of member_id), store_id, occurred_at, amount, coupon_code FROM src.transactions WHERE abs(hashint8(txn_id)) % 12 = $batch ORDER BY occurred_at, txn_id;"
+  done
 }
 
 body_lay_churn() {
   copy_members lay_churn
   cat <<SQL
-CREATE TABLE lay_churn.transactions AS SELECT * FROM lay_time.transactions;
+CREATE TABLE lay_churn.transactions AS SELECT * FROM src.transactions ORDER BY occurred_at, txn_id;
 ALTER TABLE lay_churn.transactions ADD COLUMN refunded_late boolean NOT NULL DEFAULT false;
 UPDATE lay_churn.transactions SET refunded_late = true WHERE abs(hashint8(txn_id)) % 20 = 0;
 VACUUM lay_churn.transactions;
 SQL
 }
 
+if [ "${1:-}" = "--only" ]; then layouts=("$2"); fi
 for layout in "${layouts[@]}"; do
   built=$(q -c "SELECT generation FROM bench.layouts WHERE layout = '$layout'" || true)
   [ "$built" = "$generation" ] && continue
-  # Layouts derived from another one need it current first (the order of the list guarantees it).
   build "$layout" "$("body_$layout")"
 done

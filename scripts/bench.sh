@@ -2,7 +2,9 @@
 # make bench: release-mode measurements on a kept benchmark database, each in its own process.
 #   BENCH_MEMBERS (default 1000000), BENCH_STORES (default 600), BENCH_AS_OF (default 2026-11-01);
 #   BENCH_LAYOUTS=0 skips the extract-per-layout table, BENCH_STAGES=0 the per-stage table;
-#   BENCH_SHARDS=1 adds the sharded-source table (scripts/bench-shards.sh).
+#   BENCH_SHARDS=1 adds the sharded-source table (scripts/bench-shards.sh);
+#   BENCH_LAYOUTS_ONE_AT_A_TIME=1 builds, measures and drops each layout in turn (8M: six copies of the
+#   source need ~60 GB of disk, one needs ~10 GB).
 set -euo pipefail
 bin=$1; shift
 members=${BENCH_MEMBERS:-1000000}
@@ -30,7 +32,10 @@ if ! psql "$DATABASE_URL" -Atqc "SELECT members FROM sim.generation" 2>/dev/null
 fi
 # The sharded source (issue 13): BENCH_SHARDS=1 adds its table; `make bench-shards` prints only it.
 if [ "${BENCH_SHARDS:-0}" != 0 ]; then "$(dirname "$0")/bench-shards.sh" "$bin" "$as_of"; fi
-[ "${BENCH_LAYOUTS:-1}" = 0 ] || "$(dirname "$0")/bench-layouts.sh"
+one_at_a_time=${BENCH_LAYOUTS_ONE_AT_A_TIME:-0}
+# Runs per layout and measurement; the table shows the faster (BENCH_ROUNDS=1 halves an 8M layout's time).
+rounds=${BENCH_ROUNDS:-2}
+[ "${BENCH_LAYOUTS:-1}" = 0 ] || [ "$one_at_a_time" = 1 ] || "$(dirname "$0")/bench-layouts.sh"
 psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE src.transactions" >/dev/null
 # The target measurement replaces its run's rows; vacuum what earlier benchmarks left dead. (The score
 # and issue measurements clear and vacuum their own tables before timing: see `reactivate bench`.)
@@ -55,15 +60,19 @@ if [ "${BENCH_LAYOUTS:-1}" != 0 ]; then
     sed -E -e "s|^schema = \"[^\"]*\"|schema = \"$layout\"|" \
       -e "s|^artifact_dir = \"[^\"]*\"|artifact_dir = \".bench/$members/$layout\"|" pipelines/spring-wakeup.toml >"$config"
     grep -q "^schema = \"$layout\"" "$config"
+    [ "$one_at_a_time" != 1 ] || "$(dirname "$0")/bench-layouts.sh" --only "$layout"
     psql "$DATABASE_URL" -Atqc "VACUUM ANALYZE $layout.transactions" >/dev/null
     measure floor "$config" >/dev/null  # warm this layout's pages
-    for round in 1 2; do
+    for round in $(seq "$rounds"); do
       layout_results+=("$layout $(measure floor "$config")" "$layout $(measure extract "$config")")
     done
-    for round in 1 2; do
+    for round in $(seq "$rounds"); do
       layout_results+=("$layout $(measure run "$config")")
       settle
     done
+    if [ "$one_at_a_time" = 1 ]; then
+      psql "$DATABASE_URL" -Atqc "DROP SCHEMA $layout CASCADE; DELETE FROM bench.layouts WHERE layout = '$layout'" >/dev/null
+    fi
   done
   python3 - "${layout_results[@]}" <<'PY'
 import json, sys
@@ -76,7 +85,7 @@ for arg in sys.argv[1:]:
     key = (layout, r["subject"])
     best.setdefault(key, []).append(r)
 print("extract, and run = extract → score → target → issue in one live run, per table layout")
-print("(each figure: the faster of two runs; both runs in brackets; peak MB and B/member of the extract, the run's peak after it)")
+print("(each figure: the faster of the runs; all runs in brackets; peak MB and B/member of the extract, the run's peak after it)")
 print(f"{'layout':<13} {'floor s':>15} {'extract s':>15} {'ratio':>6} {'run s':>15} {'ratio':>6} {'peak MB':>8} {'B/member':>9} {'run MB':>7}  artifact")
 for layout in order:
     floors, extracts, runs = best[(layout, "floor")], best[(layout, "extract")], best[(layout, "run")]
