@@ -4,7 +4,8 @@
 #   BENCH_LAYOUTS=0 skips the extract-per-layout table, BENCH_STAGES=0 the per-stage table;
 #   BENCH_SHARDS=1 adds the sharded-source table (scripts/bench-shards.sh);
 #   BENCH_LAYOUTS_ONE_AT_A_TIME=1 builds, measures and drops each layout in turn (8M: six copies of the
-#   source need ~60 GB of disk, one needs ~10 GB).
+#   source need ~60 GB of disk, one needs ~10 GB); BENCH_LAYOUT_NAMES="lay_time lay_sparse" measures
+#   only those layouts.
 set -euo pipefail
 bin=$1; shift
 members=${BENCH_MEMBERS:-1000000}
@@ -55,7 +56,7 @@ settle() {
 # rows, a different physical order each time; the floor is measured in the same run on the same layout.
 if [ "${BENCH_LAYOUTS:-1}" != 0 ]; then
   layout_results=()
-  for layout in $("$(dirname "$0")/bench-layouts.sh" --list); do
+  for layout in ${BENCH_LAYOUT_NAMES:-$("$(dirname "$0")/bench-layouts.sh" --list)}; do
     config=".bench/$members/$layout.toml"
     sed -E -e "s|^schema = \"[^\"]*\"|schema = \"$layout\"|" \
       -e "s|^artifact_dir = \"[^\"]*\"|artifact_dir = \".bench/$members/$layout\"|" pipelines/spring-wakeup.toml >"$config"
