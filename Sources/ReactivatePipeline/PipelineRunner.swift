@@ -150,7 +150,13 @@ public struct PipelineRunner {
             stageLogger[metadataKey: "stage"] = "\(stage.name.rawValue)"
             var context = StageContext(
                 plan: plan, runId: runId, connectionString: connectionString, logger: stageLogger, artifactDirectory: directory)
-            try Cancellation.shared.checkpoint()
+            do {
+                try Cancellation.shared.checkpoint()
+            } catch {
+                // Interrupted between stages: the write in flight is cancelled with the run; record how it ended.
+                do { try settle() } catch let failure as StageFailure { throw failure }
+                throw error
+            }
             let record = try ledger.stageRecord(runId, stage.name)
             var upstreamTokens: [StageName: String] = [:]
             for name in stage.upstream {
