@@ -61,9 +61,8 @@ final class ReadAhead<Element: Sendable> {
         let channel = Channel(depth: depth)
         self.channel = channel
         let producer = UncheckedTransfer(produce)
-        let thread = Thread { channel.run(producer.value) }
-        thread.stackSize = 8 << 20
-        thread.start()
+        // Nobody waits for it: the thread ends at the end, at an error, or once the reader is dropped.
+        _ = BackgroundWork { channel.run(producer.value) }
     }
 
     deinit { channel.stop() }

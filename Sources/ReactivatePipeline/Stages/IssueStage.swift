@@ -10,8 +10,9 @@ import ReactivateCore
 /// Everything that makes a coupon exist — the wave row, the coupons, their outbox rows, the skips — is
 /// written in one transaction, so a process killed at any point leaves either all of it or none of it.
 /// A rerun only issues to treated members who still have no coupon (UNIQUE (campaign, as_of, member_id)),
-/// so codes already committed never change. The delivery file is written from the committed rows after
-/// the commit, to a temporary name and renamed, so a rerun can always rebuild it.
+/// so codes already committed never change. The delivery file holds every coupon of the wave (those
+/// committed earlier and those being inserted); it is built while the server inserts and written under
+/// its name only after the commit, so a failed attempt leaves the previous file and a rerun rebuilds it.
 public struct IssueStage: Stage {
     public let name = StageName.issue
     /// Where new codes come from: the system CSPRNG; tests hand in clashes.
