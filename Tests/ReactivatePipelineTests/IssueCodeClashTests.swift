@@ -61,5 +61,12 @@ import Testing
             """, [taken]).rows[0].map { Int($0 ?? "") }
         #expect(coupons == [treated, treated, 0, treated])
         #expect(try connection.query("SELECT campaign FROM reactivation.coupons WHERE code = $1", [taken]).scalar == "earlier")
+        // The batch drawn again is handed out like every batch: in member order, codes by their first two symbols.
+        var prefixes: [String] = []
+        try connection.copyOut(
+            "COPY (SELECT left(code, 2) FROM reactivation.coupons WHERE campaign = 'clash' ORDER BY member_id) TO STDOUT (FORMAT binary)",
+            fieldCount: 1) { row in prefixes.append(try row.text(0)) }
+        #expect(prefixes.count == treated)
+        #expect(prefixes == prefixes.sorted())
     }
 }

@@ -19,6 +19,20 @@ import Testing
         }
     }
 
+    @Test func codesAreHandedOutByTheirFirstTwoSymbolsAndOtherwiseInDrawOrder() throws {
+        let drawn = ["ZZ00-0000-0000-0000", "AB9Z-0000-0000-0000", "0000-0000-0000-0000", "AB00-0000-0000-0000", "ABZZ-0000-0000-0000"]
+        // Same prefix "AB": kept as drawn (9Z, 00, ZZ), not sorted by the rest of the code.
+        #expect(IssueStage.inIndexOrder(drawn) == [
+            "0000-0000-0000-0000", "AB9Z-0000-0000-0000", "AB00-0000-0000-0000", "ABZZ-0000-0000-0000", "ZZ00-0000-0000-0000",
+        ])
+        let source = KernelCodeSource()
+        let codes = (0..<5_000).map { _ in source.draw() }
+        let ordered = IssueStage.inIndexOrder(codes)
+        #expect(ordered.sorted() == codes.sorted(), "the same codes, only reordered")
+        let prefixes = ordered.map { String($0.prefix(2)) }
+        #expect(prefixes == prefixes.sorted())
+    }
+
     @Test func blocksDoNotRepeat() {
         var generator = KernelRandomBlocks()
         let first = (0..<512).map { _ in generator.next() }
