@@ -211,6 +211,40 @@ import Testing
         #expect("\(late)".contains("occurred_at"), "\(late)")
     }
 
+    @Test func freshnessReadsTheShardsNewestBlocksFirstAndTheWholeTablesWhenTheyLookLate() throws {
+        let pair = try Pair(members: 1_500)
+        defer { pair.cleanUp() }
+        let coordinator = try pair.sharded.coordinator.connect()
+        let config = pair.config("tails", artifacts: pair.artifacts)
+        let request = PipelineRunner.Request(config: config, configText: "", asOf: .day(CalendarDay(PipelineFixture.asOfDay)), mode: .live, stages: [.extract])
+        let plan = try RunPlan.resolve(request, connection: coordinator)
+        guard case .sharded(let map) = try ShardCatalog.layout(coordinator, config: config) else {
+            Issue.record("the hand-sharded source is not seen as sharded")
+            return
+        }
+        func newest(tailBlocks: Int64) throws -> Instant? {
+            try SourceChecks.options(for: map, plan: plan, coordinator: pair.sharded.coordinator.connectionString, tailBlocks: tailBlocks)
+                .latestTransaction?.occurredAt
+        }
+        let exact = try #require(try newest(tailBlocks: 1_000_000), "whole tables")
+        // The feed appends in time order here: the newest block of each table is recent enough.
+        let fromTails = try #require(try newest(tailBlocks: 1))
+        #expect(fromTails <= exact)
+        #expect(Double(plan.cutoff.microseconds - fromTails.microseconds) / 86_400_000_000 <= Double(config.maxLagDays))
+        // A re-import appends old rows behind the recent ones on every shard: the newest blocks look
+        // years late, so the whole tables are read and the feed is judged by its real newest row.
+        let reimport = "INSERT INTO %@ (txn_id, member_id, store_id, occurred_at, amount) SELECT txn_id + 500000000, member_id, store_id, occurred_at - interval '5 years', amount FROM %@"
+        for (server, tables) in [(pair.sharded.shardA, ["shard.transactions_p0", "shard.transactions_p1"]), (pair.sharded.shardB, ["shard.transactions_p3"])] {
+            try server.connect().execute(tables.map { reimport.replacingOccurrences(of: "%@", with: $0) }.joined(separator: ";"))
+        }
+        try coordinator.execute(reimport.replacingOccurrences(of: "%@", with: "src.transactions_p2"))
+        #expect(try newest(tailBlocks: 1) == exact)
+        let report = try SourceChecks.inspect(
+            coordinator, plan: plan,
+            options: try SourceChecks.options(for: map, plan: plan, coordinator: pair.sharded.coordinator.connectionString, tailBlocks: 1))
+        #expect(!report.findings.contains { $0.check == "freshness" }, "\(report.findings)")
+    }
+
     @Test func dataTestsSampleEveryShardOnItsServerAndFindWhatOneServerFinds() throws {
         let pair = try Pair(members: 1_500)
         defer { pair.cleanUp() }
@@ -232,7 +266,7 @@ import Testing
             Issue.record("the hand-sharded source is not seen as sharded")
             return
         }
-        let options = try SourceChecks.options(for: map, cutoff: try RunPlan.resolve(request, connection: coordinator).cutoff, coordinator: pair.sharded.coordinator.connectionString)
+        let options = try SourceChecks.options(for: map, plan: try RunPlan.resolve(request, connection: coordinator), coordinator: pair.sharded.coordinator.connectionString)
         #expect(options.shards.count == 4)
         let actual = try SourceChecks.inspect(coordinator, plan: try RunPlan.resolve(request, connection: coordinator), options: options)
         let planted = expected.findings.filter { $0.check == "relationships" || $0.check == "coordinates" }

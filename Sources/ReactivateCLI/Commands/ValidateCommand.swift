@@ -53,7 +53,7 @@ struct ValidateCommand: ParsableCommand {
         var options = SourceCheckOptions()
         if case .sharded(let map) = try ShardCatalog.layout(connection, config: config) {
             print("source is sharded (\(map.provider.rawValue)): \(map.shards.count) shards, read on their own servers")
-            options = try SourceChecks.options(for: map, cutoff: plan.cutoff, coordinator: global.connectionString)
+            options = try SourceChecks.options(for: map, plan: plan, coordinator: global.connectionString)
         }
         let report = try SourceChecks.inspect(connection, plan: plan, options: options)
         for finding in report.findings {

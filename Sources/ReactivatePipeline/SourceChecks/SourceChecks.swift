@@ -78,29 +78,70 @@ extension SourceChecks {
     /// through the coordinator. Each shard's own unique indexes (a bucket holds all rows of its member
     /// ids, so that is uniqueness over all shards), the newest transaction before the cut-off (the
     /// newest of each shard's), and the shards themselves for the channel stream and the samples.
+    ///
+    /// The newest transaction is looked for as on one server: in each shard table's newest blocks
+    /// first, and in whole tables only when those leave the feed later than `source.max_lag_days`
+    /// (reading every shard's table in full cost the servers as much CPU as a fifth of the extract).
+    /// One connection per server serves all of its shards. `tailBlocks`: how many newest blocks of each
+    /// shard table are read first.
     public static func options(
-        for map: ShardMap, cutoff: Instant, coordinator: ConnectionString,
+        for map: ShardMap, plan: RunPlan, coordinator: ConnectionString, tailBlocks: Int64 = SourceCheckOptions().tailBlocks,
         connect: (ConnectionString) throws -> Connection = { try Connection($0) }
     ) throws -> SourceCheckOptions {
+        let cutoff = plan.cutoff
         var unique: Set<String> = ["members", "member_channels"]
         var newest: Int64?
+        /// Shards of which only the newest blocks were read.
+        var readTailOnly: [Shard] = []
+        func note(_ micros: Int64?) {
+            if let micros, micros > newest ?? .min { newest = micros }
+        }
+        func connection(for shard: Shard, in open: inout [ShardServer?: Connection]) throws -> Connection {
+            if let connection = open[shard.server] { return connection }
+            let connection = try connect(shard.server?.connectionString ?? coordinator)
+            open[shard.server] = connection
+            return connection
+        }
+        var open: [ShardServer?: Connection] = [:]
         for shard in map.shards {
             do {
-                let connection = try connect(shard.server?.connectionString ?? coordinator)
+                let connection = try connection(for: shard, in: &open)
                 for (relation, columns) in [("members", ["member_id"]), ("member_channels", ["member_id", "channel"])] where unique.contains(relation) {
                     let table = relation == "members" ? shard.relations.members : shard.relations.memberChannels
                     let covered = try connection.query(ShardCatalogQuery.uniqueIndex(on: table, within: columns), operation: "look up unique keys of \(table)")
                         .scalar(Bool.self) ?? false
                     if !covered { unique.remove(relation) }
                 }
-                if let micros = try connection.query(
-                    ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: cutoff),
-                    operation: "read the latest transaction of \(shard.relations.transactions)"
-                ).scalar(Int64.self), micros > newest ?? .min {
-                    newest = micros
+                let transactions = shard.relations.transactions
+                var fromBlock: Int64?
+                if connection.serverVersion >= 140_000,
+                    let blocks = try connection.query(SourceCheckQueries.tableBlocks(transactions, blockSize: try connection.blockSize()))
+                        .scalar(Int64.self), blocks > tailBlocks
+                {
+                    fromBlock = blocks - tailBlocks
+                    readTailOnly.append(shard)
                 }
+                note(try connection.query(
+                    ShardCatalogQuery.latestTransaction(in: transactions, before: cutoff, fromBlock: fromBlock),
+                    operation: "read the latest transaction of \(transactions)"
+                ).scalar(Int64.self))
             } catch {
                 throw shard.failure(error)
+            }
+        }
+        // The tails settle it when their newest is recent enough: the whole tables hold nothing older
+        // that could matter. Otherwise the exact newest over every shard decides the finding.
+        let lagDays = newest.map { Double(cutoff.microseconds - $0) / 86_400_000_000 }
+        if lagDays.map({ $0 > Double(plan.config.maxLagDays) }) ?? true {
+            for shard in readTailOnly {
+                do {
+                    note(try connection(for: shard, in: &open).query(
+                        ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: cutoff),
+                        operation: "read the latest transaction of \(shard.relations.transactions)"
+                    ).scalar(Int64.self))
+                } catch {
+                    throw shard.failure(error)
+                }
             }
         }
         var options = SourceCheckOptions()

@@ -150,7 +150,7 @@ public struct ExtractStage: Stage {
         var options = SourceCheckOptions()
         if let shards {
             options = try SourceChecks.options(
-                for: shards, cutoff: context.plan.cutoff, coordinator: context.connectionString, connect: context.connect(to:))
+                for: shards, plan: context.plan, coordinator: context.connectionString, connect: context.connect(to:))
         }
         options.channelValues = channelValues
         let checks: SourceCheckReport
