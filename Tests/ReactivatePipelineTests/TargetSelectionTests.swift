@@ -130,6 +130,38 @@ import Testing
         #expect(lowestControl >= lowestTreated - 0.02)
     }
 
+    @Test func targetsComeOutInMemberOrderWithTheirOwnScoresWhateverOrderTheSlicesCameIn() throws {
+        var config = PipelineConfig.defaults(campaign: "test")
+        config.maxCoupons = 40
+        // Scores out of member order, with ties, so the budget's order and member order differ.
+        let members = (1...300).map { Member(id: Int64($0), monetaryCents: Int64(5_000 + ($0 * 37) % 100)) }
+        let outcome = try Self.select(members, config: config)
+        #expect(outcome.targets.map(\.memberId) == outcome.targets.map(\.memberId).sorted())
+        let monetary = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.monetaryCents) })
+        for target in outcome.targets {
+            #expect(target.score == 0.5 * Double(monetary[target.memberId] ?? 0) / 100)
+            #expect(target.monetaryCents == monetary[target.memberId])
+        }
+        // Treated members admitted are the best by score, ties to the smaller member id.
+        let treated = outcome.targets.filter { $0.arm == .treatment }
+        #expect(treated.count == 40)
+        let cut = try #require(treated.map(\.score).min())
+        let treatedIds = Set(treated.map(\.memberId))
+        let selection = try TargetSelection(config: config, asOfDay: Self.asOfDay)
+        let arms = selection.holdout.forCampaign(config.campaign)
+        for member in members where arms.arm(memberId: member.id) == .treatment {
+            let score = 0.5 * Double(member.monetaryCents) / 100
+            if score > cut { #expect(treatedIds.contains(member.id), "member \(member.id) above the cut") }
+        }
+        // The same members screened in two slices, the later ids first: the same targets.
+        var screening = TargetSelection.Screening(selection, stores: [Self.store, Self.farStore], cooldownMembers: [])
+        for slice in [members.filter { $0.id > 150 }, members.filter { $0.id <= 150 }] {
+            let (histories, scores) = Self.inputs(slice)
+            screening.add(histories: histories, scores: scores)
+        }
+        #expect(screening.finish().targets == outcome.targets)
+    }
+
     @Test func armsAreStableAcrossRerunsAndNearTheHoldoutFraction() throws {
         let members = (1...4_000).map { Member(id: Int64($0)) }
         let first = try Self.select(members)

@@ -65,6 +65,9 @@ public struct StoreAssignment: Sendable {
     public struct Result: Sendable {
         /// Placed members in processing order (priority descending, then member id ascending).
         public var assigned: [Assigned]
+        /// For each of `assigned`, its candidate's position in the input: callers keep what else they
+        /// know of a candidate in an array beside the input instead of a dictionary by member id.
+        public var assignedCandidates: [Int]
         /// Members not placed, in processing order.
         public var unassigned: [Unassigned]
         /// Members placed per store (only stores that received someone).
@@ -98,38 +101,41 @@ public struct StoreAssignment: Sendable {
         var seen = Set<Int64>(minimumCapacity: candidates.count)
         var assigned: [Assigned] = []
         assigned.reserveCapacity(candidates.count)
+        var assignedCandidates: [Int] = []
+        assignedCandidates.reserveCapacity(candidates.count)
         var unassigned: [Unassigned] = []
         let quota = maxPerStore.map { max(0, $0) }
 
-        for index in order {
-            let candidate = candidates[index]
-            guard seen.insert(candidate.memberId).inserted else {
-                unassigned.append(Unassigned(memberId: candidate.memberId, reason: .duplicateMember))
-                continue
-            }
-            guard !candidate.hits.isEmpty else {
-                unassigned.append(Unassigned(memberId: candidate.memberId, reason: .noStoreInRadius))
-                continue
-            }
-            let hits = Self.isCanonical(candidate.hits)
-                ? candidate.hits : candidate.hits.sorted(by: StoreHit.precedes)
-            var placed = false
-            for (rank, hit) in hits.enumerated() {
+        /// The nearest store in `hits` with room left, counted in; nil when all are full.
+        func place(_ hits: UnsafeBufferPointer<StoreHit>) -> (rank: Int, hit: StoreHit)? {
+            for rank in hits.indices {
+                let hit = hits[rank]
                 let current = countByStore[hit.storeId, default: 0]
                 if let quota, current >= quota { continue }
                 countByStore[hit.storeId] = current + 1
-                assigned.append(
-                    Assigned(
-                        memberId: candidate.memberId, storeId: hit.storeId,
-                        distanceMeters: hit.distanceMeters, storeRank: rank))
-                placed = true
-                break
+                return (rank, hit)
             }
-            if !placed {
-                unassigned.append(Unassigned(memberId: candidate.memberId, reason: .quotaExhausted))
+            return nil
+        }
+        for index in order {
+            let memberId = candidates[index].memberId
+            guard seen.insert(memberId).inserted else {
+                unassigned.append(Unassigned(memberId: memberId, reason: .duplicateMember))
+                continue
+            }
+            // The hits are read in place: copying each candidate out cost a retain and release per member.
+            let placed = candidates[index].hits.withUnsafeBufferPointer { hits in
+                Self.isCanonical(hits) ? place(hits) : hits.sorted(by: StoreHit.precedes).withUnsafeBufferPointer(place)
+            }
+            if let (rank, hit) = placed {
+                assigned.append(Assigned(memberId: memberId, storeId: hit.storeId, distanceMeters: hit.distanceMeters, storeRank: rank))
+                assignedCandidates.append(index)
+            } else {
+                let reason: UnassignedReason = candidates[index].hits.isEmpty ? .noStoreInRadius : .quotaExhausted
+                unassigned.append(Unassigned(memberId: memberId, reason: reason))
             }
         }
-        return Result(assigned: assigned, unassigned: unassigned, countByStore: countByStore)
+        return Result(assigned: assigned, assignedCandidates: assignedCandidates, unassigned: unassigned, countByStore: countByStore)
     }
 
     /// Processing order: priority descending (NaN last), member id ascending; exact ties (duplicate
@@ -150,7 +156,7 @@ public struct StoreAssignment: Sendable {
         }
     }
 
-    private static func isCanonical(_ hits: [StoreHit]) -> Bool {
-        zip(hits, hits.dropFirst()).allSatisfy { !StoreHit.precedes($1, $0) }
+    private static func isCanonical(_ hits: UnsafeBufferPointer<StoreHit>) -> Bool {
+        hits.indices.dropFirst().allSatisfy { !StoreHit.precedes(hits[$0], hits[$0 - 1]) }
     }
 }

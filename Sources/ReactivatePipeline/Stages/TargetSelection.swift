@@ -77,11 +77,21 @@ public struct TargetSelection: Sendable {
         let campaign: CampaignHoldout
         let freshestAllowed: Int32
         var candidates: [StoreAssignment.Candidate] = []
-        var details: [Int64: (score: Double, segment: DormancySegment, channel: MarketingChannel?, pre: Int64, p: Double, m: Int64)] = [:]
+        /// What the targets need of each candidate besides its place, at the candidate's position.
+        var details: [Detail] = []
         var excluded: [String: Int] = [:]
         var members = 0, buyers = 0
         var dormant = 0, reachable = 0, thresholds = 0, notCooling = 0, notProtected = 0, notGlobal = 0, located = 0, inRadius = 0
         var hits: [StoreHit] = []
+
+        struct Detail {
+            var score: Double
+            var segment: DormancySegment
+            var channel: MarketingChannel?
+            var preSalesCents: Int64
+            var purchaseProbability: Double
+            var monetaryCents: Int64
+        }
 
         public init(_ selection: TargetSelection, stores: [Store], cooldownMembers: Set<Int64>, protectedMembers: Set<Int64> = []) {
             self.selection = selection
@@ -144,7 +154,9 @@ public struct TargetSelection: Sendable {
                 let score = scores.pAlive[row] * Double(monetary) / 100
                 let purchaseProbability = 1 - exp(-max(scores.expectedPurchases[row], 0))
                 candidates.append(StoreAssignment.Candidate(memberId: memberId, priority: score, hits: hits))
-                details[memberId] = (score, segment, channel, histories.preSalesCents[historyIndex], purchaseProbability, monetary)
+                details.append(Detail(
+                    score: score, segment: segment, channel: channel, preSalesCents: histories.preSalesCents[historyIndex],
+                    purchaseProbability: purchaseProbability, monetaryCents: monetary))
             }
         }
 
@@ -156,15 +168,13 @@ public struct TargetSelection: Sendable {
             let assignment = StoreAssignment(maxPerStore: config.maxPerStore).assign(candidates)
             for unassigned in assignment.unassigned { excluded["store_\(unassigned.reason.name)", default: 0] += 1 }
             // Budget: rank by score (ties by member id) and stop admitting once the treated coupons would not fit;
-            // control members below the cut are dropped too, so both arms share one score threshold.
-            let ranked = assignment.assigned.sorted { left, right in
-                let l = details[left.memberId]?.score ?? 0, r = details[right.memberId]?.score ?? 0
-                return l != r ? l > r : left.memberId < right.memberId
-            }
+            // control members below the cut are dropped too, so both arms share one score threshold. The
+            // assignment placed members in exactly that order (a candidate's priority is its score).
             var treated = 0
             var budgetCut = false
-            for placed in ranked {
-                guard let detail = details[placed.memberId] else { continue }
+            /// Of each admitted candidate: its place (a position in `assignment.assigned`) and arm.
+            var admitted = [(place: Int, arm: Arm)?](repeating: nil, count: candidates.count)
+            for (place, (placed, candidate)) in zip(assignment.assigned, assignment.assignedCandidates).enumerated() {
                 let arm = campaign.arm(memberId: placed.memberId)
                 if arm == .treatment {
                     let withinCount = config.maxCoupons.map { treated < $0 } ?? true
@@ -178,12 +188,22 @@ public struct TargetSelection: Sendable {
                     continue
                 }
                 if arm == .treatment { treated += 1 }
+                admitted[candidate] = (place, arm)
+            }
+            // In candidate order, which is member order when the slices came in member order (the
+            // artifacts' order): sorting a million targets moved more bytes than building them.
+            outcome.targets.reserveCapacity(assignment.assigned.count)
+            for (candidate, admission) in admitted.enumerated() {
+                guard let (place, arm) = admission else { continue }
+                let placed = assignment.assigned[place], detail = details[candidate]
                 outcome.targets.append(Target(
                     memberId: placed.memberId, storeId: placed.storeId, distanceMeters: placed.distanceMeters,
                     score: detail.score, arm: arm, segment: detail.segment, channel: detail.channel,
-                    preSalesCents: detail.pre, purchaseProbability: detail.p, monetaryCents: detail.m))
+                    preSalesCents: detail.preSalesCents, purchaseProbability: detail.purchaseProbability, monetaryCents: detail.monetaryCents))
             }
-            outcome.targets.sort { $0.memberId < $1.memberId }
+            if !outcome.targets.indices.dropFirst().allSatisfy({ outcome.targets[$0 - 1].memberId < outcome.targets[$0].memberId }) {
+                outcome.targets.sort { $0.memberId < $1.memberId }
+            }
             let control = outcome.targets.count - treated
             outcome.funnel = [
                 ("members", members), ("buyers", buyers),
