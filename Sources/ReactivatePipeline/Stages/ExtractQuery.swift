@@ -50,19 +50,6 @@ enum ExtractQuery {
         """
     }
 
-    /// The ids of the members visible on D, in scan order with any repeats: the slot index when ids are
-    /// too scattered for a range. The client sorts them (`MemberSlots.index(unordered:)`): a fifth of
-    /// the server's DISTINCT … ORDER BY.
-    static func memberIds(_ window: Window) -> SQL {
-        """
-        COPY (
-        SELECT m.member_id
-        FROM \(window.relations.members.sql) m
-        WHERE m.joined_at < \(window.cutoff)::timestamptz
-        ) TO STDOUT (FORMAT binary)
-        """
-    }
-
     /// Every channel row, in scan order; health is judged in Swift.
     static func channels(_ window: Window) -> SQL {
         """
