@@ -14,6 +14,7 @@ import Testing
     static let logger = Logger(label: "test")
     static let issueAt = PipelineFixture.micros("2026-11-01T10:00:00+08:00")
 
+    @discardableResult
     static func runRig(_ rig: ShardedSource, _ config: PipelineConfig, stages: [StageName], asOf: String = PipelineFixture.asOf, wave: String? = nil, jobs: Int = 2, force: Bool = false) throws -> PipelineRunner.Outcome {
         var request = PipelineRunner.Request(
             config: config, configText: "test", asOf: .day(CalendarDay(parsing: asOf) ?? CalendarDay(0)), stages: stages, force: force,
