@@ -39,15 +39,24 @@ enum ExtractQuery {
         try connection.execute("SET jit = off", operation: "prepare the extract session")
     }
 
-    /// Members visible on D (joined before the cut-off), in scan order.
-    static func members(_ window: Window) -> SQL {
+    /// Members visible on D (joined before the cut-off), in scan order; within a block range of the
+    /// table when bounded (a TID range scan).
+    static func members(_ window: Window, blocks: TransactionScanPlan.Blocks = .all) -> SQL {
         """
         COPY (
         SELECT m.member_id, m.joined_at, m.marketing_consent, m.opted_out_at
         FROM \(window.relations.members.sql) m
-        WHERE m.joined_at < \(window.cutoff)::timestamptz
+        WHERE m.joined_at < \(window.cutoff)::timestamptz\(blockBounds("m", blocks))
         ) TO STDOUT (FORMAT binary)
         """
+    }
+
+    /// `AND alias.ctid …` bounds for a block range; empty for the whole relation.
+    private static func blockBounds(_ alias: SQL, _ blocks: TransactionScanPlan.Blocks) -> SQL {
+        var bounds: SQL = ""
+        if blocks.lower > 0 { bounds = bounds + "\n  AND \(alias).ctid >= \("(\(blocks.lower),0)")::tid" }
+        if let upper = blocks.upper { bounds = bounds + "\n  AND \(alias).ctid < \("(\(upper),0)")::tid" }
+        return bounds
     }
 
     /// Every channel row, in scan order; health is judged in Swift.
@@ -76,31 +85,29 @@ enum ExtractQuery {
     /// own sequential read, a TID range scan when bounded. Rows come in whatever order the heap holds
     /// them; every fold of them is order-independent.
     static func transactions(_ window: Window, blocks: TransactionScanPlan.Blocks = .all) -> SQL {
-        var bounds: SQL = ""
-        if blocks.lower > 0 { bounds = bounds + "\n  AND t.ctid >= \("(\(blocks.lower),0)")::tid" }
-        if let upper = blocks.upper { bounds = bounds + "\n  AND t.ctid < \("(\(upper),0)")::tid" }
-        return """
-            COPY (
-            SELECT t.member_id, t.occurred_at, t.amount
-            FROM \(window.relations.transactions.sql) t
-            WHERE t.occurred_at < \(window.cutoff)::timestamptz\(bounds)
-            ) TO STDOUT (FORMAT binary)
-            """
+        """
+        COPY (
+        SELECT t.member_id, t.occurred_at, t.amount
+        FROM \(window.relations.transactions.sql) t
+        WHERE t.occurred_at < \(window.cutoff)::timestamptz\(blockBounds("t", blocks))
+        ) TO STDOUT (FORMAT binary)
+        """
     }
 
     /// The transaction table's size in blocks when it can be read in block ranges (a plain table on a
     /// server with TID range scans, PostgreSQL 14+); nil for a view or an older server.
     static func transactionBlocks(_ connection: Connection, schema: SQLIdentifier) throws -> Int? {
-        try transactionBlocks(connection, relation: SourceRelations(schema: schema.name).transactions)
+        try blocks(connection, relation: SourceRelations(schema: schema.name).transactions)
     }
 
-    static func transactionBlocks(_ connection: Connection, relation: QualifiedRelation) throws -> Int? {
+    /// A relation's size in blocks when it can be read in block ranges, as ``transactionBlocks(_:schema:)``.
+    static func blocks(_ connection: Connection, relation: QualifiedRelation) throws -> Int? {
         guard connection.serverVersion >= 140_000 else { return nil }
         let row = try connection.query(
             """
             SELECT c.relkind::text, pg_relation_size(c.oid) / (SELECT setting::int8 FROM pg_settings WHERE name = 'block_size')
             FROM pg_class c WHERE c.oid = to_regclass(\(relation.regclassText))
-            """, operation: "read transaction table size"
+            """, operation: "read the size of \(relation)"
         ).first
         guard let row, try row.decode(0, as: String.self) == "r" else { return nil }
         return try row.decodeIfPresent(1, as: Int.self)
