@@ -57,14 +57,6 @@ enum ShardCatalogQuery {
         """
     }
 
-    /// A shard's newest transaction before the cut-off, read on its own server; among the table's blocks
-    /// from `fromBlock` on when given (a TID range scan, PostgreSQL 14 and later).
-    static func latestTransaction(in relation: QualifiedRelation, before cutoff: Instant, fromBlock: Int64? = nil) -> SQL {
-        let all: SQL = "SELECT \(PostgresUnits.microseconds("max(occurred_at)")) FROM \(relation.sql) WHERE occurred_at < \(cutoff)::timestamptz"
-        guard let fromBlock else { return all }
-        return all + " AND ctid >= \("(\(fromBlock),0)")::tid"
-    }
-
     /// The installed Citus version, if any.
     static let citusVersion: SQL = "SELECT extversion FROM pg_extension WHERE extname = 'citus'"
 

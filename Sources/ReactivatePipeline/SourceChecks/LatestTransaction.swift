@@ -5,4 +5,10 @@ import ReactivateCore
 public struct LatestTransaction: Sendable {
     public var occurredAt: Instant?
     public init(occurredAt: Instant?) { self.occurredAt = occurredAt }
+
+    /// Whether a transaction at `latest` is within `maxLagDays` of the cut-off: then the newest blocks
+    /// that held it settle the freshness test, as nothing older in the rest of the table could fail it.
+    static func isRecent(_ latest: Instant, cutoff: Instant, maxLagDays: Int) -> Bool {
+        Double(cutoff.microseconds - latest.microseconds) / 86_400_000_000 <= Double(maxLagDays)
+    }
 }

@@ -128,24 +128,14 @@ enum SourceCheckQueries {
         """
     }
 
-    /// The latest transaction before the cut-off among the table's newest blocks (from block
-    /// `fromBlock` on): a TID range scan of a few MB that answers the question when the feed appends
-    /// in time order.
-    static func latestTransactionInTail(_ schema: SQLIdentifier, cutoff: Instant, fromBlock: Int64) -> SQL {
-        let tid = "(\(fromBlock),0)"
-        return """
-            SELECT \(PostgresUnits.microseconds("max(occurred_at)")) FROM \(schema).transactions
-            WHERE ctid >= \(tid)::tid AND occurred_at < \(cutoff)::timestamptz
-            """
-    }
-
-    /// The latest transaction before the cut-off over the whole relation: an index lookup when one
-    /// on `occurred_at` exists, a full scan otherwise; only run when the tail did not settle it.
-    static func latestTransaction(_ schema: SQLIdentifier, cutoff: Instant) -> SQL {
-        """
-        SELECT \(PostgresUnits.microseconds("max(occurred_at)")) FROM \(schema).transactions
-        WHERE occurred_at < \(cutoff)::timestamptz
-        """
+    /// The latest transaction before the cut-off in `relation`: among its blocks from `fromBlock` on
+    /// when given (a TID range scan of its newest few MB, PostgreSQL 14+, which answers the question
+    /// when the feed appends in time order), else over the whole relation (an index lookup when one on
+    /// `occurred_at` exists, a full scan otherwise). Used on one server and on each shard's server.
+    static func latestTransaction(in relation: QualifiedRelation, before cutoff: Instant, fromBlock: Int64? = nil) -> SQL {
+        let all: SQL = "SELECT \(PostgresUnits.microseconds("max(occurred_at)")) FROM \(relation.sql) WHERE occurred_at < \(cutoff)::timestamptz"
+        guard let fromBlock else { return all }
+        return all + " AND ctid >= \("(\(fromBlock),0)")::tid"
     }
 
     /// Days between an instant and the cut-off, and the instant printed in the business zone.

@@ -348,6 +348,7 @@ struct SourceCheckRun {
         }
         checked.append("freshness(transactions.occurred_at)")
         let maxLag = Double(config.maxLagDays)
+        let transactions = SourceRelations(schema: schema.name).transactions
         var latest: Instant?
         if let given = options.latestTransaction {
             latest = given.occurredAt
@@ -355,14 +356,14 @@ struct SourceCheckRun {
             blocks > options.tailBlocks, connection.serverVersion >= 140_000
         {
             let tail = try connection.query(
-                SourceCheckQueries.latestTransactionInTail(schema, cutoff: cutoff, fromBlock: blocks - options.tailBlocks),
+                SourceCheckQueries.latestTransaction(in: transactions, before: cutoff, fromBlock: blocks - options.tailBlocks),
                 operation: "read the newest transactions"
             ).scalar(Int64.self).map(Instant.init(microseconds:))
-            if let tail, try lag(cutoff: cutoff, latest: tail).days <= maxLag { latest = tail }
+            if let tail, LatestTransaction.isRecent(tail, cutoff: cutoff, maxLagDays: config.maxLagDays) { latest = tail }
         }
         if latest == nil, options.latestTransaction == nil {
             latest = try connection.query(
-                SourceCheckQueries.latestTransaction(schema, cutoff: cutoff), operation: "read the latest transaction"
+                SourceCheckQueries.latestTransaction(in: transactions, before: cutoff), operation: "read the latest transaction"
             ).scalar(Int64.self).map(Instant.init(microseconds:))
         }
         let severity: SourceFinding.Severity = mode == .live ? .error : .warning

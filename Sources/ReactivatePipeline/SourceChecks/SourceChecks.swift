@@ -114,29 +114,26 @@ extension SourceChecks {
                 }
                 let transactions = shard.relations.transactions
                 var fromBlock: Int64?
-                if connection.serverVersion >= 140_000,
-                    let blocks = try connection.query(SourceCheckQueries.tableBlocks(transactions, blockSize: try connection.blockSize()))
-                        .scalar(Int64.self), blocks > tailBlocks
-                {
+                if let blocks = try ExtractQuery.blocks(connection, relation: transactions).map(Int64.init), blocks > tailBlocks {
                     fromBlock = blocks - tailBlocks
                     readTailOnly.append(shard)
                 }
                 note(try connection.query(
-                    ShardCatalogQuery.latestTransaction(in: transactions, before: cutoff, fromBlock: fromBlock),
+                    SourceCheckQueries.latestTransaction(in: transactions, before: cutoff, fromBlock: fromBlock),
                     operation: "read the latest transaction of \(transactions)"
                 ).scalar(Int64.self))
             } catch {
                 throw shard.failure(error)
             }
         }
-        // The tails settle it when their newest is recent enough: the whole tables hold nothing older
-        // that could matter. Otherwise the exact newest over every shard decides the finding.
-        let lagDays = newest.map { Double(cutoff.microseconds - $0) / 86_400_000_000 }
-        if lagDays.map({ $0 > Double(plan.config.maxLagDays) }) ?? true {
+        // The tails settle it when their newest is recent enough; otherwise the exact newest over
+        // every shard decides the finding.
+        let settled = newest.map { LatestTransaction.isRecent(Instant(microseconds: $0), cutoff: cutoff, maxLagDays: plan.config.maxLagDays) } ?? false
+        if !settled {
             for shard in readTailOnly {
                 do {
                     note(try connection(for: shard, in: &open).query(
-                        ShardCatalogQuery.latestTransaction(in: shard.relations.transactions, before: cutoff),
+                        SourceCheckQueries.latestTransaction(in: shard.relations.transactions, before: cutoff),
                         operation: "read the latest transaction of \(shard.relations.transactions)"
                     ).scalar(Int64.self))
                 } catch {
