@@ -249,7 +249,7 @@ public struct ExtractStage: Stage {
         try second.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SET TRANSACTION SNAPSHOT \(Connection.quoteLiteral(snapshot))")
         let cancels = [first, second].compactMap { $0.cancelHandle() }
         let (slots, rowsRead) = try Self.memberSlots(
-            first, second, window: window, calendar: calendar, cutoff: cutoff, splitFrom: max(minimumChunkBlocks, 2))
+            first, second, cancelling: cancels, window: window, calendar: calendar, cutoff: cutoff, splitFrom: max(minimumChunkBlocks, 2))
         /// Taken by the member facts stream, so the rows are freed once folded.
         let membersRead = Mutex(rowsRead)
         // The scan threads probe the id index through a raw pointer (`SlotLookup`), which does not keep
@@ -271,7 +271,6 @@ public struct ExtractStage: Stage {
         let facts = Mutex<MemberFacts?>(nil)
         let channelCounts = Mutex(ChannelValueTally(checkPairs: false))
         let parts = Mutex<[FinishedPart]>([])
-        let failure = Mutex<(any Error)?>(nil)
         clock.lap("scan plan and second connection")
         let started = DispatchTime.now().uptimeNanoseconds
         /// Reads segments until none is left worth stealing, `start` first when given, all folded into
@@ -304,26 +303,15 @@ public struct ExtractStage: Stage {
             channelCounts.withLock { $0 = counts }
             try readSegments(on: first, start: nil, byMemberFactsConnection: true)
         }
-        DispatchQueue.concurrentPerform(iterations: 2) { task in
-            do {
-                try withBatchScheduling {
-                    if task == 0 {
-                        try readMemberFactsThenTransactions()
-                    } else {
-                        try readSegments(on: second, start: TransactionScanPlan.first, byMemberFactsConnection: false)
-                    }
+        try Self.together(2, cancelling: cancels) { task in
+            try withBatchScheduling {
+                if task == 0 {
+                    try readMemberFactsThenTransactions()
+                } else {
+                    try readSegments(on: second, start: TransactionScanPlan.first, byMemberFactsConnection: false)
                 }
-            } catch {
-                let firstFailure = failure.withLock { current -> Bool in
-                    guard current == nil else { return false }
-                    current = error
-                    return true
-                }
-                // One stream failed: stop the other instead of letting it finish for nothing.
-                if firstFailure { cancels.forEach { $0.cancel() } }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
         try second.execute("COMMIT")
         try first.execute("COMMIT")
         // Taken out of the mutex so each table has one owner and merges in place, without a copy.
@@ -414,6 +402,26 @@ public struct ExtractStage: Stage {
         }
     }
 
+    /// Runs `body(0..<count)` at once, one per connection of the extract, and waits for all. The first
+    /// failure cancels the statements behind `cancels`, so the other reads stop instead of finishing
+    /// for nothing, and is rethrown.
+    static func together(_ count: Int, cancelling cancels: [CancelHandle], _ body: @Sendable (Int) throws -> Void) throws {
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            do {
+                try body(index)
+            } catch {
+                let firstFailure = failure.withLock { current -> Bool in
+                    guard current == nil else { return false }
+                    current = error
+                    return true
+                }
+                if firstFailure { cancels.forEach { $0.cancel() } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
     /// Where each member's rows fold: the id range when ids are compact, else the sorted list of ids.
     /// The list comes from the members stream itself, whose rows are returned to be folded once the
     /// slots exist: reading the ids on their own and the members again later scanned the table twice
@@ -421,8 +429,8 @@ public struct ExtractStage: Stage {
     /// can start before the list, so a members table is read in two halves at once, one on each of the
     /// extract's connections (`other`, on the same snapshot), when it has at least `minimumBlocks`.
     static func memberSlots(
-        _ connection: Connection, _ other: Connection, window: ExtractQuery.Window, calendar: BusinessCalendar, cutoff: Int64,
-        splitFrom minimumBlocks: Int
+        _ connection: Connection, _ other: Connection, cancelling cancels: [CancelHandle], window: ExtractQuery.Window,
+        calendar: BusinessCalendar, cutoff: Int64, splitFrom minimumBlocks: Int
     ) throws -> (MemberSlots, membersRead: [MemberFacts.MemberRecord]?) {
         let range = try connection.query(
             """
@@ -447,28 +455,17 @@ public struct ExtractStage: Stage {
             }
         let connections = [connection, other]
         let parts = Mutex([[MemberFacts.MemberRecord]](repeating: [], count: ranges.count))
-        let failure = Mutex<(any Error)?>(nil)
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
+        try together(ranges.count, cancelling: cancels) { part in
             let days = ExtractDayTable(calendar)
             defer { days.deallocate() }
-            do {
-                // The first part is reserved for all rows, so the second is appended without a copy.
-                var rows: [MemberFacts.MemberRecord] = []
-                rows.reserveCapacity((part == 0 ? expected : expected / ranges.count) + expected / 16)
-                try connections[part].copyOut(ExtractQuery.members(window, blocks: ranges[part]), fieldCount: 4, operation: "extract members") { row in
-                    rows.append(try memberRecord(row, days: days, cutoff: cutoff))
-                }
-                parts.withLock { $0[part] = rows }
-            } catch {
-                let firstFailure = failure.withLock { current -> Bool in
-                    guard current == nil else { return false }
-                    current = error
-                    return true
-                }
-                if firstFailure { connections.forEach { $0.cancelHandle()?.cancel() } }
+            // The first part is reserved for all rows, so the second is appended without a copy.
+            var rows: [MemberFacts.MemberRecord] = []
+            rows.reserveCapacity((part == 0 ? expected : expected / ranges.count) + expected / 16)
+            try connections[part].copyOut(ExtractQuery.members(window, blocks: ranges[part]), fieldCount: 4, operation: "extract members") { row in
+                rows.append(try memberRecord(row, days: days, cutoff: cutoff))
             }
+            parts.withLock { $0[part] = rows }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
         var read = parts.withLock { parts in
             defer { parts = [] }
             return parts
