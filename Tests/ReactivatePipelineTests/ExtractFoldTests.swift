@@ -101,7 +101,8 @@ import Testing
     static func fold(members rows: [(joinedAt: Int64, consent: Bool, optedOut: Bool)]) -> (Int32, UInt8, UInt8) {
         var facts = MemberFacts(slots: 1, lookup: SlotLookup(low: 7, count: 1, probe: nil))
         for row in rows {
-            facts.addMember(id: 7, joinedAt: row.joinedAt, joinedDay: Int32(row.joinedAt), consent: row.consent, optedOut: row.optedOut)
+            facts.addMember(.init(
+                joinedAt: row.joinedAt, id: 7, joinedDay: Int32(row.joinedAt), consent: row.consent ? 1 : 0, optedOut: row.optedOut ? 1 : 0))
         }
         let rows = facts.columns()
         return (rows.joinedDay[0], rows.consent[0], rows.optedOut[0])
@@ -135,8 +136,8 @@ import Testing
 
     @Test func gatheringDropsSlotsWithoutAMemberAndCountsTheirTransactionsApart() {
         var facts = MemberFacts(slots: 4, lookup: SlotLookup(low: 10, count: 4, probe: nil))
-        facts.addMember(id: 11, joinedAt: 0, joinedDay: 0, consent: true, optedOut: false)
-        facts.addMember(id: 13, joinedAt: 0, joinedDay: 0, consent: false, optedOut: false)
+        facts.addMember(.init(joinedAt: 0, id: 11, joinedDay: 0, consent: 1, optedOut: 0))
+        facts.addMember(.init(joinedAt: 0, id: 13, joinedDay: 0, consent: 0, optedOut: 0))
         var purchases = PurchaseTable(members: 4, preStartDay: 0)
         purchases.add(member: 1, day: 5, cents: 100)
         purchases.add(member: 2, day: 5, cents: 100)  // id 12 is not a member

@@ -151,10 +151,6 @@ struct MemberFacts {
     }
 
     /// Rows of ids without a slot (not members on D) are dropped when their batch is folded.
-    mutating func addMember(id: Int64, joinedAt instant: Int64, joinedDay: Int32, consent: Bool, optedOut: Bool) {
-        addMember(MemberRecord(joinedAt: instant, id: id, joinedDay: joinedDay, consent: consent ? 1 : 0, optedOut: optedOut ? 1 : 0))
-    }
-
     mutating func addMember(_ record: MemberRecord) {
         pendingMembers.append(record)
         if pendingMembers.count == Self.batch { foldMembers() }
