@@ -96,7 +96,9 @@ public struct ScoreStage: Stage {
                     fix: "re-run extract: reactivate run PIPELINE --as-of \(plan.asOf) --stages extract --force")
             }
             var census = Census()
-            census.triples.reserveCapacity(1 << 18)
+            // Half the members as distinct triples (1M members had 740k, 8M had 4.3M): a table that
+            // never grows. Growing from 256k slots rehashed 4M entries at 8M members, 0.2 s of 1.7.
+            census.triples.reserveCapacity(max(Int(groups.header.rowCount ?? 0) / 2, 1 << 16))
             while let group = try groups.next() { census.add(group, asOfDay: plan.asOf.number, config: config) }
             return census
         }
