@@ -176,8 +176,7 @@ extension ExtractStage {
             } else {
                 let path = Self.shardArtifactPath(context, shard: shard.index)
                 let summary = try histories.write(
-                    to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label],
-                    compressionLevel: MemberHistories.shardCompressionLevel)
+                    to: path, runId: context.runId, asOf: context.plan.asOf.description, metadata: ["shard": shard.label])
                 held = .file(path: path, checksum: summary.contentChecksumHex)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
