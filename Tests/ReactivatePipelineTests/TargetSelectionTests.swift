@@ -11,7 +11,6 @@ import Testing
     struct Member {
         var id: Int64
         var northMeters: Double = 500
-        var consent = true
         var segment = DormancySegment.dormant6To12Months
         var channel: MarketingChannel? = .wechatCard
         var pAlive = 0.5
@@ -20,26 +19,10 @@ import Testing
         var latitude: Double?
     }
 
-    static func inputs(_ members: [Member]) -> (MemberHistories, MemberScores) {
-        var histories = MemberHistories()
+    /// The members' scores (with what targeting reads of their histories) and the base they came from.
+    static func inputs(_ members: [Member]) -> (scores: MemberScores, base: MemberScores.Base) {
         var scores = MemberScores()
         for member in members.sorted(by: { $0.id < $1.id }) {
-            histories.memberId.append(member.id)
-            histories.joinedDay.append(asOfDay - 900)
-            histories.consent.append(member.consent ? 1 : 0)
-            histories.optedOut.append(0)
-            histories.firstPurchaseDay.append(asOfDay - 800)
-            histories.lastPurchaseDay.append(asOfDay - 300)
-            histories.purchaseDays.append(4)
-            histories.grossCents.append(member.monetaryCents * 4)
-            histories.preSalesCents.append(1_000)
-            for channel in 0..<4 {
-                histories.channelState[channel].append(2)
-                histories.channelDeliveredDay[channel].append(asOfDay - 20)
-            }
-            histories.latitude.append(member.latitude ?? (shanghai.latitude + member.northMeters / 111_195.08))
-            histories.longitude.append(shanghai.longitude)
-            histories.locationDay.append(member.locationAgeDays.map { asOfDay - $0 } ?? MemberHistories.noDay)
             scores.memberId.append(member.id)
             scores.daysSinceLast.append(300)
             scores.frequency.append(3)
@@ -52,8 +35,12 @@ import Testing
             scores.reachability.append(member.channel == nil ? 0 : 0.9)
             scores.bestChannel.append(member.channel.map { UInt8((MarketingChannel.allCases.firstIndex(of: $0) ?? 0) + 1) } ?? 0)
             scores.segmentCode.append(UInt8(DormancySegment.allCases.firstIndex(of: member.segment) ?? 0))
+            scores.preSalesCents.append(1_000)
+            scores.latitude.append(member.latitude ?? (shanghai.latitude + member.northMeters / 111_195.08))
+            scores.longitude.append(shanghai.longitude)
+            scores.locationDay.append(member.locationAgeDays.map { asOfDay - $0 } ?? MemberHistories.noDay)
         }
-        return (histories, scores)
+        return (scores, MemberScores.Base(members: members.count + 7, buyers: members.count + 3))
     }
 
     static let store = TargetSelection.Store(id: 1, location: shanghai)
@@ -63,9 +50,9 @@ import Testing
         _ members: [Member], config: PipelineConfig = .defaults(campaign: "test"), cooldown: Set<Int64> = [],
         stores: [TargetSelection.Store] = [store, farStore]
     ) throws -> TargetSelection.Outcome {
-        let (histories, scores) = inputs(members)
+        let (scores, base) = inputs(members)
         return try TargetSelection(config: config, asOfDay: asOfDay)
-            .select(histories: histories, scores: scores, stores: stores, cooldownMembers: cooldown)
+            .select(scores: scores, base: base, stores: stores, cooldownMembers: cooldown)
     }
 
     @Test func onlyDormantReachableFreshMembersInRadiusAreTargeted() throws {
@@ -88,6 +75,8 @@ import Testing
         #expect(outcome.exclusions.keys.contains { $0.hasPrefix("invalid_location_") })
         let funnel = Dictionary(uniqueKeysWithValues: outcome.funnel)
         #expect(funnel["dormant"] == 8 && funnel["eligible"] == 1)
+        // The funnel's first steps are the member base the scores name, not the scored members.
+        #expect(funnel["members"] == 9 + 7 && funnel["buyers"] == 9 + 3)
     }
 
     @Test func aMemberExactlyOnTheRadiusIsInAndJustBeyondIsOut() throws {
@@ -156,8 +145,9 @@ import Testing
         // The same members screened in two slices, the later ids first: the same targets.
         var screening = TargetSelection.Screening(selection, stores: [Self.store, Self.farStore], cooldownMembers: [])
         for slice in [members.filter { $0.id > 150 }, members.filter { $0.id <= 150 }] {
-            let (histories, scores) = Self.inputs(slice)
-            screening.add(histories: histories, scores: scores)
+            let (scores, base) = Self.inputs(slice)
+            screening.count(base)
+            screening.add(scores: scores)
         }
         #expect(screening.finish().targets == outcome.targets)
     }

@@ -2,7 +2,10 @@ import Artifacts
 import Postgres
 import ReactivateCore
 
-/// The score stage's output per scored member, as columns; also the score artifact's schema.
+/// The score stage's output per scored member, as columns; also the score artifact's schema. It also
+/// carries what targeting needs of the member's history (pre-period sales, last location), so the
+/// target stage reads this artifact alone: reading the extract beside it decompressed every member's
+/// history again (656 MB at 8M members) to use the dormant third's locations.
 public struct MemberScores: Sendable {
     public static let kind = "score"
 
@@ -21,6 +24,11 @@ public struct MemberScores: Sendable {
     public var bestChannel: [UInt8] = []
     /// Index in `DormancySegment.allCases`.
     public var segmentCode: [UInt8] = []
+    /// From the extract: sales in the pre-period, and the last location with its day (as there).
+    public var preSalesCents: [Int64] = []
+    public var latitude: [Double] = []
+    public var longitude: [Double] = []
+    public var locationDay: [Int32] = []
 
     var segmentCounts: [DormancySegment: Int] = [:]
     var dormantCount = 0
@@ -43,7 +51,8 @@ public struct MemberScores: Sendable {
 
     mutating func append(
         memberId id: Int64, history: PurchaseHistory, monetaryCents monetary: Int64, pAlive alive: Double,
-        expected: Double, reachability reach: Reachability.Assessment, segment: DormancySegment
+        expected: Double, reachability reach: Reachability.Assessment, segment: DormancySegment,
+        from histories: MemberHistories, at row: Int
     ) {
         memberId.append(id)
         daysSinceLast.append(Int32(history.daysSinceLast))
@@ -57,6 +66,10 @@ public struct MemberScores: Sendable {
         reachability.append(reach.score)
         bestChannel.append(Self.code(reach.bestChannel))
         segmentCode.append(UInt8(DormancySegment.allCases.firstIndex(of: segment) ?? 0))
+        preSalesCents.append(histories.preSalesCents[row])
+        latitude.append(histories.latitude[row])
+        longitude.append(histories.longitude[row])
+        locationDay.append(histories.locationDay[row])
     }
 
     public static let schema: [ArtifactColumn] = [
@@ -66,14 +79,37 @@ public struct MemberScores: Sendable {
         ArtifactColumn("p_alive", .float64), ArtifactColumn("expected_purchases", .float64),
         ArtifactColumn("value_score", .float64), ArtifactColumn("reachability", .float64),
         ArtifactColumn("best_channel", .uint8), ArtifactColumn("segment", .uint8),
+        ArtifactColumn("pre_sales_cents", .int64), ArtifactColumn("latitude", .float64),
+        ArtifactColumn("longitude", .float64), ArtifactColumn("location_day", .int32),
     ]
+
+    /// The member base the scores came from, in the artifact's header: the target funnel's first steps.
+    public struct Base: Sendable, Equatable {
+        public var members: Int
+        /// Members with a purchase day before D.
+        public var buyers: Int
+
+        public init(members: Int, buyers: Int) {
+            self.members = members
+            self.buyers = buyers
+        }
+
+        var metadata: [String: String] { ["members": String(members), "buyers": String(buyers)] }
+
+        init?(metadata: [String: String]) {
+            guard let members = metadata["members"].flatMap(Int.init), let buyers = metadata["buyers"].flatMap(Int.init) else { return nil }
+            self.init(members: members, buyers: buyers)
+        }
+    }
 
     /// Written group by group while the same rows stream into `member_scores`: zstd's own worker
     /// threads compress beside that stream instead of in its way, in its fast mode (the scoring pass
     /// shares the two cores with the extract's decompression; 0.1 s less of it at 8M members).
-    static func artifactWriter(to path: String, rows: Int, runId: Int64, asOf: String) throws -> ArtifactWriter {
+    static func artifactWriter(to path: String, rows: Int, base: Base, runId: Int64, asOf: String) throws -> ArtifactWriter {
         try ArtifactWriter(
-            path: path, header: ArtifactHeader(kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema),
+            path: path,
+            header: ArtifactHeader(
+                kind: kind, runID: String(runId), asOf: asOf, rowCount: Int64(rows), columns: schema, metadata: base.metadata),
             compressionLevel: -4, compressionWorkers: 2)
     }
 
@@ -83,6 +119,8 @@ public struct MemberScores: Sendable {
             .int32(Array(recencyDays[range])), .int32(Array(tenureDays[range])), .int64(Array(monetaryCents[range])),
             .float64(Array(pAlive[range])), .float64(Array(expectedPurchases[range])), .float64(Array(valueScore[range])),
             .float64(Array(reachability[range])), .uint8(Array(bestChannel[range])), .uint8(Array(segmentCode[range])),
+            .int64(Array(preSalesCents[range])), .float64(Array(latitude[range])), .float64(Array(longitude[range])),
+            .int32(Array(locationDay[range])),
         ]
     }
 
@@ -123,10 +161,13 @@ public struct MemberScores: Sendable {
     /// A score artifact read one row group at a time, decoded ahead on a thread of its own (``ReadAhead``).
     final class Groups {
         private let groups: ReadAhead<MemberScores>
+        /// Nil only for an artifact whose header does not name its member base.
+        let base: Base?
 
         init(path: String) throws {
             let reader = try ArtifactReader(path: path)
             try reader.requireSchema(kind: MemberScores.kind, columns: MemberScores.schema)
+            base = Base(metadata: reader.header.metadata)
             groups = ReadAhead { try Self.decode(reader) }
         }
 
@@ -148,6 +189,10 @@ public struct MemberScores: Sendable {
             scores.reachability = c[9].float64Values ?? []
             scores.bestChannel = c[10].uint8Values ?? []
             scores.segmentCode = c[11].uint8Values ?? []
+            scores.preSalesCents = c[12].int64Values ?? []
+            scores.latitude = c[13].float64Values ?? []
+            scores.longitude = c[14].float64Values ?? []
+            scores.locationDay = c[15].int32Values ?? []
             return scores
         }
     }
@@ -166,5 +211,9 @@ public struct MemberScores: Sendable {
         reachability += other.reachability[range]
         bestChannel += other.bestChannel[range]
         segmentCode += other.segmentCode[range]
+        preSalesCents += other.preSalesCents[range]
+        latitude += other.latitude[range]
+        longitude += other.longitude[range]
+        locationDay += other.locationDay[range]
     }
 }

@@ -30,7 +30,7 @@ public struct ScoreStage: Stage {
         let fitStarted = DispatchTime.now()
         guard !census.triples.isEmpty else {
             // Nobody bought before D (an empty or brand-new source): nothing to score, which is not an error.
-            let (_, summary) = try Self.scoreIntoArtifact(extract: extract, kept: 0, context: context) { _ in MemberScores() }
+            let (_, summary) = try Self.scoreIntoArtifact(extract: extract, kept: 0, base: census.base, context: context) { _ in MemberScores() }
             context.logger.warning("no member bought anything before the as-of date; nothing to score")
             return StageResult(
                 rowsIn: census.members, rowsOut: 0,
@@ -41,7 +41,7 @@ public struct ScoreStage: Stage {
         let fit = try Self.fitModel(counts: census.triples, minPAlive: config.minPAlive, logger: context.logger)
         let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - fitStarted.uptimeNanoseconds) / 1e9
         clock.lap("fit BG/NBD")
-        let (scored, summary) = try Self.scoreIntoArtifact(extract: extract, kept: census.kept, context: context) { group in
+        let (scored, summary) = try Self.scoreIntoArtifact(extract: extract, kept: census.kept, base: census.base, context: context) { group in
             Self.score(group, model: fit.model, config: config, asOfDay: context.asOfDay)
         }
         clock.lap("score members into the score artifact")
@@ -72,12 +72,15 @@ public struct ScoreStage: Stage {
     /// What the first pass over the extract learns: members, how many the stage keeps, and buyers
     /// counted by packed (x, t_x, T) — counts, so groups (and shards) merge by adding.
     struct Census {
-        var members = 0
+        var base = MemberScores.Base(members: 0, buyers: 0)
         var kept = 0
         var triples: [UInt64: Int] = [:]
 
+        var members: Int { base.members }
+
         mutating func add(_ histories: MemberHistories, asOfDay: Int32, config: PipelineConfig) {
-            members += histories.count
+            base.members += histories.count
+            for days in histories.purchaseDays where days > 0 { base.buyers += 1 }
             for index in 0..<histories.count {
                 let history = PurchaseHistory(
                     firstDay: histories.firstPurchaseDay[index], lastDay: histories.lastPurchaseDay[index],
@@ -127,9 +130,10 @@ public struct ScoreStage: Stage {
 
     /// Scores the extract group by group into the score artifact of `kept` rows, committed on return.
     static func scoreIntoArtifact(
-        extract: String, kept: Int, context: StageContext, score: (MemberHistories) -> MemberScores
+        extract: String, kept: Int, base: MemberScores.Base, context: StageContext, score: (MemberHistories) -> MemberScores
     ) throws -> (Scored, ArtifactSummary) {
-        let artifact = try MemberScores.artifactWriter(to: context.artifactPath(.score), rows: kept, runId: context.runId, asOf: context.plan.asOf.description)
+        let artifact = try MemberScores.artifactWriter(
+            to: context.artifactPath(.score), rows: kept, base: base, runId: context.runId, asOf: context.plan.asOf.description)
         let groups = try MemberHistories.Groups(path: extract)
         var scored = Scored()
         while let group = try groups.next() {
@@ -240,7 +244,7 @@ public struct ScoreStage: Stage {
             }
             scores.append(
                 memberId: histories.memberId[index], history: history, monetaryCents: monetaryCents, pAlive: pAlive,
-                expected: expected, reachability: reach, segment: segment)
+                expected: expected, reachability: reach, segment: segment, from: histories, at: index)
         }
         return scores
     }

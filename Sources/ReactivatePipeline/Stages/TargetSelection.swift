@@ -55,13 +55,15 @@ public struct TargetSelection: Sendable {
         }
     }
 
-    /// Selects the wave's targets. `histories` and `scores` are sorted by member id (as the artifacts are).
+    /// Selects the wave's targets from the scored members of `base` (sorted by member id, as the score
+    /// artifact is).
     public func select(
-        histories: MemberHistories, scores: MemberScores, stores: [Store], cooldownMembers: Set<Int64>,
+        scores: MemberScores, base: MemberScores.Base, stores: [Store], cooldownMembers: Set<Int64>,
         protectedMembers: Set<Int64> = []
     ) -> Outcome {
         var screening = Screening(self, stores: stores, cooldownMembers: cooldownMembers, protectedMembers: protectedMembers)
-        screening.add(histories: histories, scores: scores)
+        screening.count(base)
+        screening.add(scores: scores)
         return screening.finish()
     }
 
@@ -102,23 +104,20 @@ public struct TargetSelection: Sendable {
             freshestAllowed = selection.asOfDay - Int32(selection.config.locationFreshnessDays)
         }
 
-        /// Screens one slice: `histories` and the `scores` of members in the same id range, both
-        /// sorted by member id. A scored member without a history in the slice counts as missing.
-        public mutating func add(histories: MemberHistories, scores: MemberScores) {
+        /// Counts the member base the scores came from (the funnel's first two steps), slice by slice.
+        public mutating func count(_ base: MemberScores.Base) {
+            members += base.members
+            buyers += base.buyers
+        }
+
+        /// Screens one slice of scored members, sorted by member id.
+        public mutating func add(scores: MemberScores) {
             let config = selection.config
-            members += histories.count
-            for days in histories.purchaseDays where days > 0 { buyers += 1 }
-            var historyIndex = 0
             for row in 0..<scores.count {
                 let memberId = scores.memberId[row]
                 let segment = scores.segment(at: row)
                 guard segment.isDormant else { continue }
                 dormant += 1
-                while historyIndex < histories.count && histories.memberId[historyIndex] < memberId { historyIndex += 1 }
-                guard historyIndex < histories.count, histories.memberId[historyIndex] == memberId else {
-                    excluded["missing_history", default: 0] += 1
-                    continue
-                }
                 let channel = MemberScores.channel(code: scores.bestChannel[row])
                 guard channel != nil else { excluded["unreachable", default: 0] += 1; continue }
                 reachable += 1
@@ -136,12 +135,12 @@ public struct TargetSelection: Sendable {
                     continue
                 }
                 notGlobal += 1
-                let day = histories.locationDay[historyIndex]
+                let day = scores.locationDay[row]
                 guard day != MemberHistories.noDay, day >= freshestAllowed else {
                     excluded["no_fresh_location", default: 0] += 1
                     continue
                 }
-                let point = GeoPoint(latitude: histories.latitude[historyIndex], longitude: histories.longitude[historyIndex])
+                let point = GeoPoint(latitude: scores.latitude[row], longitude: scores.longitude[row])
                 if let reason = point.invalidReason {
                     excluded["invalid_location_\(reason.name)", default: 0] += 1
                     continue
@@ -155,7 +154,7 @@ public struct TargetSelection: Sendable {
                 let purchaseProbability = 1 - exp(-max(scores.expectedPurchases[row], 0))
                 candidates.append(StoreAssignment.Candidate(memberId: memberId, priority: score, hits: hits))
                 details.append(Detail(
-                    score: score, segment: segment, channel: channel, preSalesCents: histories.preSalesCents[historyIndex],
+                    score: score, segment: segment, channel: channel, preSalesCents: scores.preSalesCents[row],
                     purchaseProbability: purchaseProbability, monetaryCents: monetary))
             }
         }

@@ -6,7 +6,7 @@ import ReactivateCore
 /// Picks the wave's targets: dormant, reachable, consenting members within the radius of an open store,
 /// placed by quota and budget, split into treatment and control by the keyed holdout hash.
 ///
-/// Reads the extract and score artifacts plus the stores open on D, recent coupons (cooldown) and other
+/// Reads the score artifact plus the stores open on D, recent coupons (cooldown) and other
 /// campaigns' running experiments; writes both arms to `reactivation.targets` under the run's mode in
 /// one transaction. The funnel and the power analysis go into the run's stats.
 public struct TargetStage: Stage {
@@ -25,9 +25,8 @@ public struct TargetStage: Stage {
         clock.lap("stores, cooldown and open experiments")
         let selection = try TargetSelection(config: config, asOfDay: plan.asOf.number)
         var screening = TargetSelection.Screening(selection, stores: stores.valid, cooldownMembers: cooldown, protectedMembers: protected)
-        let scored = try Self.screen(
-            extract: context.artifactPath(.extract), scores: context.artifactPath(.score), into: &screening)
-        clock.lap("screen the artifacts")
+        let scored = try Self.screen(scores: context.artifactPath(.score), into: &screening)
+        clock.lap("screen the scored members")
         let outcome = screening.finish()
         clock.lap("quotas, budget and holdout")
         // Each mode keeps targets of its own; a live wave's are frozen once any coupon of it is committed.
@@ -59,34 +58,23 @@ public struct TargetStage: Stage {
             ])
     }
 
-    /// Walks the extract and score artifacts together a row group at a time (both are in member-id
-    /// order), so the stage holds one group of each plus the candidates; returns the scored members read.
-    static func screen(extract: String, scores: String, into screening: inout TargetSelection.Screening) throws -> Int {
-        let histories = try MemberHistories.Groups(path: extract)
-        let scoreGroups = try MemberScores.Groups(path: scores)
-        var pending = try scoreGroups.next() ?? MemberScores()
-        var start = 0
+    /// Walks the score artifact a row group at a time: it holds every scored member with what targeting
+    /// needs of its history, and in its header the member base's counts, so the stage holds one group
+    /// plus the candidates. Returns the scored members read.
+    static func screen(scores path: String, into screening: inout TargetSelection.Screening) throws -> Int {
+        let groups = try MemberScores.Groups(path: path)
+        guard let base = groups.base else {
+            throw PipelineError(
+                .runtime, "the score artifact \(path) does not say how many members it was scored from",
+                fix: "re-run score: reactivate run PIPELINE --as-of D --stages score --force")
+        }
+        screening.count(base)
         var scored = 0
-        func take(through last: Int64?) throws -> MemberScores {
-            var slice = MemberScores()
-            while true {
-                var end = start
-                while end < pending.count, last.map({ pending.memberId[end] <= $0 }) ?? true { end += 1 }
-                slice.append(contentsOf: pending, range: start..<end)
-                start = end
-                guard start == pending.count, let next = try scoreGroups.next() else { return slice }
-                (pending, start) = (next, 0)
-            }
+        while let group = try groups.next() {
+            try Cancellation.shared.checkpoint()
+            scored += group.count
+            screening.add(scores: group)
         }
-        while let group = try histories.next() {
-            let slice = try take(through: group.memberId.last)
-            scored += slice.count
-            screening.add(histories: group, scores: slice)
-        }
-        // Scores of members past the extract's last: none when the artifacts belong together.
-        let rest = try take(through: nil)
-        scored += rest.count
-        screening.add(histories: MemberHistories(), scores: rest)
         return scored
     }
 
