@@ -179,6 +179,35 @@ import Testing
         #expect("\(finding.count)" == expected)
     }
 
+    /// The run's extract checks the pairs on its own channel stream (a bit per member and channel, the
+    /// repeats and the ids without a member kept); `validate` keeps every row's id. Both must agree.
+    @Test func theExtractsChannelStreamFindsTheSameRepeatedPairsAsTheTestsOwnStream() throws {
+        let shifted = "member_id + 100000000, channel, verified_at, last_delivered_at, last_failed_at"
+        let (fixture, connection) = try Self.mapped([
+            "member_channels": """
+                SELECT * FROM src.member_channels
+                UNION ALL SELECT * FROM src.member_channels WHERE member_id % 10 = 0
+                UNION ALL SELECT * FROM src.member_channels WHERE member_id % 30 = 0
+                UNION ALL SELECT \(shifted) FROM src.member_channels WHERE member_id % 7 = 0
+                UNION ALL SELECT \(shifted) FROM src.member_channels WHERE member_id % 14 = 0
+                """
+        ])
+        defer { fixture.cleanUp() }
+        let expected = try connection.query(
+            "SELECT count(*) FROM (SELECT member_id, channel FROM crm.member_channels GROUP BY 1, 2 HAVING count(*) > 1) d").scalar
+        let own = try #require(try Self.findings(connection, Self.config(fixture)).errors.first { $0.check == "unique" })
+        #expect("\(own.count)" == expected)
+        #expect(own.examples.first?.hasSuffix("(3 rows)") == true)
+        do {
+            try fixture.run(Self.config(fixture), stages: [.extract])
+            Issue.record("an extract over repeated (member, channel) pairs passed its data tests")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("\(own.count) (member, channel) pair(s)"), "\(message)")
+            for example in own.examples { #expect(message.contains(example), "\(example) in \(message)") }
+        }
+    }
+
     @Test func staleTransactionsFailALiveRunNamingTheLatestTransactionAndWarnADryRun() throws {
         let (fixture, connection) = try Self.mapped()
         defer { fixture.cleanUp() }

@@ -32,9 +32,10 @@ struct ChannelValueTally: Sendable {
     }
 
     /// Adds one row whose member_id is field `member` and channel field `channel`; returns the row's
-    /// member id and channel code when both are present and the channel is in the contract.
+    /// member id and channel code when both are present and the channel is in the contract. Its pair
+    /// is kept for the pair test unless the caller keeps it (`keepingPair: false`, then `addPairs`).
     @inline(__always)
-    mutating func add(_ row: borrowing BinaryCopyRow, member: Int, channel: Int) throws -> (member: Int64, code: Int)? {
+    mutating func add(_ row: borrowing BinaryCopyRow, member: Int, channel: Int, keepingPair: Bool = true) throws -> (member: Int64, code: Int)? {
         let id = try row.optionalInt64(member)
         if id == nil { nullMembers += 1 }
         guard !row.isNull(channel) else {
@@ -47,8 +48,17 @@ struct ChannelValueTally: Sendable {
         }
         knownRows[code] += 1
         guard let id else { return nil }
-        pairs?[code].add(id)
+        if keepingPair { pairs?[code].add(id) }
         return (id, code)
+    }
+
+    /// The pairs the extract's member facts kept for these rows (`MemberFacts.ChannelPairs`, channels
+    /// in the artifact's order).
+    mutating func addPairs(_ kept: MemberFacts.ChannelPairs) {
+        guard pairs != nil else { return }
+        let code = MemberHistories.channelOrder.map { Self.channels.firstIndex(of: $0) ?? 0 }
+        for (id, channel) in kept.repeated { pairs?[code[channel]].addRepeat(id) }
+        for (id, channel) in kept.withoutSlot { pairs?[code[channel]].add(id) }
     }
 }
 

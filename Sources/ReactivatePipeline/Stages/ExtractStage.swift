@@ -507,9 +507,10 @@ public struct ExtractStage: Stage {
         // Every row is counted for the channel data tests (values, rows without a member, and the
         // pairs when no unique index guarantees them); those of members on D are folded.
         var channelValueTally = ChannelValueTally(checkPairs: channelValues?.checkPairs ?? false)
+        if channelValues?.checkPairs == true { facts.checkChannelPairs() }
         let artifactChannel = ChannelValueTally.channels.map { MemberHistories.channelOrder.firstIndex(of: $0) }
         try connection.copyOut(ExtractQuery.channels(window), fieldCount: 5, operation: "extract channels") { row in
-            guard let (member, code) = try channelValueTally.add(row, member: 0, channel: 1),
+            guard let (member, code) = try channelValueTally.add(row, member: 0, channel: 1, keepingPair: false),
                 let channel = artifactChannel[code]
             else { return }
             let delivered = try row.optionalTimestamp(3).flatMap { $0 < cutoff ? $0 : nil }
@@ -520,6 +521,8 @@ public struct ExtractStage: Stage {
                     cutoff: cutoff),
                 deliveredDay: delivered.map { days.day(of: $0) })
         }
+        facts.settle()
+        if let pairs = facts.takeChannelPairs() { channelValueTally.addPairs(pairs) }
         channelValues?.fulfill(.success(channelValueTally))
         laps.lap("channels")
         try connection.copyOut(ExtractQuery.locations(window), fieldCount: 4, operation: "extract locations") { row in
