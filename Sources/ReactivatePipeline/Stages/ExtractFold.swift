@@ -148,6 +148,12 @@ struct MemberFacts {
         /// Rows whose (member, channel) was seen before; channels in the artifact's order.
         var repeated: [(id: Int64, channel: Int)] = []
         var withoutSlot: [(id: Int64, channel: Int)] = []
+
+        /// One row of a member with a slot: marks its pair seen, or keeps it as a repeat.
+        mutating func note(id: Int64, channel: Int, slot: Int) {
+            let bit = UInt8(1) << channel
+            if seen[slot] & bit != 0 { repeated.append((id, channel)) } else { seen[slot] |= bit }
+        }
     }
 
     /// Keeps the channel rows' pairs from now on (before the first `addChannel`).
@@ -221,10 +227,7 @@ struct MemberFacts {
                     channelPairs?.withoutSlot.append((id, channel))
                     continue
                 }
-                if channelPairs != nil {
-                    let bit = UInt8(1) << channel
-                    if channelPairs!.seen[slot] & bit != 0 { channelPairs!.repeated.append((id, channel)) } else { channelPairs!.seen[slot] |= bit }
-                }
+                channelPairs?.note(id: id, channel: channel, slot: slot)
                 let base = slot * Self.channelWords
                 let shift = UInt32(8 * channel)
                 let states = UInt32(bitPattern: words[base])

@@ -25,7 +25,7 @@ public struct ScoreStage: Stage {
         let config = context.config
         var clock = PhaseClock(logger: context.logger)
         let extract = context.artifactPath(.extract)
-        let census = try Census.count(extract: extract, plan: context.plan, config: config)
+        let census = try Census.count(extract: extract, asOf: context.plan.asOf, config: config)
         clock.lap("count purchase histories")
         let fitStarted = DispatchTime.now()
         guard !census.triples.isEmpty else {
@@ -91,18 +91,18 @@ public struct ScoreStage: Stage {
             }
         }
 
-        static func count(extract path: String, plan: RunPlan, config: PipelineConfig) throws -> Census {
+        static func count(extract path: String, asOf: CalendarDay, config: PipelineConfig) throws -> Census {
             let groups = try MemberHistories.Groups(path: path)
-            guard CalendarDay(parsing: groups.header.asOf) == plan.asOf else {
+            guard CalendarDay(parsing: groups.header.asOf) == asOf else {
                 throw PipelineError(
-                    .runtime, "the extract artifact \(path) is for \(groups.header.asOf), not \(plan.asOf)",
-                    fix: "re-run extract: reactivate run PIPELINE --as-of \(plan.asOf) --stages extract --force")
+                    .runtime, "the extract artifact \(path) is for \(groups.header.asOf), not \(asOf)",
+                    fix: "re-run extract: reactivate run PIPELINE --as-of \(asOf) --stages extract --force")
             }
             var census = Census()
             // Half the members as distinct triples (1M members had 740k, 8M had 4.3M): a table that
             // never grows. Growing from 256k slots rehashed 4M entries at 8M members, 0.2 s of 1.7.
             census.triples.reserveCapacity(max(Int(groups.header.rowCount ?? 0) / 2, 1 << 16))
-            while let group = try groups.next() { census.add(group, asOfDay: plan.asOf.number, config: config) }
+            while let group = try groups.next() { census.add(group, asOfDay: asOf.number, config: config) }
             return census
         }
     }
@@ -202,9 +202,7 @@ public struct ScoreStage: Stage {
         let path = URL(fileURLWithPath: artifactDirectory).appendingPathComponent(config.campaign)
             .appendingPathComponent(PostgresEpoch.format(asOfDay)).appendingPathComponent(RunMode.live.rawValue)
             .appendingPathComponent("extract.ract").path
-        let groups = try MemberHistories.Groups(path: path)
-        var census = Census()
-        while let group = try groups.next() { census.add(group, asOfDay: asOfDay, config: config) }
+        let census = try Census.count(extract: path, asOf: CalendarDay(asOfDay), config: config)
         _ = try fitModel(counts: census.triples)
         return census.members
     }
